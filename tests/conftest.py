@@ -1,0 +1,18 @@
+"""Fixtures shared by every test area. Each area (tests/<area>/) may add its own conftest."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Offscreen GL without a display server (Mesa's surfaceless EGL); harmless where a GPU exists.
+os.environ.setdefault("EGL_PLATFORM", "surfaceless")
+
+
+@pytest.fixture
+def synthetic_store(tmp_path):
+    """A small complete store (60 images, 3 classes, layers conv 4x5x5, fc 6, out 2, 2 snapshots)."""
+    from seein.testing import make_store
+
+    return make_store(tmp_path / "synthetic.h5")

@@ -1,0 +1,90 @@
+"""The store is the contract: its schema, point arithmetic, errors and cache."""
+
+import h5py
+import numpy as np
+import pytest
+
+from seein.errors import SeeinError
+from seein.store import SCHEMA_VERSION, Store, StoreWriter
+from seein.testing import make_store
+
+
+def test_points_map_to_images_and_cells(synthetic_store):
+    with Store.open(synthetic_store) as store:
+        conv = store.layer("conv")
+        assert conv.kind == "structured" and conv.dims == 4 and conv.cells == (5, 5)
+        assert store.n_points("conv") == 60 * 25
+        image, y, x = store.point_cell("conv", np.array([0, 26, 25 * 7 + 5 * 3 + 2]))
+        assert image.tolist() == [0, 1, 7] and y.tolist() == [0, 0, 3] and x.tolist() == [0, 1, 2]
+        points = store.image_points("conv", [2])
+        assert points.tolist() == list(range(50, 75))
+        fmap = store.feature_maps("conv", 7)
+        pts = store.read_activations("conv", images=slice(7, 8))
+        assert fmap.shape == (4, 5, 5)
+        np.testing.assert_allclose(fmap[:, 3, 2], pts[3 * 5 + 2])
+        assert store.receptive_field("conv", 2, 3) == (2, 3, 5, 6)
+        assert store.image_mask_to_point_mask("fc", np.arange(60) < 3).sum() == 3
+
+
+def test_version_mismatch_is_a_clear_error(tmp_path):
+    path = make_store(tmp_path / "s.h5")
+    with h5py.File(path, "r+") as f:
+        f.attrs["schema_version"] = SCHEMA_VERSION + 1
+    with pytest.raises(SeeinError, match=r"s\.h5: store schema version"):
+        Store.open(path)
+
+
+def test_truncated_file_is_a_clear_error(tmp_path):
+    path = make_store(tmp_path / "s.h5")
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(SeeinError, match="truncated or corrupt"):
+        Store.open(path)
+
+
+def test_unfinished_store_is_refused(tmp_path):
+    path = tmp_path / "s.h5"
+    make_store(path)
+    with h5py.File(path, "r+") as f:
+        f.attrs["complete"] = False
+    with pytest.raises(SeeinError, match="--resume"):
+        Store.open(path)
+    assert Store.open(path, allow_incomplete=True).n_images == 60
+
+
+def test_unknown_layer_lists_the_known_ones(synthetic_store):
+    with Store.open(synthetic_store) as store, pytest.raises(SeeinError, match="conv, fc, out"):
+        store.layer("nope")
+
+
+def test_cache_round_trip_is_keyed_by_parameters(synthetic_store):
+    with Store.open(synthetic_store) as store:
+        emb = np.arange(12.0).reshape(6, 2)
+        store.save_result("pca", "fc", -1, {"dims": 2}, {"embedding": emb})
+        np.testing.assert_array_equal(store.load_result("pca", "fc", 1, {"dims": 2})["embedding"], emb)
+        assert store.load_result("pca", "fc", 1, {"dims": 3}) is None
+        assert store.load_result("pca", "fc", 0, {"dims": 2}) is None
+        [entry] = store.results()
+        assert entry["kind"] == "pca" and entry["snapshot"] == 1 and entry["params"] == {"dims": 2}
+        assert not list(store.cache_dir.rglob("*.tmp.npz"))
+
+
+def test_writer_resume_continues_after_last_chunk(tmp_path):
+    path = tmp_path / "r.h5"
+    from seein.store import LayerInfo, SnapshotInfo
+
+    layers = [LayerInfo("fc", "flat", (3,))]
+    args = dict(images=np.zeros((4, 2, 2), np.uint8), labels=np.arange(4), image_ids=np.arange(4),
+                class_names=list("abcd"), layers=layers, snapshots=[SnapshotInfo(0)], n_outputs=4,
+                input_shape=(1, 2, 2))
+    writer = StoreWriter.create(path, **args)
+    writer.write_chunk(0, 0, {"fc": np.ones((2, 3))}, np.eye(4)[:2])
+    writer.close()
+    assert not path.exists()
+    writer = StoreWriter.resume(path)
+    assert writer.images_done(0) == 2
+    writer.write_chunk(0, 2, {"fc": 2 * np.ones((2, 3))}, np.eye(4)[2:])
+    writer.finish(path)
+    with Store.open(path) as store:
+        np.testing.assert_array_equal(store.read_activations("fc")[:, 0], [1, 1, 2, 2])
+        assert store.predictions().tolist() == [0, 1, 2, 3]
