@@ -1,0 +1,169 @@
+"""The event bus: one typed signal per kind of change, on psygnal (no Qt).
+
+Like glue's Hub and messages, every view listens to the events it cares about and
+no view calls another. :class:`~seein.state.AppState` owns the values and is the
+only emitter; views change values through the state, and redraw from the events.
+Each event is a small frozen dataclass, so a handler can tell what changed and
+who changed it (``source``), and skip its own echoes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+from psygnal import Signal
+
+
+@dataclass(frozen=True)
+class SelectionEvent:
+    """The selected images changed.
+
+    ``mask`` is a boolean mask over images (the selection, linked across all layers);
+    ``point_mask`` the exact points of ``layer`` a lasso caught, if any; ``source``
+    names the control that made the change ("lasso", "legend", "undo", ...).
+    """
+
+    mask: np.ndarray
+    source: str = ""
+    layer: Optional[str] = None
+    point_mask: Optional[np.ndarray] = None
+
+    @property
+    def count(self) -> int:
+        return int(np.count_nonzero(self.mask))
+
+
+@dataclass(frozen=True)
+class HoverEvent:
+    """The point under the mouse: its image, and for structured layers its cell; None when off."""
+
+    image: Optional[int]
+    layer: Optional[str] = None
+    point: Optional[int] = None
+    cell: Optional[tuple[int, int]] = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class LayerEvent:
+    """The active layer changed (``previous`` is None on the first one)."""
+
+    layer: str
+    previous: Optional[str] = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class DimsEvent:
+    """The pair of dimensions (x=j, y=i) in focus, e.g. a feature's diagonal panel."""
+
+    layer: str
+    i: int
+    j: int
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ModeEvent:
+    """How the embedding view draws the layer: "scatter", "splom" or "projection" (+ method)."""
+
+    mode: str
+    method: Optional[str] = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ViewportEvent:
+    """The visible rectangle of the embedding view, in its scene units (x0, y0, x1, y1)."""
+
+    rect: tuple[float, float, float, float]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ProjectionEvent:
+    """A projection of ``layer`` is ready (``embedding`` (n_points, 2)) or was dropped (None).
+
+    ``start`` holds the previous layer's positions aligned to this one, for the animated
+    transition (Deepling); None when there is nothing to animate from.
+    """
+
+    layer: str
+    method: str
+    snapshot: int
+    embedding: Optional[np.ndarray]
+    start: Optional[np.ndarray] = None
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """Progress of long work (``done`` of ``total``); ``finished`` when it ended or was cancelled."""
+
+    task: str
+    done: int
+    total: int
+    message: str = ""
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class CellEvent:
+    """A feature-map cell in focus: (layer, channel, y, x) of one image, for its receptive field."""
+
+    layer: str
+    channel: int
+    y: int
+    x: int
+    image: Optional[int] = None
+
+
+class EventBus:
+    """Typed signals for every change the app makes; connect handlers, never call views.
+
+    Handlers receive one event object. The bus does no work of its own; it is a
+    switchboard, usable without Qt (in a notebook, a test or a script).
+    """
+
+    store_changed = Signal(object)  # the new Store (or None)
+    layer_changed = Signal(LayerEvent)
+    snapshot_changed = Signal(int)
+    mode_changed = Signal(ModeEvent)
+    dims_changed = Signal(DimsEvent)
+    selection_changed = Signal(SelectionEvent)
+    hover_changed = Signal(HoverEvent)
+    cell_focused = Signal(CellEvent)
+    viewport_changed = Signal(ViewportEvent)
+    projection_changed = Signal(ProjectionEvent)
+    progress = Signal(ProgressEvent)
+    style_changed = Signal(str, float)  # ("point_size" | "fade", value)
+    status = Signal(str)  # a one-line message for the status bar
+
+    def disconnect_all(self) -> None:
+        """Disconnect every handler from every signal (when the window closes)."""
+        for name in _SIGNALS:
+            getattr(self, name).disconnect()
+
+
+_SIGNALS = tuple(name for name, value in vars(EventBus).items() if isinstance(value, Signal))
+
+
+class Subscriptions:
+    """The connections one view made, so it can drop them all when it closes.
+
+    A view calls ``self._subs.connect(bus.selection_changed, self._on_selection)``
+    and ``self._subs.disconnect()`` in its close handler: no handler outlives its view.
+    """
+
+    def __init__(self) -> None:
+        self._pairs: list[tuple[Any, Any]] = []
+
+    def connect(self, signal: Any, handler: Any) -> None:
+        signal.connect(handler)
+        self._pairs.append((signal, handler))
+
+    def disconnect(self) -> None:
+        for signal, handler in self._pairs:
+            signal.disconnect(handler, missing_ok=True)
+        self._pairs.clear()

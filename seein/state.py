@@ -1,0 +1,514 @@
+"""The application state: the one owner of every value the views show (no Qt).
+
+Views change values only through :class:`AppState` and redraw from the events it
+emits on its :class:`~seein.bus.EventBus`; no view calls another (glue's Hub, napari's
+model/view split). The selection is a boolean mask over images, so it links every
+layer; its history gives undo and redo. Arithmetic a view needs (class masks, point
+to image, averages for the feature-map view) lives here or in ``seein.compute``.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .bus import (CellEvent, DimsEvent, EventBus, HoverEvent, LayerEvent, ModeEvent,
+                  ProjectionEvent, SelectionEvent, ViewportEvent)
+from .errors import SeeinError
+from .store import STRUCTURED, LayerInfo, Store
+
+MODES = ("scatter", "splom", "projection")
+METHODS = ("pca", "tsne", "pivotmds")
+HISTORY_LIMIT = 200
+
+# Colour-blind-safe qualitative colours (Okabe-Ito, then Tableau), RGBA in [0, 1].
+_BASE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
+                 "#8C564B", "#7F7F7F", "#17BECF", "#BCBD22", "#9467BD"]
+
+
+class SelectMode(str, Enum):
+    """How a new set of images combines with the current selection."""
+
+    REPLACE = "replace"
+    ADD = "add"
+    SUBTRACT = "subtract"
+    INTERSECT = "intersect"
+
+
+def combine(current: np.ndarray, new: np.ndarray, mode: SelectMode | str) -> np.ndarray:
+    """The selection after applying ``new`` to ``current`` in ``mode`` (both image masks)."""
+    mode = SelectMode(mode)
+    new = np.asarray(new, dtype=bool)
+    if mode is SelectMode.REPLACE:
+        return new.copy()
+    if mode is SelectMode.ADD:
+        return current | new
+    if mode is SelectMode.SUBTRACT:
+        return current & ~new
+    return current & new
+
+
+def class_palette(n_classes: int) -> np.ndarray:
+    """float32 (max(n_classes, 1), 4) RGBA colour per class; one grey when unlabelled."""
+    n = max(int(n_classes), 1)
+    rgb = []
+    for k in range(n):
+        if k < len(_BASE_COLOURS):
+            h = _BASE_COLOURS[k].lstrip("#")
+            rgb.append([int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)])
+        else:  # evenly spaced hues past the base set
+            import colorsys
+            rgb.append(list(colorsys.hsv_to_rgb((k * 0.618034) % 1.0, 0.65, 0.9)))
+    out = np.ones((n, 4), dtype=np.float32)
+    out[:, :3] = rgb
+    return out
+
+
+def default_mode(info: LayerInfo) -> str:
+    """A 2-D layer is a scatter plot; anything wider a scatter-plot matrix."""
+    return "scatter" if info.dims <= 2 else "splom"
+
+
+def parse_select(spec: str, store: Store) -> np.ndarray:
+    """An image mask from a CLI spec: ``class=1`` (index or name), ``images=0,5,9`` or ``all``."""
+    key, _, value = spec.partition("=")
+    key = key.strip().lower()
+    if key == "all" and not value:
+        return np.ones(store.n_images, dtype=bool)
+    if key == "class":
+        names = [n.lower() for n in store.class_names]
+        v = value.strip()
+        cls = names.index(v.lower()) if v.lower() in names else None
+        if cls is None:
+            try:
+                cls = int(v)
+            except ValueError:
+                raise SeeinError(f"--select {spec}: no class {v!r} (classes: {', '.join(store.class_names)})")
+        if not 0 <= cls < store.n_classes:
+            raise SeeinError(f"--select {spec}: class index out of range 0..{store.n_classes - 1}")
+        return store.labels == cls
+    if key == "images":
+        try:
+            idx = np.array([int(v) for v in value.split(",") if v.strip()], dtype=np.int64)
+        except ValueError:
+            raise SeeinError(f"--select {spec}: image indices must be integers")
+        if idx.size and (idx.min() < 0 or idx.max() >= store.n_images):
+            raise SeeinError(f"--select {spec}: image index out of range 0..{store.n_images - 1}")
+        mask = np.zeros(store.n_images, dtype=bool)
+        mask[idx] = True
+        return mask
+    raise SeeinError(f"--select {spec}: expected class=K, images=i,j,... or all")
+
+
+def save_selection(path: str | os.PathLike, mask: np.ndarray, image_ids: np.ndarray) -> Path:
+    """Write the selected images' ids: one per line (.csv, header ``image_id``) or a .npy array."""
+    path = Path(path)
+    ids = np.asarray(image_ids)[np.asarray(mask, dtype=bool)].astype(np.int64)
+    if path.suffix.lower() == ".npy":
+        np.save(path, ids)
+    else:
+        path.write_text("image_id\n" + "".join(f"{i}\n" for i in ids))
+    return path
+
+
+def load_selection(path: str | os.PathLike, image_ids: np.ndarray) -> np.ndarray:
+    """An image mask from a file written by :func:`save_selection` (ids not in the store: an error)."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".npy":
+            ids = np.load(path, allow_pickle=False).astype(np.int64).ravel()
+        else:
+            rows = [r.strip().split(",")[0] for r in path.read_text().splitlines() if r.strip()]
+            if rows and not rows[0].lstrip("-").isdigit():
+                rows = rows[1:]
+            ids = np.array([int(r) for r in rows], dtype=np.int64)
+    except FileNotFoundError:
+        raise SeeinError("no such selection file", path) from None
+    except (ValueError, OSError) as exc:
+        raise SeeinError(f"not a selection file of image ids ({exc})", path) from None
+    known = np.isin(ids, image_ids)
+    if not known.all():
+        raise SeeinError(f"{int((~known).sum())} image ids are not in the store "
+                         f"(e.g. {int(ids[~known][0])})", path)
+    return np.isin(image_ids, ids)
+
+
+class SelectionHistory:
+    """Past selections for undo/redo; a bounded list of packed masks and a cursor."""
+
+    def __init__(self, n_images: int, limit: int = HISTORY_LIMIT):
+        self.n_images = n_images
+        self.limit = limit
+        self._items: list[tuple[bytes, str]] = [(np.packbits(np.zeros(n_images, bool)).tobytes(), "start")]
+        self._pos = 0
+
+    def _unpack(self, i: int) -> np.ndarray:
+        raw = np.frombuffer(self._items[i][0], dtype=np.uint8)
+        return np.unpackbits(raw, count=self.n_images).astype(bool)
+
+    def push(self, mask: np.ndarray, source: str) -> None:
+        del self._items[self._pos + 1:]
+        self._items.append((np.packbits(mask).tobytes(), source))
+        if len(self._items) > self.limit:
+            del self._items[0]
+        self._pos = len(self._items) - 1
+
+    def can_undo(self) -> bool:
+        return self._pos > 0
+
+    def can_redo(self) -> bool:
+        return self._pos < len(self._items) - 1
+
+    def undo(self) -> Optional[np.ndarray]:
+        if not self.can_undo():
+            return None
+        self._pos -= 1
+        return self._unpack(self._pos)
+
+    def redo(self) -> Optional[np.ndarray]:
+        if not self.can_redo():
+            return None
+        self._pos += 1
+        return self._unpack(self._pos)
+
+
+class AppState:
+    """Every value the app shows, with setters that validate, store and emit on ``bus``.
+
+    Setting a value to what it already is emits nothing, so two-way bound controls
+    cannot loop. Views read values from here and never keep their own copies.
+    """
+
+    def __init__(self, bus: EventBus | None = None):
+        self.bus = bus or EventBus()
+        self.store: Optional[Store] = None
+        self.layer: Optional[str] = None
+        self.snapshot: int = 0
+        self.mode: str = "scatter"
+        self.method: str = "pca"
+        self.dims: tuple[int, int] = (0, 1)
+        self.selection = np.zeros(0, dtype=bool)
+        self.point_mask: Optional[np.ndarray] = None
+        self.history = SelectionHistory(0)
+        self.hover = HoverEvent(None)
+        self.point_size: float = 3.0
+        self.fade: float = 0.15
+        self.viewport: Optional[tuple[float, float, float, float]] = None
+        self._projections: dict[tuple[str, str, int], np.ndarray] = {}
+        self._last_projection: Optional[tuple[str, np.ndarray]] = None
+
+    # -- store, layer, snapshot, mode -------------------------------------------------
+    def open_store(self, path: str | os.PathLike) -> Store:
+        """Open the store at ``path`` and make it current (a bad file: SeeinError, state kept)."""
+        store = Store.open(path)
+        self.set_store(store)
+        return store
+
+    def set_store(self, store: Store) -> None:
+        """Make ``store`` current: first layer, last snapshot, empty selection and history."""
+        if self.store is not None and self.store is not store:
+            self.store.close()
+        self.store = store
+        self.layer = None
+        self.snapshot = len(store.snapshots) - 1
+        self.selection = np.zeros(store.n_images, dtype=bool)
+        self.point_mask = None
+        self.history = SelectionHistory(store.n_images)
+        self.hover = HoverEvent(None)
+        self._projections.clear()
+        self._last_projection = None
+        self.bus.store_changed.emit(store)
+        if store.layers:
+            self.set_layer(store.layers[0].name, source="open")
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    @property
+    def info(self) -> Optional[LayerInfo]:
+        """The active layer's description."""
+        return self.store.layer(self.layer) if self.store is not None and self.layer else None
+
+    def require_store(self) -> Store:
+        if self.store is None:
+            raise SeeinError("no store is open")
+        return self.store
+
+    def set_layer(self, name: str, source: str = "") -> None:
+        """Make ``name`` the active layer; its mode follows its width unless a projection is on."""
+        store = self.require_store()
+        info = store.layer(name)
+        if name == self.layer:
+            return
+        previous, self.layer = self.layer, name
+        self.point_mask = None
+        i, j = self.dims
+        if max(i, j) >= info.dims:
+            self.dims = (0, min(1, info.dims - 1))
+        if self.mode != "projection":
+            self.mode = default_mode(info)
+        self.bus.layer_changed.emit(LayerEvent(name, previous, source))
+
+    def step_layer(self, step: int) -> None:
+        """Activate the next (+1) or previous (-1) layer, wrapping around."""
+        store = self.require_store()
+        names = [layer.name for layer in store.layers]
+        k = names.index(self.layer) if self.layer in names else 0
+        self.set_layer(names[(k + step) % len(names)], source="keyboard")
+
+    def set_snapshot(self, k: int) -> None:
+        """Show the network at snapshot ``k`` (0..n-1) in every view."""
+        store = self.require_store()
+        k = int(k) % len(store.snapshots) if k < 0 else int(k)
+        store.snapshot(k)
+        if k != self.snapshot:
+            self.snapshot = k
+            self.bus.snapshot_changed.emit(k)
+
+    def step_snapshot(self, step: int = 1) -> int:
+        """Advance the timeline by ``step``, wrapping at the end (play)."""
+        n = len(self.require_store().snapshots)
+        self.set_snapshot((self.snapshot + step) % n)
+        return self.snapshot
+
+    def set_mode(self, mode: str, method: str | None = None, source: str = "") -> None:
+        """Draw the layer as "scatter" (two dims), "splom", or a "projection" by ``method``."""
+        if mode not in MODES:
+            raise SeeinError(f"unknown view mode {mode!r} (choose from {', '.join(MODES)})")
+        if method is not None and method not in METHODS:
+            raise SeeinError(f"unknown projection {method!r} (choose from {', '.join(METHODS)})")
+        if mode == self.mode and (method is None or method == self.method):
+            return
+        self.mode = mode
+        self.method = method or self.method
+        self.bus.mode_changed.emit(ModeEvent(mode, self.method if mode == "projection" else None, source))
+
+    def set_dims(self, i: int, j: int, source: str = "") -> None:
+        """Focus the panel plotting dimension ``j`` (x) against ``i`` (y) of the active layer."""
+        info = self.info
+        if info is None or not (0 <= i < info.dims and 0 <= j < info.dims):
+            raise SeeinError(f"no dimensions ({i}, {j}) in layer {self.layer!r}")
+        self.dims = (int(i), int(j))
+        self.bus.dims_changed.emit(DimsEvent(info.name, int(i), int(j), source))
+
+    def focus_feature(self, layer: str, channel: int, y: int = 0, x: int = 0,
+                      image: int | None = None) -> None:
+        """Jump to ``channel``'s diagonal plot of ``layer`` and show the cell's receptive field."""
+        self.set_layer(layer, source="feature-map")
+        if self.mode == "projection":
+            self.set_mode(default_mode(self.require_store().layer(layer)), source="feature-map")
+        info = self.require_store().layer(layer)
+        channel = int(channel) % info.dims
+        self.set_dims(channel, channel, source="feature-map")
+        self.bus.cell_focused.emit(CellEvent(layer, channel, int(y), int(x), image))
+
+    def set_viewport(self, rect: Sequence[float], source: str = "") -> None:
+        """Record the embedding view's visible rectangle (the overview draws it)."""
+        self.viewport = tuple(float(v) for v in rect)
+        self.bus.viewport_changed.emit(ViewportEvent(self.viewport, source))
+
+    def set_point_size(self, size: float) -> None:
+        if float(size) != self.point_size:
+            self.point_size = float(size)
+            self.bus.style_changed.emit("point_size", self.point_size)
+
+    def set_fade(self, fade: float) -> None:
+        fade = min(max(float(fade), 0.0), 1.0)
+        if fade != self.fade:
+            self.fade = fade
+            self.bus.style_changed.emit("fade", self.fade)
+
+    # -- selection ----------------------------------------------------------------------
+    def select(self, mask: np.ndarray, mode: SelectMode | str = SelectMode.REPLACE, source: str = "",
+               point_mask: np.ndarray | None = None) -> np.ndarray:
+        """Combine an image mask with the selection in ``mode``; record it for undo; emit."""
+        store = self.require_store()
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != (store.n_images,):
+            raise SeeinError(f"a selection needs one flag per image ({store.n_images}), got {mask.shape}")
+        new = combine(self.selection, mask, mode)
+        keep_points = SelectMode(mode) is SelectMode.REPLACE and point_mask is not None
+        self._apply(new, source, point_mask if keep_points else None, record=True)
+        return new
+
+    def _apply(self, mask: np.ndarray, source: str, point_mask: np.ndarray | None, record: bool) -> None:
+        self.selection = mask
+        self.point_mask = point_mask
+        if record:
+            self.history.push(mask, source)
+        self.bus.selection_changed.emit(SelectionEvent(mask, source, self.layer, point_mask))
+
+    def select_images(self, images: Sequence[int], mode: SelectMode | str = SelectMode.REPLACE,
+                      source: str = "") -> np.ndarray:
+        mask = np.zeros(self.require_store().n_images, dtype=bool)
+        mask[np.asarray(images, dtype=np.int64)] = True
+        return self.select(mask, mode, source)
+
+    def select_class(self, cls: int, mode: SelectMode | str = SelectMode.REPLACE, source: str = "legend") -> np.ndarray:
+        """Select every image labelled ``cls`` (the legend's click)."""
+        return self.select(self.require_store().labels == int(cls), mode, source)
+
+    def select_point(self, point: int | None, mode: SelectMode | str = SelectMode.REPLACE,
+                     source: str = "click") -> np.ndarray:
+        """Select the image that owns ``point`` of the active layer (None: a click on nothing)."""
+        store = self.require_store()
+        mask = np.zeros(store.n_images, dtype=bool)
+        if point is not None:
+            mask[int(self.point_images(np.array([point]))[0])] = True
+        return self.select(mask, mode, source)
+
+    def select_points(self, point_mask: np.ndarray, mode: SelectMode | str = SelectMode.REPLACE,
+                      source: str = "lasso") -> np.ndarray:
+        """Select the images owning any point in ``point_mask`` (a lasso over the active layer)."""
+        point_mask = np.asarray(point_mask, dtype=bool)
+        images = np.zeros(self.require_store().n_images, dtype=bool)
+        images[self.point_images(np.flatnonzero(point_mask))] = True
+        return self.select(images, mode, source, point_mask=point_mask)
+
+    def clear_selection(self) -> None:
+        if self.selection.any():
+            self.select(np.zeros_like(self.selection), SelectMode.REPLACE, "clear")
+
+    def invert_selection(self) -> None:
+        self.select(~self.selection, SelectMode.REPLACE, "invert")
+
+    def undo(self) -> bool:
+        mask = self.history.undo()
+        if mask is None:
+            return False
+        self._apply(mask, "undo", None, record=False)
+        return True
+
+    def redo(self) -> bool:
+        mask = self.history.redo()
+        if mask is None:
+            return False
+        self._apply(mask, "redo", None, record=False)
+        return True
+
+    # -- hover and details --------------------------------------------------------------
+    def point_images(self, points: np.ndarray) -> np.ndarray:
+        """Image index of points of the active layer."""
+        return self.require_store().point_image(self.layer, points)
+
+    def set_hover_point(self, point: int | None, source: str = "embedding") -> None:
+        """The mouse is over ``point`` of the active layer (None: over nothing)."""
+        if point is None:
+            event = HoverEvent(None, self.layer, None, None, source)
+        else:
+            image, y, x = self.require_store().point_cell(self.layer, int(point))
+            cell = (int(y), int(x)) if self.info.kind == STRUCTURED else None
+            event = HoverEvent(int(image), self.layer, int(point), cell, source)
+        if event != self.hover:
+            self.hover = event
+            self.bus.hover_changed.emit(event)
+
+    def describe_image(self, image: int) -> dict:
+        """What details-on-demand shows: label and prediction names, at the current snapshot."""
+        store = self.require_store()
+        label = int(store.labels[image])
+        pred = int(store.predictions(self.snapshot)[image])
+        name = (lambda k: store.class_names[k] if 0 <= k < store.n_classes else "-")
+        return {"image": int(image), "image_id": int(store.image_ids[image]), "label": label,
+                "label_name": name(label), "prediction": pred, "prediction_name": name(pred),
+                "correct": label == pred}
+
+    def receptive_box(self, layer: str, cell: tuple[int, int] | None) -> Optional[tuple[int, int, int, int]]:
+        """The input box [y0, x0, y1, x1) of ``cell`` of a structured layer; None for flat layers."""
+        store = self.require_store()
+        if cell is None or store.layer(layer).kind != STRUCTURED:
+            return None
+        return store.receptive_field(layer, *cell)
+
+    # -- data for the views -------------------------------------------------------------
+    def layer_arrays(self) -> dict:
+        """What the embedding view draws for the active layer at the current snapshot.
+
+        ``points`` float32 (n_points, D) (the projection's 2 columns in projection mode,
+        None while it is being computed), ``image_index`` int (n_points,), per-image
+        ``labels``, ``n_images`` and the class ``palette``.
+        """
+        store = self.require_store()
+        info = self.info
+        if self.mode == "projection":
+            points = self._projections.get((info.name, self.method, self.snapshot))
+        else:
+            points = store.read_activations(info.name, self.snapshot)
+        image_index = np.repeat(np.arange(store.n_images, dtype=np.int32), info.points_per_image)
+        return {"points": points, "image_index": image_index, "labels": store.labels,
+                "n_images": store.n_images, "palette": class_palette(store.n_classes)}
+
+    def projection(self, layer: str | None = None) -> Optional[np.ndarray]:
+        """The computed projection of ``layer`` (default active) by the current method, or None."""
+        return self._projections.get((layer or self.layer, self.method, self.snapshot))
+
+    def set_projection(self, layer: str, method: str, snapshot: int, embedding: np.ndarray) -> None:
+        """A projection finished: keep it, and derive where its points start their transition."""
+        store = self.require_store()
+        embedding = np.asarray(embedding, dtype=np.float32)
+        self._projections[(layer, method, snapshot)] = embedding
+        start = None
+        if self._last_projection is not None and self._last_projection[0] != layer:
+            prev_layer, prev = self._last_projection
+            start = transition_start(prev, store.layer(prev_layer).points_per_image,
+                                     embedding, store.layer(layer).points_per_image)
+        self._last_projection = (layer, embedding)
+        self.bus.projection_changed.emit(ProjectionEvent(layer, method, snapshot, embedding, start))
+
+    def feature_maps(self, mask: np.ndarray | None = None,
+                     snapshot: int | None = None) -> list[tuple[str, np.ndarray]]:
+        """The feature-map view's content for an image mask: [("input", (C,H,W)), (layer, maps)].
+
+        One selected image gives its own response, several their average (``mean_activation``),
+        none gives []. Each array is scaled to [0, 1] over its whole layer so that brighter
+        means stronger within the layer. ``mask`` and ``snapshot`` default to the current
+        values; pass copies when calling from a worker thread.
+        """
+        store = self.require_store()
+        mask = self.selection if mask is None else np.asarray(mask, dtype=bool)
+        snapshot = self.snapshot if snapshot is None else int(snapshot)
+        selected = np.flatnonzero(mask)
+        if selected.size == 0:
+            return []
+        if selected.size == 1:
+            image = store.image(int(selected[0])).astype(np.float32).transpose(2, 0, 1)
+            maps = [store.feature_maps(layer.name, int(selected[0]), snapshot) for layer in store.layers]
+        else:
+            from .compute.stats import mean_activation, mean_image
+            image = mean_image(store, mask).transpose(2, 0, 1)
+            maps = [np.asarray(mean_activation(store, layer.name, mask, snapshot=snapshot))
+                    for layer in store.layers]
+        out = [("input", _unit(image))]
+        out += [(layer.name, _unit(m)) for layer, m in zip(store.layers, maps)]
+        return out
+
+
+def _unit(a: np.ndarray) -> np.ndarray:
+    """Scale an array to [0, 1] by its own range (a constant array becomes zeros)."""
+    a = np.asarray(a, dtype=np.float32)
+    lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
+    return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
+
+
+def transition_start(prev: np.ndarray, prev_per_image: int, new: np.ndarray, new_per_image: int) -> np.ndarray:
+    """Start positions for animating from the previous layer's projection to ``new`` (Deepling).
+
+    The previous layer's positions are Procrustes-aligned to the new ones (so the motion
+    shows what changed, not an arbitrary rotation), matched per image when the two
+    layers hold different numbers of points per image, and every point of an image
+    starts at its image's aligned position.
+    """
+    from .compute.procrustes import align, image_means
+
+    if prev.shape == new.shape:
+        return np.asarray(align(prev, new), dtype=np.float32)
+    source = image_means(prev, prev_per_image)
+    target = image_means(new, new_per_image)
+    aligned = np.asarray(align(source, target), dtype=np.float32)
+    return np.repeat(aligned, new_per_image, axis=0)
