@@ -4,7 +4,10 @@ A store is an HDF5 file written once by extraction and read by everything else
 (compute, render, the app). Its layout, version ``SCHEMA_VERSION``::
 
     /                      attrs: format="seein-activations", schema_version, seein_version,
-                                  created, dataset, model, n_images, input_shape, complete
+                                  created, dataset, model, n_images, input_shape, complete,
+                                  and from extraction: source (JSON: model, dataset, split,
+                                  limit, layers, dtype, digests), shard ("i/n" or ""),
+                                  image_start, image_stop, images_total (the shard's range)
     /images                uint8 (N, H, W, C)   the input images for display (C = 1 or 3)
     /labels                int64 (N,)           class index, -1 where unlabelled
     /image_ids             int64 (N,)           index of each image in its source data set
@@ -17,6 +20,11 @@ A store is an HDF5 file written once by extraction and read by everything else
         /predictions       int64 (N,)           argmax of logits (-1 for embedding nets)
         /layers/<name>     float16 (n_points, C) activations, chunked by images
     /curves/<metric>       float64 (n_steps, 2)  training curves: (step, value)
+
+Activation, logit and prediction datasets are allocated in full when the file is created,
+so writing a chunk changes no HDF5 metadata except the ``images_done`` counter, written
+after the chunk's data is flushed: a process killed at any moment leaves a partial file
+that opens and resumes from its last complete chunk.
 
 Points: a structured layer (C x H x W) gives H*W points per image in C dims; point
 ``p`` belongs to image ``p // (H*W)`` at cell ``(y, x) = divmod(p % (H*W), W)``. A flat
@@ -195,6 +203,35 @@ class Store:
     @property
     def n_classes(self) -> int:
         return len(self.class_names)
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """The file's top-level attributes (format, version, dataset, model, source, shard, ...)."""
+        return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in self._file.attrs.items()}
+
+    @property
+    def source(self) -> dict[str, Any]:
+        """What the store was extracted from (model, dataset, split, layers, ...), {} if unknown."""
+        text = self._file.attrs.get("source", "")
+        try:
+            return dict(json.loads(text)) if text else {}
+        except (TypeError, ValueError):
+            return {}
+
+    @property
+    def shard(self) -> tuple[int, int, int, int] | None:
+        """(image_start, image_stop, images_total, shard_count) if the store is one shard, else None."""
+        a = self._file.attrs
+        if not str(a.get("shard", "")):
+            return None
+        count = int(str(a["shard"]).split("/")[1])
+        return int(a["image_start"]), int(a["image_stop"]), int(a["images_total"]), count
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The dtype activations are stored in (float16 unless extracted with float32)."""
+        group = self._snap_group(0)["layers"]
+        return next((group[k].dtype for k in group), np.dtype(np.float16))
 
     @property
     def images(self) -> h5py.Dataset:
@@ -389,6 +426,17 @@ def open_store(path: str | os.PathLike, **kwargs: Any) -> Store:
     return Store.open(path, **kwargs)
 
 
+def _allocated(group: h5py.Group, name: str, shape: tuple[int, ...], dtype: Any,
+               chunk_rows: int) -> h5py.Dataset:
+    """A dataset chunked by rows and allocated in full now (see the module docstring)."""
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    dcpl.set_alloc_time(h5py.h5d.ALLOC_TIME_EARLY)
+    rows = max(1, int(shape[0]))
+    chunks = (max(1, min(rows, int(chunk_rows))),) + tuple(shape[1:])
+    return group.create_dataset(name, shape=shape, dtype=dtype, chunks=chunks, dcpl=dcpl,
+                                fill_time="never")
+
+
 class StoreWriter:
     """Writes a store chunk by chunk into a partial file, renamed into place when complete.
 
@@ -459,14 +507,12 @@ class StoreWriter:
                 g.attrs["images_done"] = 0
                 for k, v in snap.metrics.items():
                     g.attrs[k] = float(v)
-                g.create_dataset("logits", shape=(n, n_outputs), dtype=np.float32)
-                g.create_dataset("predictions", shape=(n,), dtype=np.int64)
+                _allocated(g, "logits", (n, n_outputs), np.float32, images_per_chunk)
+                _allocated(g, "predictions", (n,), np.int64, images_per_chunk)
                 ag = g.create_group("layers")
                 for layer in layers:
-                    rows = layer.n_points(n)
-                    chunk_rows = max(1, min(rows, images_per_chunk * layer.points_per_image))
-                    ag.create_dataset(layer.name, shape=(rows, layer.dims), dtype=dtype,
-                                      chunks=(chunk_rows, layer.dims))
+                    _allocated(ag, layer.name, (layer.n_points(n), layer.dims), dtype,
+                               images_per_chunk * layer.points_per_image)
             if curves:
                 cg = f.create_group("curves")
                 for k, v in curves.items():
@@ -500,10 +546,12 @@ class StoreWriter:
         return int(self._file["snapshots"][_snapshot_key(snapshot_index)].attrs["images_done"])
 
     def write_chunk(self, snapshot_index: int, image_start: int, outputs: Mapping[str, np.ndarray],
-                    logits: np.ndarray) -> None:
+                    logits: np.ndarray, predictions: np.ndarray | None = None) -> None:
         """Write one chunk of images for one snapshot, flush, then record it as done.
 
-        ``outputs`` maps layer name to the batch output, (n, C, H, W) or (n, D).
+        ``outputs`` maps layer name to the batch output, (n, C, H, W) or (n, D), or to
+        its points already (n*H*W, C). ``predictions`` defaults to the argmax of the
+        logits (-1 for a net with a single output).
         """
         g = self._file["snapshots"][_snapshot_key(snapshot_index)]
         n = int(logits.shape[0])
@@ -514,8 +562,9 @@ class StoreWriter:
             ds[image_start * per:(image_start + n) * per] = pts.astype(ds.dtype, copy=False)
         logits = np.asarray(logits, dtype=np.float32)
         g["logits"][image_start:image_start + n] = logits
-        g["predictions"][image_start:image_start + n] = (
-            logits.argmax(1) if logits.shape[1] > 1 else np.full(n, -1))
+        if predictions is None:
+            predictions = logits.argmax(1) if logits.shape[1] > 1 else np.full(n, -1)
+        g["predictions"][image_start:image_start + n] = np.asarray(predictions, dtype=np.int64)
         self._file.flush()
         g.attrs["images_done"] = image_start + n
         self._file.flush()

@@ -1,0 +1,288 @@
+"""The extraction engine: run a model's snapshots over images and write a store, resumably.
+
+:func:`seein.extract.extract` resolves model, run and data set specs into an
+:class:`ExtractionPlan`; :func:`run_plan` does the work. The engine knows only torch
+modules and arrays, so tests and the benchmark drive it with any ``nn.Module``.
+
+Order: snapshot by snapshot, each over all images in batches. A snapshot's progress is
+one number (images done), so resuming is "skip finished snapshots, continue the current
+one from its last complete chunk". HDF5 writes run on a background thread, overlapping
+the next batch's forward pass (torch releases the GIL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from .capture import DTYPES, LayerCapture
+from .errors import SeeinError
+from .progress import ProgressCallback, report
+from .store import LayerInfo, SnapshotInfo, StoreWriter
+
+
+@dataclass
+class ExtractionPlan:
+    """Everything one extraction needs, resolved: a model, its snapshots, the images, metadata.
+
+    ``images`` are the float32 (N, C, H, W) network inputs of this extraction (already
+    cut to the shard); ``source`` is the JSON-able description that a resume or a
+    merge compares (model, data, layers, dtype, digests, ...).
+    """
+
+    model: torch.nn.Module
+    snapshots: list[tuple[SnapshotInfo, Mapping[str, torch.Tensor] | None]]
+    images: np.ndarray
+    labels: np.ndarray
+    image_ids: np.ndarray
+    class_names: list[str]
+    layers: list[LayerInfo]
+    n_outputs: int
+    embedding: bool = False
+    display_images: np.ndarray | None = None
+    receptive_fields: dict[str, np.ndarray] = field(default_factory=dict)
+    curves: dict[str, np.ndarray] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)
+    shard: tuple[int, int, int, int, int] | None = None  # (i, n, start, stop, total)
+    dataset_spec: str = ""
+    model_spec: str = ""
+
+
+def default_device() -> torch.device:
+    """The backend's torch device (seein.backend), else the CPU."""
+    try:
+        from .backend import get_backend
+    except ImportError:
+        return torch.device("cpu")
+    return torch.device(get_backend().device)
+
+
+def probe_layers(model: torch.nn.Module, layer_names: Sequence[str], sample: np.ndarray,
+                 what: str = "the model") -> tuple[list[LayerInfo], int]:
+    """Run one image through ``model`` to learn each layer's kind and shape and the output size.
+
+    A model that cannot take the images is a SeeinError naming the image shape.
+    """
+    x = torch.from_numpy(np.ascontiguousarray(sample[:1]))
+    with LayerCapture(model, layer_names, torch.float32) as capture, torch.inference_mode():
+        try:
+            _, logits = capture(model, x)
+        except SeeinError:
+            raise
+        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise SeeinError(f"{what} does not fit images of shape {tuple(sample.shape[1:])} "
+                             f"(C, H, W): {first}") from None
+        layers = capture.layer_infos()
+    order = {info.name: info for info in layers}
+    return [order[name] for name in capture.order], int(logits.shape[1])
+
+
+def weights_digest(state_dicts: Sequence[Mapping[str, torch.Tensor]]) -> str:
+    """A short SHA-1 of every tensor of every state dict: same digest, same weights."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for sd in state_dicts:
+        for key in sorted(sd):
+            value = sd[key]
+            h.update(key.encode())
+            if isinstance(value, torch.Tensor):
+                h.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def data_digest(images: np.ndarray, labels: np.ndarray) -> str:
+    """A short SHA-1 of the images and labels (all of them, not one shard's)."""
+    import hashlib
+
+    h = hashlib.sha1(np.ascontiguousarray(images).data)
+    h.update(np.ascontiguousarray(labels).data)
+    return h.hexdigest()[:16]
+
+
+def check_out(out: Path, *, resume: bool, force: bool) -> None:
+    """Refuse to lose work: an existing store needs --force, a leftover partial --resume or --force."""
+    partial = StoreWriter.partial_path_for(out)
+    if resume:
+        if not partial.exists():
+            hint = (" (it is already complete; --force extracts again)" if out.exists() else "")
+            raise SeeinError(f"nothing to resume: no partial file {partial.name}{hint}", out)
+        return
+    if partial.exists() and not force:
+        raise SeeinError(f"an interrupted extraction left {partial.name}; add --resume to continue it "
+                         "or --force to start again", out)
+    if out.exists() and not force:
+        raise SeeinError("already exists; add --force to overwrite it", out)
+    if out.exists() and out.is_dir():
+        raise SeeinError("is a folder, not a store file", out)
+
+
+def _source_attrs(plan: ExtractionPlan) -> dict[str, Any]:
+    attrs: dict[str, Any] = {"source": json.dumps(plan.source, sort_keys=True)}
+    if plan.shard:
+        i, n, start, stop, total = plan.shard
+        attrs.update(shard=f"{i}/{n}", image_start=start, image_stop=stop, images_total=total)
+    else:
+        attrs.update(shard="", image_start=0, image_stop=len(plan.images), images_total=len(plan.images))
+    return attrs
+
+
+def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    return [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+
+
+def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str,
+                 images_per_chunk: int) -> StoreWriter:
+    attrs = _source_attrs(plan)
+    if resume:
+        writer = StoreWriter.resume(out)
+        old = {k: writer.attrs.get(k) for k in ("shard", "image_start", "image_stop", "images_total")}
+        try:
+            old_source = json.loads(str(writer.attrs.get("source", "{}")))
+        except ValueError:
+            old_source = {}
+        new = {k: attrs[k] for k in old}
+        diff = _differences(old_source, plan.source) + [
+            k for k in old if str(old[k]) != str(new[k])]
+        if diff:
+            writer.close()
+            raise SeeinError(f"the partial file was started with other settings ({', '.join(diff)} "
+                             "differ); repeat the first command with --resume, or use --force to "
+                             "start again", writer.partial_path)
+        return writer
+    StoreWriter.partial_path_for(out).unlink(missing_ok=True)
+    display = plan.display_images
+    if display is None:
+        display = np.rint(np.clip(plan.images, 0, 1) * 255).astype(np.uint8).transpose(0, 2, 3, 1)
+    return StoreWriter.create(
+        out, images=display, labels=plan.labels, image_ids=plan.image_ids,
+        class_names=plan.class_names, layers=plan.layers, snapshots=[s for s, _ in plan.snapshots],
+        n_outputs=plan.n_outputs, input_shape=plan.images.shape[1:],
+        receptive_fields={k: v for k, v in plan.receptive_fields.items()
+                          if k in {layer.name for layer in plan.layers}},
+        curves=plan.curves, dataset_spec=plan.dataset_spec, model_spec=plan.model_spec,
+        dtype=np.dtype(dtype), images_per_chunk=images_per_chunk, extra_attrs=attrs)
+
+
+class _WriterThread:
+    """Runs ``StoreWriter.write_chunk`` calls in order on one background thread.
+
+    The queue is short, so at most two batches wait in memory; an error in the thread
+    is raised in the caller at the next ``put`` or at ``close``.
+    """
+
+    def __init__(self, writer: StoreWriter, threaded: bool = True):
+        self.writer = writer
+        self.error: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._thread = threading.Thread(target=self._loop, name="seein-store-writer", daemon=True) \
+            if threaded else None
+        if self._thread:
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if self.error is None:
+                try:
+                    self.writer.write_chunk(*item)
+                except BaseException as exc:  # handed to the caller's thread
+                    self.error = exc
+
+    def put(self, *item: Any) -> None:
+        if self._thread is None:
+            self.writer.write_chunk(*item)
+            return
+        if self.error is not None:
+            raise self.error
+        self._queue.put(item)
+
+    def close(self) -> None:
+        """Wait until every queued chunk is written (also on the way out of an error)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self.error is not None:
+            raise self.error
+
+
+def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = False, force: bool = False,
+             dtype: str = "float16", batch_size: int = 256, progress: ProgressCallback | None = None,
+             device: torch.device | None = None, threaded_writes: bool = True) -> Path:
+    """Extract ``plan`` into the store ``out`` (via ``out.partial``); return the store's path."""
+    out = Path(out)
+    if dtype not in DTYPES:
+        raise SeeinError(f"unknown dtype {dtype!r}; use float16 or float32")
+    if batch_size < 1:
+        raise SeeinError(f"batch size must be at least 1, got {batch_size}")
+    check_out(out, resume=resume, force=force)
+    device = device or default_device()
+    n = len(plan.images)
+    total = n * len(plan.snapshots)
+    writer = _open_writer(plan, out, resume=resume, dtype=dtype,
+                          images_per_chunk=min(batch_size, 256))
+    model = plan.model.to(device).eval()
+    images = torch.from_numpy(np.ascontiguousarray(plan.images))
+    background = _WriterThread(writer, threaded_writes)
+    try:
+        with LayerCapture(model, [layer.name for layer in plan.layers], DTYPES[dtype]) as capture, \
+                torch.inference_mode():
+            for k, (snap, state) in enumerate(plan.snapshots):
+                start = writer.images_done(snap.index)
+                if start >= n:
+                    continue
+                if state is not None:
+                    _load_state(model, state, snap)
+                for first in range(start, n, batch_size):
+                    report(progress, k * n + first, total, f"snapshot {k + 1}/{len(plan.snapshots)}")
+                    batch = images[first:first + batch_size].to(device, non_blocking=True)
+                    outputs, logits = capture(model, batch)
+                    predictions = np.full(len(logits), -1, np.int64) if plan.embedding else None
+                    background.put(snap.index, first, outputs, logits, predictions)
+        background.close()
+        report(progress, total, total, "done")
+    except BaseException:
+        try:
+            background.close()
+        finally:
+            writer.close()
+        raise
+    return writer.finish(out)
+
+
+def _load_state(model: torch.nn.Module, state: Mapping[str, torch.Tensor], snap: SnapshotInfo) -> None:
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise SeeinError(f"the weights of snapshot {snap.index} do not fit the model: {first}") from None
+
+
+def shard_range(n_images: int, shard: str | tuple[int, int] | None) -> tuple[int, int, int, int] | None:
+    """Parse ``"i/n"`` (0 <= i < n) into (i, n, start, stop): the i-th of n contiguous ranges."""
+    if shard is None or shard == "":
+        return None
+    if isinstance(shard, str):
+        try:
+            i, count = (int(v) for v in shard.split("/"))
+        except ValueError:
+            raise SeeinError(f"--shard takes i/n with 0 <= i < n (e.g. 0/4), got {shard!r}") from None
+    else:
+        i, count = (int(v) for v in shard)
+    if not (count >= 1 and 0 <= i < count):
+        raise SeeinError(f"--shard takes i/n with 0 <= i < n (e.g. 0/4), got {i}/{count}")
+    if count > n_images:
+        raise SeeinError(f"cannot cut {n_images} images into {count} shards")
+    return i, count, i * n_images // count, (i + 1) * n_images // count
