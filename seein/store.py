@@ -395,7 +395,7 @@ class Store:
         found = []
         if not self.cache_dir.is_dir():
             return found
-        for path in sorted(self.cache_dir.glob("*/*/s*.npz")):
+        for path in sorted(self.cache_dir.rglob("s*.npz")):  # kinds may nest: "stats/confusion"
             try:
                 with np.load(path, allow_pickle=False) as npz:
                     meta = json.loads(str(npz["__params__"]))
@@ -404,6 +404,29 @@ class Store:
             meta["file"] = str(path)
             found.append(meta)
         return found
+
+    def summary(self) -> dict[str, Any]:
+        """Everything ``seein info`` shows, as plain JSON-able values."""
+        source = self.source
+        return {
+            "path": str(self.path), "file_size": self.file_size, "schema_version": self.schema_version,
+            "seein_version": str(self._file.attrs.get("seein_version", "")),
+            "created": str(self._file.attrs.get("created", "")),
+            "dataset": self.dataset_spec, "split": source.get("split", ""), "model": self.model_spec,
+            "run": source.get("run", ""), "weights": source.get("weights", ""),
+            "n_images": self.n_images, "input_shape": list(self.input_shape),
+            "classes": list(self.class_names), "dtype": str(self.dtype),
+            "shard": None if self.shard is None else dict(zip(
+                ("image_start", "image_stop", "images_total", "count"), self.shard)),
+            "snapshots": [{"index": s.index, "step": s.step, "epoch": s.epoch, **dict(s.metrics)}
+                          for s in self.snapshots],
+            "layers": [{"name": layer.name, "kind": layer.kind, "shape": list(layer.shape),
+                        "module": layer.module, "points": self.n_points(layer.name), "dims": layer.dims}
+                       for layer in self.layers],
+            "curves": sorted(self.curves),
+            "results": [{k: r.get(k) for k in ("kind", "layer", "snapshot", "params", "file")}
+                        for r in self.results()],
+        }
 
     # -- lifetime ------------------------------------------------------------------
     def close(self) -> None:
