@@ -198,6 +198,7 @@ class AppState:
         self.point_size: float = 3.0
         self.fade: float = 0.15
         self.viewport: Optional[tuple[float, float, float, float]] = None
+        self.select_mode = SelectMode.REPLACE  # what a click or lasso does with no modifier held
         self._projections: dict[tuple[str, str, int], np.ndarray] = {}
         self._last_projection: Optional[tuple[str, np.ndarray]] = None
 

@@ -1,0 +1,28 @@
+"""``seein view STORE``: open the app on a store, or render the full window to a PNG and exit."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "view", help="open the interactive app on an activation store",
+        description="Open Seein' In's window on an activation store. With --screenshot, build the "
+                    "whole window (under a private Xvfb when there is no display), write it to a PNG "
+                    "and exit.")
+    p.add_argument("store", nargs="?", help="the activation store (.h5); default: the last one opened")
+    p.add_argument("--screenshot", metavar="PNG", help="render the window to this PNG and exit")
+    p.add_argument("--layer", help="make this layer active")
+    p.add_argument("--select", metavar="SPEC",
+                   help="select images: class=K (index or name), images=i,j,... or all")
+    p.add_argument("--size", metavar="WxH", help="window size in pixels, e.g. 1600x1000")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..gui.app import parse_size, run_app
+
+    parse_size(args.size)  # a bad size fails before any window opens
+    return run_app(args.store, screenshot=args.screenshot, layer=args.layer, select=args.select,
+                   size=args.size)

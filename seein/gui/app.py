@@ -1,0 +1,123 @@
+"""Starting the app: the Qt application, the main window on a store, or a scripted screenshot.
+
+``run_app`` is the entry of ``seein view`` and ``seein demo``. With ``screenshot`` it
+builds the full window at the requested size, waits until every view has drawn (the
+feature-map averages and any projection finished), writes the PNG and returns.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+from ..errors import SeeinError
+
+
+def parse_size(text: str | None) -> Optional[tuple[int, int]]:
+    """``"1600x1000"`` -> (1600, 1000); None stays None; anything else is a SeeinError."""
+    if text is None:
+        return None
+    if isinstance(text, (tuple, list)):
+        w, h = text
+    else:
+        try:
+            w, h = (int(v) for v in str(text).lower().split("x"))
+        except ValueError:
+            raise SeeinError(f"--size {text}: expected WIDTHxHEIGHT, e.g. 1600x1000") from None
+    if not (200 <= int(w) <= 8192 and 200 <= int(h) <= 8192):
+        raise SeeinError(f"--size {text}: each side must be 200..8192 pixels")
+    return int(w), int(h)
+
+
+def qt_application():
+    """The QApplication (created once), with VisPy set to the same Qt binding as qtpy."""
+    import qtpy
+    import vispy
+    from qtpy import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(sys.argv[:1])
+        app.setApplicationName("Seein' In")
+        app.setOrganizationName("seein")
+    vispy.use_app(qtpy.API_NAME.lower())
+    return app
+
+
+def wait_until_drawn(window, timeout: float = 120.0) -> None:
+    """Process events until no view has work pending (or ``timeout`` seconds pass)."""
+    from qtpy import QtWidgets
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        QtWidgets.QApplication.processEvents()
+        if not window.busy:
+            break
+        time.sleep(0.02)
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+
+
+def build_window(store_path: str | os.PathLike | None, *, layer: str | None = None, select: str | None = None,
+                 size=None, restore: bool = True):
+    """A shown MainWindow on ``store_path`` with the layer and selection applied."""
+    from ..state import parse_select
+    from .main_window import MainWindow, settings
+
+    qt_application()
+    window = MainWindow(restore=restore)
+    wh = parse_size(size)
+    if wh is not None:
+        window.resize(*wh)
+    if store_path is None:
+        last = settings().value("last_store", "")
+        store_path = last if last and Path(str(last)).exists() else None
+    try:
+        if store_path is not None:
+            window.open_store(store_path)
+            if layer is not None:
+                window.state.set_layer(layer, source="cli")
+            if select is not None:
+                window.state.select(parse_select(select, window.state.store), source="cli")
+    except BaseException:
+        window.close()
+        window.deleteLater()
+        raise
+    window.show()
+    return window
+
+
+def run_app(store_path: str | os.PathLike | None, *, screenshot: str | os.PathLike | None = None,
+            layer: str | None = None, select: str | None = None, size=None) -> int:
+    """Open the window on a store (None: the last one), or render it to ``screenshot`` and exit.
+
+    Returns the process exit code. Problems with the store or arguments are SeeinErrors.
+    """
+    from .xvfb import has_display, virtual_display
+
+    if screenshot is None:
+        if not has_display():
+            raise SeeinError("no display to open a window on (set DISPLAY, or use --screenshot)")
+        app = qt_application()
+        window = build_window(store_path, layer=layer, select=select, size=size)
+        code = app.exec_()
+        window.deleteLater()
+        return int(code)
+    wh = parse_size(size) or (1600, 1000)
+    with virtual_display(wh[0] + 100, wh[1] + 100):
+        window = build_window(store_path, layer=layer, select=select, size=wh, restore=False)
+        try:
+            if window.state.store is None:
+                raise SeeinError("no store to show (give a STORE path)")
+            wait_until_drawn(window)
+            out = window.save_screenshot(screenshot)
+        finally:
+            window.close()
+            window.deleteLater()
+            from qtpy import QtWidgets
+            QtWidgets.QApplication.processEvents()
+    print(f"wrote {out}")
+    return 0

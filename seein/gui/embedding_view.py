@@ -1,0 +1,325 @@
+"""The embedding view (Seein' In §3.1): the active layer as a scatter, a SPLOM or a projection.
+
+A thin Qt shell around :class:`seein.render.scene.EmbeddingScene`: mouse input becomes
+state changes (hover, click, lasso), bus events become scene calls. Selection changes
+reach the scene as an image mask (n_images bytes); point positions are uploaded only
+when the layer, snapshot or projection changes. Projections are computed in a worker
+thread with progress on the bus and a Cancel; switching layers in projection mode
+animates from the previous layer's aligned positions.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+import numpy as np
+from qtpy import QtCore, QtWidgets
+
+from ..bus import (DimsEvent, HoverEvent, LayerEvent, ModeEvent, ProgressEvent, ProjectionEvent,
+                   SelectionEvent, Subscriptions, ViewportEvent)
+from ..state import METHODS, AppState
+from .lasso import LassoTool
+from .modifiers import mode_from_modifiers
+from .style_controls import StyleControls
+from .worker import Task
+
+MODE_LABELS = {"scatter": "Scatter", "splom": "Matrix", "projection": "Projection"}
+METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "pivotmds": "PivotMDS"}
+TRANSITION_MS = 900
+
+
+class EmbeddingView(QtWidgets.QWidget):
+    """The central view: a toolbar (mode, method, dims, size, fade) over the scene's canvas."""
+
+    frame_rate = QtCore.Signal(float)
+    lasso_finished = QtCore.Signal()
+
+    def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        from ..render.scene import EmbeddingScene
+
+        self.setObjectName("embedding_view")
+        self.state = state
+        self.scene = EmbeddingScene(size=(800, 600), show=False, parent=self)
+        self.canvas = self.scene.canvas
+        self.mode_box = QtWidgets.QComboBox(self)
+        for mode, label in MODE_LABELS.items():
+            self.mode_box.addItem(label, mode)
+        self.method_box = QtWidgets.QComboBox(self)
+        for method in METHODS:
+            self.method_box.addItem(METHOD_LABELS[method], method)
+        self.x_box = QtWidgets.QSpinBox(self)
+        self.y_box = QtWidgets.QSpinBox(self)
+        self.x_box.setPrefix("x: dim ")
+        self.y_box.setPrefix("y: dim ")
+        self.style = StyleControls(state, self)
+        bar = QtWidgets.QHBoxLayout()
+        bar.setContentsMargins(4, 2, 4, 2)
+        for w in (QtWidgets.QLabel("Show", self), self.mode_box, self.method_box, self.x_box, self.y_box):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.style)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.canvas.native, 1)
+        self.lasso = LassoTool(self.canvas)
+        self._task: Optional[Task] = None
+        self._task_key = None
+        self._shown_key = None
+        self._hover_pending: Optional[tuple[float, float]] = None
+        self._hover_timer = QtCore.QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.setInterval(30)
+        self._hover_timer.timeout.connect(self._do_hover)
+        self._anim = QtCore.QTimer(self)
+        self._anim.setInterval(16)
+        self._anim.timeout.connect(self._animate)
+        self._anim_start = 0.0
+        self._press: Optional[tuple[float, float]] = None
+        self._last_rect = None
+        self._frame_times: list[float] = []
+        self._draw_t0 = 0.0
+        self.mode_box.currentIndexChanged.connect(self._on_mode_box)
+        self.method_box.currentIndexChanged.connect(self._on_mode_box)
+        self.x_box.valueChanged.connect(self._on_dims_box)
+        self.y_box.valueChanged.connect(self._on_dims_box)
+        ev = self.canvas.events
+        ev.mouse_move.connect(self._on_mouse_move)
+        ev.mouse_press.connect(self._on_mouse_press)
+        ev.mouse_release.connect(self._on_mouse_release)
+        ev.draw.connect(self._on_draw_start, position="first")
+        ev.draw.connect(self._on_draw_end, position="last")
+        b = state.bus
+        self._subs = Subscriptions()
+        self._subs.connect(b.layer_changed, self._on_layer)
+        self._subs.connect(b.snapshot_changed, lambda k: self._reload())
+        self._subs.connect(b.mode_changed, self._on_mode)
+        self._subs.connect(b.dims_changed, self._on_dims)
+        self._subs.connect(b.selection_changed, self._on_selection)
+        self._subs.connect(b.hover_changed, self._on_hover)
+        self._subs.connect(b.viewport_changed, self._on_viewport)
+        self._subs.connect(b.projection_changed, self._on_projection)
+        self._subs.connect(b.style_changed, self._on_style)
+        self.scene.set_point_size(state.point_size)
+        self.scene.set_fade(state.fade)
+
+    def canvases(self) -> list:
+        return [self.canvas]
+
+    # -- state -> scene -----------------------------------------------------------------------
+    def _sync_controls(self) -> None:
+        s, info = self.state, self.state.info
+        for box, value in ((self.mode_box, s.mode), (self.method_box, s.method)):
+            blocked = box.blockSignals(True)
+            box.setCurrentIndex(box.findData(value))
+            box.blockSignals(blocked)
+        self.method_box.setVisible(s.mode == "projection")
+        for box, value in ((self.x_box, s.dims[1]), (self.y_box, s.dims[0])):
+            blocked = box.blockSignals(True)
+            box.setRange(0, max(info.dims - 1, 0))
+            box.setValue(value)
+            box.blockSignals(blocked)
+            box.setVisible(s.mode == "scatter" and info.dims > 2)
+
+    def _reload(self) -> None:
+        """Upload the active layer at the current snapshot (or its projection) to the scene."""
+        s = self.state
+        if s.store is None or s.layer is None:
+            return
+        self._sync_controls()
+        if s.mode == "projection" and s.projection() is None:
+            self._start_projection()
+            return
+        arrays = s.layer_arrays()
+        key = (s.layer, s.snapshot, s.mode, s.method if s.mode == "projection" else None)
+        if key != self._shown_key:
+            self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
+                                 arrays["n_images"], arrays["palette"])
+            self._shown_key = key
+        self.scene.set_mode("scatter" if s.mode == "projection" else s.mode)
+        if s.mode != "projection":
+            self.scene.set_dims(*s.dims)
+        self.scene.set_selection(s.selection if s.selection.any() else None)
+        self.canvas.update()
+
+    def _on_layer(self, event: LayerEvent) -> None:
+        self._reload()
+        self.reset_view()
+
+    def _on_mode(self, event: ModeEvent) -> None:
+        self._reload()
+        self.reset_view()
+
+    def _on_dims(self, event: DimsEvent) -> None:
+        self._sync_controls()
+        if self.state.mode == "scatter":
+            self.scene.set_dims(event.i, event.j)
+            self.reset_view()
+        elif self.state.mode == "splom":
+            self.scene.focus_panel(event.i, event.j)
+        self.canvas.update()
+
+    def _on_selection(self, event: SelectionEvent) -> None:
+        self.scene.set_selection(event.mask if event.mask.any() else None)
+        self.canvas.update()
+
+    def _on_hover(self, event: HoverEvent) -> None:
+        self.scene.set_hover(event.image)
+        self.canvas.update()
+
+    def _on_style(self, name: str, value: float) -> None:
+        (self.scene.set_point_size if name == "point_size" else self.scene.set_fade)(value)
+        self.canvas.update()
+
+    def _on_viewport(self, event: ViewportEvent) -> None:
+        if event.source != "embedding":
+            self.scene.set_view_rect(event.rect)
+            self.canvas.update()
+
+    def reset_view(self) -> None:
+        self.scene.reset_view()
+        self.canvas.update()
+
+    # -- controls -> state --------------------------------------------------------------------
+    def _on_mode_box(self) -> None:
+        mode, method = self.mode_box.currentData(), self.method_box.currentData()
+        if mode == "scatter" and self.state.info is not None and self.state.info.dims > 2 \
+                and self.state.mode != "scatter":
+            self.state.set_mode(mode, source="embedding")
+        else:
+            self.state.set_mode(mode, method if mode == "projection" else None, source="embedding")
+
+    def _on_dims_box(self) -> None:
+        self.state.set_dims(self.y_box.value(), self.x_box.value(), source="embedding")
+
+    # -- mouse ----------------------------------------------------------------------------------
+    def set_lasso(self, on: bool) -> None:
+        """Turn the lasso tool on (drags draw a polygon) or off (drags pan)."""
+        self.lasso.set_active(on)
+        self.scene.set_interactive(not on)
+
+    def _on_mouse_move(self, event) -> None:
+        if self.lasso.dragging:
+            self.lasso.extend(event.pos)
+            return
+        if event.button is None and not event.is_dragging:
+            self._hover_pending = tuple(event.pos[:2])
+            if not self._hover_timer.isActive():
+                self._hover_timer.start()
+
+    def _do_hover(self) -> None:
+        if self._hover_pending is None or self.state.store is None:
+            return
+        point = self.scene.pick(*self._hover_pending)
+        self.state.set_hover_point(point)
+
+    def _on_mouse_press(self, event) -> None:
+        self._press = tuple(event.pos[:2])
+        if self.lasso.active and event.button == 1:
+            self.lasso.start(event.pos)
+
+    def _on_mouse_release(self, event) -> None:
+        if self.state.store is None:
+            return
+        mods = QtWidgets.QApplication.keyboardModifiers()
+        mode = mode_from_modifiers(mods, self.state.select_mode)
+        if self.lasso.dragging:
+            polygon = self.lasso.finish()
+            if len(polygon) >= 3:
+                image_mask, point_mask = self.scene.lasso(polygon)
+                self.state.select_points(point_mask, mode, source="lasso") if point_mask is not None \
+                    else self.state.select(image_mask, mode, source="lasso")
+            self.lasso_finished.emit()
+            return
+        if event.button == 1 and self._press is not None:
+            dx, dy = event.pos[0] - self._press[0], event.pos[1] - self._press[1]
+            if dx * dx + dy * dy <= 9:  # a click, not a pan
+                self.state.select_point(self.scene.pick(*event.pos[:2]), mode, source="click")
+
+    # -- frames -----------------------------------------------------------------------------------
+    def _on_draw_start(self, event) -> None:
+        self._draw_t0 = time.perf_counter()
+
+    def _on_draw_end(self, event) -> None:
+        from vispy.gloo import gl
+
+        gl.glFinish()  # count the rasterisation too (llvmpipe does it here)
+        now = time.perf_counter()
+        self._frame_times.append(now - self._draw_t0)
+        if len(self._frame_times) >= 5:
+            self.frame_rate.emit(len(self._frame_times) / max(sum(self._frame_times), 1e-6))
+            self._frame_times.clear()
+        rect = self.scene.view_rect()
+        if rect != self._last_rect:
+            self._last_rect = rect
+            self.state.set_viewport(rect, source="embedding")
+
+    @property
+    def last_frame_ms(self) -> float:
+        return 1000 * self._frame_times[-1] if self._frame_times else float("nan")
+
+    # -- projections ----------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return (self._task is not None and self._task.isRunning()) or self._anim.isActive()
+
+    def _start_projection(self) -> None:
+        from ..compute.projection import project
+
+        s = self.state
+        key = (s.layer, s.method, s.snapshot)
+        if self._task is not None and self._task.isRunning():
+            if self._task_key == key:
+                return
+            self._task.cancel()
+        store, layer, method, snapshot = s.store, s.layer, s.method, s.snapshot
+        label = f"{METHOD_LABELS[method]} of {layer}"
+        task = Task(lambda progress: project(store, layer, method, snapshot=snapshot, progress=progress),
+                    label, self)
+        task.progressed.connect(lambda d, t, m: s.bus.progress.emit(ProgressEvent(label, d, t, m)))
+        task.done.connect(lambda result: self._on_projected(key, result))
+        task.failed.connect(lambda msg: s.bus.progress.emit(ProgressEvent(label, 0, 0, f"failed: {msg}", True)))
+        task.cancelled.connect(lambda: s.bus.progress.emit(ProgressEvent(label, 0, 0, "cancelled", True)))
+        self._task, self._task_key = task, key
+        s.bus.progress.emit(ProgressEvent(label, 0, 0, "starting"))
+        task.start()
+
+    def cancel_projection(self) -> None:
+        if self._task is not None and self._task.isRunning():
+            self._task.cancel()
+
+    def _on_projected(self, key, result) -> None:
+        layer, method, snapshot = key
+        label = f"{METHOD_LABELS[method]} of {layer}"
+        self.state.bus.progress.emit(ProgressEvent(label, 1, 1, "cached" if result.cached else "done", True))
+        self.state.set_projection(layer, method, snapshot, result.embedding[:, :2])
+
+    def _on_projection(self, event: ProjectionEvent) -> None:
+        s = self.state
+        if (event.layer, event.method, event.snapshot) != (s.layer, s.method, s.snapshot) or s.mode != "projection":
+            return
+        self._reload()
+        if event.start is not None:
+            self.scene.set_transition(event.start)
+            self._anim_start = time.perf_counter()
+            self._anim.start()
+        self.reset_view()
+
+    def _animate(self) -> None:
+        t = min((time.perf_counter() - self._anim_start) * 1000 / TRANSITION_MS, 1.0)
+        self.scene.set_transition_t(t)
+        self.canvas.update()
+        if t >= 1.0:
+            self._anim.stop()
+
+    def shutdown(self) -> None:
+        self._subs.disconnect()
+        self.style.shutdown()
+        self._hover_timer.stop()
+        self._anim.stop()
+        if self._task is not None:
+            self._task.cancel()
+            self._task.wait()

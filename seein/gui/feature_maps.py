@@ -1,0 +1,201 @@
+"""The coordinated feature-map view (Seein' In §3.3): every layer's response to the selection.
+
+One selected image shows its feature maps in every layer, input included; several show
+their average. Structured maps are a grid of images, one per channel; flat layers one
+square per unit. Clicking a layer's name activates it; clicking a pixel jumps to that
+feature's diagonal plot and shows the pixel's receptive field. Ctrl+wheel zooms.
+The (possibly large) averages are computed in a worker thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+from qtpy import QtCore, QtGui, QtWidgets
+
+from ..bus import SelectionEvent, Subscriptions
+from ..state import AppState
+from .qimage import to_qimage
+from .worker import Task
+
+HEADER = 18
+GAP = 3
+
+
+@dataclass
+class Tile:
+    """One drawn map: where it is, which layer and channel, and its image."""
+
+    rect: QtCore.QRectF
+    layer: str
+    channel: int
+    cells: tuple[int, int]
+    image: QtGui.QImage
+
+
+class FeatureMapCanvas(QtWidgets.QWidget):
+    """Draws the sections (header + tiles) and maps clicks back to layers, channels and cells."""
+
+    layer_clicked = QtCore.Signal(str)
+    cell_clicked = QtCore.Signal(str, int, int, int)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.maps: list[tuple[str, np.ndarray]] = []
+        self.tile_size = 44
+        self.tiles: list[Tile] = []
+        self.headers: list[tuple[QtCore.QRectF, str]] = []
+        self.setMouseTracking(False)
+
+    def set_maps(self, maps: list[tuple[str, np.ndarray]]) -> None:
+        self.maps = maps
+        self._layout()
+
+    def _layout(self) -> None:
+        width = max(self.width(), 120)
+        self.tiles, self.headers = [], []
+        y = 2.0
+        for name, a in self.maps:
+            self.headers.append((QtCore.QRectF(2, y, width - 4, HEADER), name))
+            y += HEADER
+            if name == "input":
+                chans = [(0, a.transpose(1, 2, 0))]
+            elif a.ndim == 3:
+                chans = [(c, a[c]) for c in range(a.shape[0])]
+            else:
+                chans = [(c, a[c:c + 1, None]) for c in range(a.shape[0])]
+            size = self.tile_size if (a.ndim == 3 or name == "input") else max(6, self.tile_size // 4)
+            x = 2.0
+            for c, img in chans:
+                if x + size > width and x > 2:
+                    x, y = 2.0, y + size + GAP
+                self.tiles.append(Tile(QtCore.QRectF(x, y, size, size), name, c,
+                                       (img.shape[0], img.shape[1]), to_qimage(img)))
+                x += size + GAP
+            y += size + GAP + 4
+        self.setMinimumHeight(int(y) + 2)
+        self.update()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.maps:
+            self._layout()
+
+    def paintEvent(self, event) -> None:
+        painter = QtGui.QPainter(self)
+        painter.fillRect(self.rect(), self.palette().window())
+        font = painter.font()
+        font.setBold(True)
+        painter.setFont(font)
+        for rect, name in self.headers:
+            painter.setPen(self.palette().link().color() if name != "input" else self.palette().text().color())
+            painter.drawText(rect, QtCore.Qt.AlignLeft | QtCore.Qt.AlignVCenter, name)
+        for tile in self.tiles:
+            painter.drawImage(tile.rect, tile.image)
+        painter.end()
+
+    def tile_at(self, pos: QtCore.QPointF) -> Optional[tuple[Tile, int, int]]:
+        """The tile under ``pos`` and the cell (y, x) of it, or None."""
+        for tile in self.tiles:
+            if tile.rect.contains(pos):
+                h, w = tile.cells
+                fy = (pos.y() - tile.rect.y()) / tile.rect.height()
+                fx = (pos.x() - tile.rect.x()) / tile.rect.width()
+                return tile, min(int(fy * h), h - 1), min(int(fx * w), w - 1)
+        return None
+
+    def header_at(self, pos: QtCore.QPointF) -> Optional[str]:
+        for rect, name in self.headers:
+            if rect.contains(pos):
+                return name
+        return None
+
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
+        pos = QtCore.QPointF(event.pos())
+        name = self.header_at(pos)
+        if name is not None and name != "input":
+            self.layer_clicked.emit(name)
+            return
+        hit = self.tile_at(pos)
+        if hit is not None and hit[0].layer != "input":
+            tile, y, x = hit
+            self.cell_clicked.emit(tile.layer, tile.channel, y, x)
+
+    def wheelEvent(self, event: QtGui.QWheelEvent) -> None:
+        if event.modifiers() & QtCore.Qt.ControlModifier:
+            step = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
+            self.tile_size = int(min(max(self.tile_size * step, 12), 240))
+            self._layout()
+            event.accept()
+        else:
+            event.ignore()
+
+
+class FeatureMapView(QtWidgets.QScrollArea):
+    """The scrollable feature-map display, following selection and snapshot."""
+
+    def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("feature_maps")
+        self.state = state
+        self.canvas = FeatureMapCanvas(self)
+        self.setWidget(self.canvas)
+        self.setWidgetResizable(True)
+        self.canvas.layer_clicked.connect(lambda name: state.set_layer(name, source="feature-map"))
+        self.canvas.cell_clicked.connect(self._on_cell)
+        self._task: Optional[Task] = None
+        self._pending = False
+        self._generation = 0
+        self.shown_generation = 0
+        self._debounce = QtCore.QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(40)
+        self._debounce.timeout.connect(self._start)
+        self._subs = Subscriptions()
+        self._subs.connect(state.bus.selection_changed, self._on_change)
+        self._subs.connect(state.bus.snapshot_changed, self._on_change)
+        self._subs.connect(state.bus.store_changed, self._on_change)
+
+    def _on_change(self, *_args) -> None:
+        self._generation += 1
+        self._debounce.start()
+
+    def _start(self) -> None:
+        if self._task is not None and self._task.isRunning():
+            self._pending = True  # one computation at a time; the latest request follows it
+            return
+        if self.state.store is None:
+            return
+        mask, snapshot, generation = self.state.selection.copy(), self.state.snapshot, self._generation
+        self._task = Task(lambda progress: self.state.feature_maps(mask, snapshot), "feature maps", self)
+        self._task.done.connect(lambda maps: self._on_done(maps, generation))
+        self._task.failed.connect(self.state.bus.status.emit)
+        self._task.finished.connect(self._on_finished)
+        self._task.start()
+
+    def _on_done(self, maps, generation: int) -> None:
+        self.canvas.set_maps(maps)
+        self.shown_generation = generation
+
+    def _on_finished(self) -> None:
+        if self._pending:
+            self._pending = False
+            self._start()
+
+    @property
+    def busy(self) -> bool:
+        return self._debounce.isActive() or (self._task is not None and self._task.isRunning()) \
+            or self.shown_generation != self._generation
+
+    def _on_cell(self, layer: str, channel: int, y: int, x: int) -> None:
+        selected = np.flatnonzero(self.state.selection)
+        image = int(selected[0]) if selected.size == 1 else None
+        self.state.focus_feature(layer, channel, y, x, image=image)
+
+    def shutdown(self) -> None:
+        self._subs.disconnect()
+        self._debounce.stop()
+        if self._task is not None:
+            self._task.wait()

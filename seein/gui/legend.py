@@ -1,0 +1,70 @@
+"""The class legend: a colour swatch and name per class; a click selects the class's images.
+
+Click replaces the selection, Shift/Ctrl-click adds the class, Alt-click removes it.
+Each row shows how many of the class's images are selected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from qtpy import QtCore, QtGui, QtWidgets
+
+from ..bus import SelectionEvent, Subscriptions
+from ..state import AppState, class_palette
+from .modifiers import mode_from_modifiers
+from .qimage import to_qcolor
+
+
+class Legend(QtWidgets.QListWidget):
+    """One row per class with its colour; clicking selects (modifiers add/remove)."""
+
+    def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("legend")
+        self.state = state
+        self.setSelectionMode(QtWidgets.QAbstractItemView.NoSelection)
+        self._subs = Subscriptions()
+        self._subs.connect(state.bus.store_changed, self._on_store)
+        self._subs.connect(state.bus.selection_changed, self._on_selection)
+        self._counts: np.ndarray = np.zeros(0, dtype=np.int64)
+        if state.store is not None:
+            self._on_store(state.store)
+
+    def _on_store(self, store) -> None:
+        self.clear()
+        palette = class_palette(store.n_classes)
+        self._counts = np.bincount(store.labels[store.labels >= 0], minlength=store.n_classes)
+        for k, name in enumerate(store.class_names):
+            pix = QtGui.QPixmap(14, 14)
+            pix.fill(to_qcolor(palette[k]))
+            item = QtWidgets.QListWidgetItem(QtGui.QIcon(pix), name)
+            item.setData(QtCore.Qt.UserRole, k)
+            self.addItem(item)
+        self._on_selection(SelectionEvent(self.state.selection))
+
+    def _on_selection(self, event: SelectionEvent) -> None:
+        store = self.state.store
+        if store is None or self.count() != store.n_classes:
+            return
+        labels = store.labels[event.mask]
+        chosen = np.bincount(labels[labels >= 0], minlength=store.n_classes)
+        for k in range(self.count()):
+            item = self.item(k)
+            name = store.class_names[k]
+            item.setText(f"{name}  ({chosen[k]}/{self._counts[k]})" if event.mask.any() else name)
+            font = item.font()
+            font.setBold(bool(chosen[k]))
+            item.setFont(font)
+
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
+        item = self.itemAt(event.pos())
+        if item is not None and event.button() == QtCore.Qt.LeftButton:
+            mode = mode_from_modifiers(event.modifiers())
+            self.state.select_class(item.data(QtCore.Qt.UserRole), mode, source="legend")
+        super().mouseReleaseEvent(event)
+
+    def row_rect(self, cls: int) -> QtCore.QRect:
+        return self.visualItemRect(self.item(cls))
+
+    def shutdown(self) -> None:
+        self._subs.disconnect()

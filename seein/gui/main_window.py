@@ -1,0 +1,177 @@
+"""The main window: the embedding view in the centre, docks around it, menus, shortcuts, settings.
+
+Layout follows Seein' In's Figure 1: layer list and overview on the left, embedding view
+in the centre, feature maps, details and legend on the right, the timeline at the bottom.
+The window only composes: it builds the views on one AppState, wires menu actions to
+state calls and file dialogs, and remembers its layout and last store in QSettings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+from qtpy import QtCore, QtGui, QtWidgets
+
+from ..errors import SeeinError
+from ..state import AppState, SelectMode, load_selection, save_selection
+from .actions import Actions
+from .details import DetailsView
+from .embedding_view import EmbeddingView
+from .feature_maps import FeatureMapView
+from .help_dialog import HelpDialog
+from .layer_list import LayerList
+from .legend import Legend
+from .overview import OverviewView
+from .grab import grab_window
+from .status import StatusBar
+from .timeline import Timeline
+
+SETTINGS_ORG, SETTINGS_APP = "seein", "seein"
+
+
+def settings() -> QtCore.QSettings:
+    """The app's settings (layout, last store), per user."""
+    return QtCore.QSettings(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope, SETTINGS_ORG, SETTINGS_APP)
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """Seein' In's window on one :class:`AppState`; ``open_store`` loads a store into it."""
+
+    def __init__(self, state: AppState | None = None, *, restore: bool = True):
+        super().__init__()
+        self.setObjectName("seein_main_window")
+        self.setWindowTitle("Seein' In")
+        self.state = state or AppState()
+        s = self.state
+        self.embedding = EmbeddingView(s, self)
+        self.setCentralWidget(self.embedding)
+        self.layer_list = LayerList(s)
+        self.overview = OverviewView(s)
+        self.feature_maps = FeatureMapView(s)
+        self.details = DetailsView(s)
+        self.legend = Legend(s)
+        self.timeline = Timeline(s)
+        self.status = StatusBar(s, self)
+        self.setStatusBar(self.status)
+        self.docks = {}
+        left, right, bottom = (QtCore.Qt.LeftDockWidgetArea, QtCore.Qt.RightDockWidgetArea,
+                               QtCore.Qt.BottomDockWidgetArea)
+        for name, title, widget, area in (("layers", "Layers", self.layer_list, left),
+                                          ("overview", "Overview", self.overview, left),
+                                          ("feature_maps", "Feature maps", self.feature_maps, right),
+                                          ("details", "Details", self.details, right),
+                                          ("legend", "Classes", self.legend, right),
+                                          ("timeline", "Timeline", self.timeline, bottom)):
+            dock = QtWidgets.QDockWidget(title, self)
+            dock.setObjectName(f"dock_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[name] = dock
+        self.actions_ = Actions(self, s)
+        self.actions_.build_menus(self.menuBar())
+        for dock in self.docks.values():
+            self.actions_.view_menu.addAction(dock.toggleViewAction())
+        toolbar = self.addToolBar("Tools")
+        toolbar.setObjectName("toolbar_tools")
+        self.actions_.build_toolbar(toolbar)
+        self.embedding.frame_rate.connect(self.status.set_fps)
+        self.embedding.lasso_finished.connect(lambda: self.actions_.lasso.setChecked(False))
+        self.status.cancel_button.clicked.connect(self.embedding.cancel_projection)
+        self.resize(1400, 900)
+        self.resizeDocks([self.docks["layers"], self.docks["feature_maps"]], [220, 380], QtCore.Qt.Horizontal)
+        if restore:
+            self._restore_layout()
+
+    # -- store --------------------------------------------------------------------------
+    def open_store(self, path: str | os.PathLike) -> None:
+        """Load the store at ``path`` into every view and remember it as the last store."""
+        self.state.open_store(path)
+        self.setWindowTitle(f"Seein' In: {Path(path).name}")
+        settings().setValue("last_store", str(Path(path).resolve()))
+
+    def _ask(self, fn, *args) -> None:
+        """Run a state call for the user; a SeeinError becomes a message box, not a crash."""
+        try:
+            fn(*args)
+        except SeeinError as exc:
+            QtWidgets.QMessageBox.warning(self, "Seein' In", str(exc))
+
+    def open_dialog(self) -> None:
+        start = str(settings().value("last_store", "") or "")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open activation store", start,
+                                                        "Activation stores (*.h5 *.hdf5);;All files (*)")
+        if path:
+            self._ask(self.open_store, path)
+
+    def export_selection_dialog(self) -> None:
+        if self.state.store is None:
+            return
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export selection", "selection.csv",
+                                                        "CSV (*.csv);;NumPy (*.npy)")
+        if path:
+            self._ask(lambda: save_selection(path, self.state.selection, self.state.store.image_ids))
+
+    def import_selection_dialog(self) -> None:
+        if self.state.store is None:
+            return
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Import selection", "",
+                                                        "Selections (*.csv *.npy);;All files (*)")
+        if path:
+            self._ask(lambda: self.state.select(load_selection(path, self.state.store.image_ids),
+                                                self.state.select_mode, "import"))
+
+    def screenshot_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save screenshot", "seein.png", "PNG (*.png)")
+        if path:
+            self.save_screenshot(path)
+
+    def save_screenshot(self, path: str | os.PathLike) -> Path:
+        """Write the whole window, GL views included, to a PNG."""
+        image = grab_window(self)
+        if not image.save(str(path)):
+            raise SeeinError("could not write the screenshot", path)
+        return Path(path)
+
+    @property
+    def busy(self) -> bool:
+        """True while a view still has drawing work pending (feature-map averages, a projection)."""
+        return self.feature_maps.busy or self.embedding.busy
+
+    # -- tools --------------------------------------------------------------------------
+    def set_lasso(self, on: bool) -> None:
+        self.embedding.set_lasso(on)
+
+    def set_select_mode(self, mode: SelectMode) -> None:
+        self.state.select_mode = SelectMode(mode)
+
+    def reset_view(self) -> None:
+        self.embedding.reset_view()
+
+    def toggle_play(self) -> None:
+        self.timeline.toggle_play()
+
+    def show_help(self) -> HelpDialog:
+        dialog = HelpDialog(self.actions_.all(), self)
+        dialog.setAttribute(QtCore.Qt.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    # -- layout memory ------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        s = settings()
+        geometry, layout = s.value("geometry"), s.value("window_state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if layout is not None:
+            self.restoreState(layout)
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        s = settings()
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("window_state", self.saveState())
+        for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
+                     self.legend, self.timeline, self.status):
+            view.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,46 @@
+"""Point-size and fade sliders, bound two ways to the state (signals blocked against loops)."""
+
+from __future__ import annotations
+
+from qtpy import QtCore, QtWidgets
+
+from ..bus import Subscriptions
+from ..state import AppState
+
+
+class StyleControls(QtWidgets.QWidget):
+    """"Size" slider (1..20 px) and "Fade" slider (how faint unselected points get, 0..100 %)."""
+
+    def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.size_slider = QtWidgets.QSlider(QtCore.Qt.Horizontal, self)
+        self.size_slider.setRange(1, 20)
+        self.size_slider.setToolTip("Point size: density (small) against point resolution (large)")
+        self.fade_slider = QtWidgets.QSlider(QtCore.Qt.Horizontal, self)
+        self.fade_slider.setRange(0, 100)
+        self.fade_slider.setToolTip("Opacity of unselected points while there is a selection")
+        for s in (self.size_slider, self.fade_slider):
+            s.setFixedWidth(110)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QtWidgets.QLabel("Size", self))
+        layout.addWidget(self.size_slider)
+        layout.addWidget(QtWidgets.QLabel("Fade", self))
+        layout.addWidget(self.fade_slider)
+        self._set("point_size", state.point_size)
+        self._set("fade", state.fade)
+        self.size_slider.valueChanged.connect(lambda v: state.set_point_size(float(v)))
+        self.fade_slider.valueChanged.connect(lambda v: state.set_fade(v / 100.0))
+        self._subs = Subscriptions()
+        self._subs.connect(state.bus.style_changed, self._set)
+
+    def _set(self, name: str, value: float) -> None:
+        slider, v = ((self.size_slider, round(value)) if name == "point_size"
+                     else (self.fade_slider, round(value * 100)))
+        blocked = slider.blockSignals(True)
+        slider.setValue(int(v))
+        slider.blockSignals(blocked)
+
+    def shutdown(self) -> None:
+        self._subs.disconnect()
