@@ -38,9 +38,12 @@ def _allowed() -> dict[tuple[str, str], Any]:
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
         ("_codecs", "encode"): _latin1_encode,
-        ("builtins", "bytes"): bytes,
-        ("builtins", "bytearray"): bytearray,
     }
+    # Python 2 names its builtins module __builtin__ (our find_class replaces the one that
+    # would translate it), and protocol 0-2 pickles of b"" call bytes().
+    for module in ("builtins", "__builtin__"):
+        allowed[(module, "bytes")] = bytes
+        allowed[(module, "bytearray")] = bytearray
     # Pickles written by numpy 1.x name numpy.core, by numpy 2.x numpy._core: accept both.
     for package in ("numpy.core", "numpy._core"):
         allowed[(f"{package}.multiarray", "_reconstruct")] = multiarray
