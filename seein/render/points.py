@@ -1,0 +1,217 @@
+"""The point visual: millions of points uploaded once, selection as one byte per image.
+
+Buffers are split by how often they change (STYLE.md): one float32 buffer per data
+dimension and one of image indices, uploaded by :meth:`PointsVisual.set_data`; one byte
+per image (class | selected << 7) in a texture, uploaded by :meth:`set_selection`.
+Which two dimensions a panel shows, its place and the camera are one affine map per
+panel, a uniform: switching dims, panning or changing mode uploads nothing. Every
+upload is counted in :attr:`PointsVisual.uploads` so tests can check that.
+
+GL2 has no half-float vertex attributes, so data are float32 on the GPU (a 2-D scatter
+costs 12 bytes per point: x, y and the image index).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from vispy import gloo
+from vispy.scene.visuals import create_visual_node
+from vispy.visuals import Visual
+
+from .layout import Layout, Panel
+from .shaders import load_shader
+
+PALETTE_SIZE = 128  # classes beyond this wrap around (the state byte keeps 7 bits of class)
+_TEX_WIDTH = 2048  # state texture width once more than one row is needed (a power of two)
+
+# Tableau-like categorical colours (class 0..19), then repeated.
+DEFAULT_COLORS = np.array([
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+    (174, 199, 232), (255, 187, 120), (152, 223, 138), (255, 152, 150), (197, 176, 213),
+    (196, 156, 148), (247, 182, 210), (199, 199, 199), (219, 219, 141), (158, 218, 229),
+], dtype=np.float32) / 255.0
+
+
+def default_palette(n_classes: int) -> np.ndarray:
+    """RGBA float32 (n_classes, 4): the categorical colours, cycled."""
+    rgb = DEFAULT_COLORS[np.arange(max(n_classes, 1)) % len(DEFAULT_COLORS)]
+    return np.concatenate([rgb, np.ones((len(rgb), 1), np.float32)], axis=1)
+
+
+def state_texture_shape(n_images: int) -> tuple[int, int]:
+    """(height, width) of the per-image state texture."""
+    n = max(int(n_images), 1)
+    if n <= _TEX_WIDTH:
+        return 1, n
+    return -(-n // _TEX_WIDTH), _TEX_WIDTH
+
+
+class PointsVisual(Visual):
+    """Scatter or scatter-plot-matrix panels of one layer's points, drawn as GL points.
+
+    Draws every panel of its :class:`~seein.render.layout.Layout` that meets the
+    current view (in matrix coordinates), binding the panel's two dimension buffers.
+    Selected points grow and are drawn in front (depth), unselected ones fade and
+    shrink, the hovered image's points double in size in front of everything.
+    """
+
+    def __init__(self) -> None:
+        Visual.__init__(self, vcode=load_shader("points.vert"), fcode=load_shader("points.frag"))
+        self._draw_mode = "points"
+        self.set_gl_state(depth_test=True, depth_func="lequal", blend=True,
+                          blend_func=("src_alpha", "one_minus_src_alpha", "one", "one_minus_src_alpha"), cull_face=False)
+        self.uploads = {"points": 0, "point_bytes": 0, "state": 0, "state_bytes": 0}
+        self.layout: Layout | None = None
+        self.drawn_panels: list[Panel] = []  # panels drawn in the last frame
+        self._dim_buffers: list[gloo.VertexBuffer] = []
+        self._image_buffer: gloo.VertexBuffer | None = None
+        self._classes = np.zeros(1, np.uint8)
+        self._state = gloo.Texture2D(np.zeros((1, 1), np.uint8), format="luminance",
+                                     interpolation="nearest", wrapping="clamp_to_edge")
+        self._n_points = 0
+        self._n_images = 0
+        self._max_panels = 64
+        prog = self.shared_program
+        prog["u_state"] = self._state
+        prog["u_state_size"] = (1.0, 1.0)
+        prog["u_has_selection"] = 0.0
+        prog["u_hover"] = -1.0
+        prog["u_diag"] = 0.0
+        prog["u_xform"] = (1.0, 0.0, 1.0, 0.0)
+        self.set_palette(default_palette(1))
+        self.set_style()
+        self.freeze()
+
+    # -- data ---------------------------------------------------------------------------
+    def set_data(self, points: np.ndarray, image_index: np.ndarray, image_class: np.ndarray,
+                 layout: Layout) -> None:
+        """Upload a layer: points (n, D), each point's image, each image's class (0..127 shown)."""
+        points = np.asarray(points)
+        if points.ndim != 2 or len(points) != len(image_index):
+            raise ValueError(f"points must be (n, D) with one image index each, got {points.shape} "
+                             f"and {np.shape(image_index)}")
+        self._dim_buffers = [gloo.VertexBuffer(np.ascontiguousarray(points[:, d], dtype=np.float32))
+                             for d in range(points.shape[1])]
+        self._image_buffer = gloo.VertexBuffer(np.asarray(image_index, dtype=np.float32))
+        self._n_points = len(points)
+        self.uploads["points"] += 1
+        self.uploads["point_bytes"] += self._n_points * 4 * (points.shape[1] + 1)
+        self._n_images = int(len(image_class))
+        self._classes = (np.asarray(image_class, dtype=np.int64) % PALETTE_SIZE).astype(np.uint8)
+        height, width = state_texture_shape(self._n_images)
+        self._state = gloo.Texture2D(np.zeros((height, width), np.uint8), format="luminance",
+                                     interpolation="nearest", wrapping="clamp_to_edge")
+        self.shared_program["u_state"] = self._state
+        self.shared_program["u_state_size"] = (float(width), float(height))
+        self.shared_program["a_image"] = self._image_buffer
+        self.layout = layout
+        self.set_selection(None)
+
+    @property
+    def n_points(self) -> int:
+        return self._n_points
+
+    @property
+    def bytes_per_point(self) -> float:
+        """GPU bytes per point of what a panel draws from: two dimension buffers and the image index."""
+        return 12.0 if self._n_points else 0.0
+
+    @property
+    def gpu_bytes(self) -> int:
+        """Bytes of every buffer and texture this visual holds on the GPU."""
+        return self._n_points * 4 * (len(self._dim_buffers) + 1) + int(np.prod(self._state.shape[:2]))
+
+    def set_layout(self, layout: Layout) -> None:
+        """Change mode, dims or ranges: uniforms only, nothing is uploaded."""
+        self.layout = layout
+        self.update()
+
+    # -- per-image state ----------------------------------------------------------------
+    def set_selection(self, image_mask: np.ndarray | None) -> None:
+        """Select images (bool mask over images) or clear the selection (None): n_images bytes."""
+        height, width = self._state.shape[:2]
+        state = np.zeros(height * width, np.uint8)
+        state[: self._n_images] = self._classes
+        if image_mask is not None:
+            mask = np.asarray(image_mask, dtype=bool)
+            if mask.shape != (self._n_images,):
+                raise ValueError(f"selection mask has shape {mask.shape}, expected ({self._n_images},)")
+            state[: self._n_images] |= mask.view(np.uint8) << 7
+        self._state.set_data(state.reshape(height, width))
+        self.uploads["state"] += 1
+        self.uploads["state_bytes"] += state.nbytes
+        self.shared_program["u_has_selection"] = 0.0 if image_mask is None else 1.0
+        self.update()
+
+    def set_hover(self, image: int | None) -> None:
+        """Emphasise one image's points (None: none); a uniform."""
+        self.shared_program["u_hover"] = -1.0 if image is None else float(image)
+        self.update()
+
+    def set_palette(self, palette: np.ndarray | Sequence) -> None:
+        """Class colours, RGB or RGBA floats in [0, 1] (K, 3|4); cycled to 128 entries."""
+        pal = np.asarray(palette, dtype=np.float32).reshape(-1, np.shape(palette)[-1])
+        if pal.shape[1] == 3:
+            pal = np.concatenate([pal, np.ones((len(pal), 1), np.float32)], axis=1)
+        pal = pal[np.arange(PALETTE_SIZE) % len(pal)]
+        for k, colour in enumerate(pal):
+            self.shared_program[f"u_palette[{k}]"] = tuple(float(v) for v in colour)
+        self.update()
+
+    def set_style(self, size: float = 4.0, fade: float = 0.15, shrink: float = 0.7,
+                  grow: float = 1.5) -> None:
+        """Point diameter (px), alpha of unselected points, size factors of unselected/selected."""
+        self.shared_program["u_size"] = float(size)
+        self.shared_program["u_fade"] = float(fade)
+        self.shared_program["u_sel_scale"] = (float(shrink), float(grow))
+        self.update()
+
+    def set_max_panels(self, n: int) -> None:
+        """Draw at most ``n`` panels per frame (those nearest the top-left of the view)."""
+        self._max_panels = max(1, int(n))
+
+    # -- drawing ------------------------------------------------------------------------
+    def _prepare_transforms(self, view) -> None:
+        """Nothing to hook: the transform is folded into u_xform per panel in :meth:`draw`."""
+
+    def _prepare_draw(self, view) -> bool:
+        return self._n_points > 0 and self.layout is not None
+
+    def view_rect(self) -> tuple[float, float, float, float]:
+        """The part of matrix coordinates this visual's viewport shows, (x, y, w, h)."""
+        tr = self.get_transform("visual", "render")
+        corners = tr.imap(np.array([[-1.0, -1.0], [1.0, 1.0]]))[:, :2]
+        (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+        return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+    def draw(self) -> None:
+        """Draw each visible panel with its own dims and affine map; nothing is uploaded."""
+        self.drawn_panels = []
+        if not self.visible or not self._prepare_draw(self):
+            return
+        tr = self.get_transform("visual", "render")
+        (ax, ay), (bx, by) = (tr.map(np.array([[0.0, 0.0], [1.0, 1.0]]))[:, :2])
+        sx, sy, tx, ty = bx - ax, by - ay, ax, ay  # matrix -> clip, per axis (a PanZoom is affine)
+        self._configure_gl_state()
+        prog = self.shared_program
+        layout = self.layout
+        for panel in layout.visible_panels(self.view_rect())[: self._max_panels]:
+            mx, ox = layout.axis_map(panel.dx, panel.x0)
+            my, oy = layout.jitter_map(panel.y0) if panel.diagonal else layout.axis_map(panel.dy, panel.y0)
+            prog["a_x"] = self._dim_buffers[panel.dx]
+            prog["a_y"] = self._dim_buffers[panel.dy]
+            prog["u_diag"] = 1.0 if panel.diagonal else 0.0
+            prog["u_xform"] = (mx * sx, ox * sx + tx, my * sy, oy * sy + ty)
+            self._program.draw(self._draw_mode)
+            self.drawn_panels.append(panel)
+
+    def _compute_bounds(self, axis: int, view) -> tuple[float, float] | None:
+        if self.layout is None or axis > 1:
+            return None
+        return 0.0, float(self.layout.grid)
+
+
+PointsNode = create_visual_node(PointsVisual)

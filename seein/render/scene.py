@@ -1,0 +1,267 @@
+"""The embedding view: one layer's points as a scatter or a scatter-plot matrix (Seein' In §3.1).
+
+:class:`EmbeddingScene` owns a VisPy ``SceneCanvas`` on any app backend: a Qt widget
+(``app="pyqt5"``, embed ``scene.canvas.native``) or offscreen EGL (``app="egl"``, see
+:mod:`seein.render.offscreen`). It draws through :class:`~seein.render.points.PointsVisual`,
+so a layer is uploaded once and dims, mode, selection, hover, size and fade changes
+upload nothing but the n_images selection bytes. Picking and lassoing use the CPU
+copy of the points and :mod:`seein.compute.hittest`; the GUI turns their results into
+state changes on the bus.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+from psygnal import Signal
+from vispy import scene
+
+from ..compute.hittest import box_hits, images_hit, lasso_hits
+from .layout import Layout, Panel, jitter
+from .points import PointsNode, default_palette
+
+GRID_COLOR = (0.62, 0.62, 0.62, 1.0)
+
+
+class EmbeddingScene:
+    """A scatter (2-D or projection layer, or two chosen dims) or a D x D matrix of one layer.
+
+    Parameters
+    ----------
+    app : str or vispy Application, optional
+        VisPy app backend (``"pyqt5"``, ``"egl"``); default VisPy's current one.
+    size : (width, height)
+        Canvas size in logical pixels.
+    show, parent, bgcolor, keys
+        Passed to ``vispy.scene.SceneCanvas``.
+    """
+
+    view_changed = Signal(tuple)  # the view rect (x, y, w, h) in matrix coordinates, on pan/zoom
+
+    def __init__(self, app: Any = None, size: tuple[int, int] = (600, 600), *, show: bool = False,
+                 parent: Any = None, bgcolor: Any = "white", keys: Any = None):
+        self.canvas = scene.SceneCanvas(app=app, size=size, show=show, parent=parent,
+                                        bgcolor=bgcolor, keys=keys)
+        self.view = self.canvas.central_widget.add_view()
+        self.view.camera = scene.PanZoomCamera(aspect=1.0)
+        self.points = PointsNode(parent=self.view.scene)
+        self.grid = scene.visuals.Line(pos=np.zeros((2, 2), np.float32), connect="segments",
+                                       color=GRID_COLOR, parent=self.view.scene, method="gl")
+        self.grid.set_gl_state(depth_test=False, blend=True)
+        self.grid.order = 1
+        self._points = np.zeros((0, 2), np.float32)
+        self._image_index = np.zeros(0, np.int64)
+        self._n_images = 0
+        self._ranges = np.array([[0.0, 1.0], [0.0, 1.0]])
+        self._mode = "scatter"
+        self._dims = (0, 1)
+        self._selection: np.ndarray | None = None
+        self._size = 4.0
+        self._fade = 0.15
+        self.view.scene.transform.changed.connect(self._on_camera)
+
+    # -- data ------------------------------------------------------------------------------
+    def set_layer(self, points: np.ndarray, image_index: np.ndarray, labels_per_image: np.ndarray,
+                  n_images: int, palette: np.ndarray | None = None, *, ranges: np.ndarray | None = None,
+                  mode: str | None = None) -> None:
+        """Show a layer: points (n_points, D), image of each point, class of each image.
+
+        The one upload of the layer. ``mode`` defaults to a scatter for D <= 2 and a
+        matrix for D > 2; ``ranges`` (D, 2) to each dimension's min and max.
+        """
+        pts = np.ascontiguousarray(points, dtype=np.float32)
+        if pts.ndim == 1:
+            pts = pts[:, None]
+        image_index = np.asarray(image_index, dtype=np.int64)
+        labels = np.asarray(labels_per_image, dtype=np.int64)
+        if len(image_index) != len(pts) or len(labels) != int(n_images):
+            raise ValueError(f"set_layer: {len(pts)} points need as many image indices (got "
+                             f"{len(image_index)}) and {n_images} images as many labels (got {len(labels)})")
+        self._points, self._image_index, self._n_images = pts, image_index, int(n_images)
+        if ranges is None:
+            ranges = (np.stack([np.nanmin(pts, axis=0), np.nanmax(pts, axis=0)], axis=1)
+                      if len(pts) else np.tile([0.0, 1.0], (pts.shape[1], 1)))
+        self._ranges = np.asarray(ranges, dtype=np.float64)
+        d = pts.shape[1]
+        self._mode = mode or ("scatter" if d <= 2 else "splom")
+        self._dims = (0, 1) if d >= 2 else (0, 0)
+        self._selection = None
+        n_classes = int(labels.max()) + 1 if len(labels) else 1
+        self.points.set_palette(default_palette(n_classes) if palette is None else palette)
+        self.points.set_data(pts, image_index, np.maximum(labels, 0), self._layout())
+        self.points.set_style(size=self._size, fade=self._fade)
+        self._relayout(home=True)
+
+    @property
+    def n_dims(self) -> int:
+        return int(self._points.shape[1])
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
+    def dims(self) -> tuple[int, int]:
+        return self._dims
+
+    @property
+    def uploads(self) -> dict[str, int]:
+        """Upload counters of the point visual (layer uploads, selection uploads, bytes)."""
+        return dict(self.points.uploads)
+
+    def _layout(self) -> Layout:
+        return Layout(self._ranges, self._mode, self._dims)
+
+    def _relayout(self, home: bool = False) -> None:
+        layout = self._layout()
+        self.points.set_layout(layout)
+        n = layout.grid
+        ticks = np.arange(n + 1, dtype=np.float32)
+        vertical = np.stack([np.repeat(ticks, 2), np.tile([0.0, n], n + 1)], axis=1)
+        self.grid.set_data(pos=np.concatenate([vertical, vertical[:, ::-1]]).astype(np.float32))
+        if home:
+            self.home()
+        self.canvas.update()
+
+    def set_dims(self, i: int, j: int) -> None:
+        """Show dims (i on x, j on y) as the scatter (switches to scatter mode); no upload."""
+        d = self.n_dims
+        if not (0 <= i < d and 0 <= j < d):
+            raise ValueError(f"dims ({i}, {j}) out of range for a layer of {d} dimensions")
+        self._dims = (int(i), int(j))
+        self._mode = "scatter"
+        self._relayout(home=True)
+
+    def set_mode(self, mode: str) -> None:
+        """``"scatter"`` (the current dims) or ``"splom"`` (D x D matrix); no upload."""
+        if mode not in ("scatter", "splom"):
+            raise ValueError(f"mode must be 'scatter' or 'splom', not {mode!r}")
+        self._mode = mode
+        self._relayout(home=True)
+
+    # -- appearance ------------------------------------------------------------------------
+    def set_selection(self, image_mask: np.ndarray | None) -> None:
+        """Brush a set of images (bool over images) or clear it (None): uploads n_images bytes."""
+        self._selection = None if image_mask is None else np.asarray(image_mask, dtype=bool)
+        self.points.set_selection(self._selection)
+        self.canvas.update()
+
+    def set_hover(self, image: int | None) -> None:
+        self.points.set_hover(image)
+        self.canvas.update()
+
+    def set_point_size(self, size: float) -> None:
+        """Base point diameter in pixels (the paper's density vs resolution trade-off)."""
+        self._size = float(size)
+        self.points.set_style(size=self._size, fade=self._fade)
+        self.canvas.update()
+
+    def set_fade(self, fade: float) -> None:
+        """Alpha of unselected points while a selection exists (0 hides them, 1 no fade)."""
+        self._fade = float(fade)
+        self.points.set_style(size=self._size, fade=self._fade)
+        self.canvas.update()
+
+    def set_palette(self, palette: np.ndarray) -> None:
+        self.points.set_palette(palette)
+        self.canvas.update()
+
+    # -- camera ----------------------------------------------------------------------------
+    def home(self) -> None:
+        """Show the whole scatter, or the top-left 4 x 4 panels of a larger matrix."""
+        n = self._layout().grid
+        k = min(n, 4)
+        m = 0.02 * k  # a margin so the outer frame shows
+        self.view_rect = (-m, float(n - k) - m, float(k) + 2 * m, float(k) + 2 * m)
+
+    @property
+    def view_rect(self) -> tuple[float, float, float, float]:
+        """What the view shows, (x, y, w, h) in matrix coordinates (a cell is 1 x 1)."""
+        r = self.view.camera.rect
+        return float(r.left), float(r.bottom), float(r.width), float(r.height)
+
+    @view_rect.setter
+    def view_rect(self, rect: Sequence[float]) -> None:
+        self.view.camera.rect = tuple(float(v) for v in rect)
+
+    def _on_camera(self, event: Any = None) -> None:
+        self.view_changed.emit(self.view_rect)
+
+    def visible_panels(self) -> list[Panel]:
+        """The panels the current view shows (what the next frame draws)."""
+        return self._layout().visible_panels(self.view_rect)
+
+    # -- canvas pixels <-> data ------------------------------------------------------------
+    def canvas_to_matrix(self, xy_px: np.ndarray) -> np.ndarray:
+        """Canvas pixel positions (logical px, origin top-left) to matrix coordinates."""
+        tr = self.canvas.scene.node_transform(self.view.scene)
+        return tr.map(np.asarray(xy_px, dtype=np.float64).reshape(-1, 2))[:, :2]
+
+    def _px_per_unit(self) -> tuple[float, float]:
+        tr = self.view.scene.node_transform(self.canvas.scene)
+        (x0, y0), (x1, y1) = tr.map(np.array([[0.0, 0.0], [1.0, 1.0]]))[:, :2]
+        return abs(x1 - x0), abs(y1 - y0)
+
+    def _panel_values(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+        x = self._points[:, panel.dx]
+        y = jitter(self._image_index) if panel.diagonal else self._points[:, panel.dy]
+        return x, y
+
+    def pick(self, x_px: float, y_px: float, radius_px: float | None = None) -> int | None:
+        """The point under canvas pixel (x, y) (the one drawn on top), or None."""
+        if not len(self._points):
+            return None
+        layout = self._layout()
+        mx, my = self.canvas_to_matrix([x_px, y_px])[0]
+        panel = layout.panel_at(mx, my)
+        if panel is None:
+            return None
+        px, py = layout.to_matrix(panel, *self._panel_values(panel))
+        sx, sy = self._px_per_unit()
+        d2 = ((px - mx) * sx) ** 2 + ((py - my) * sy) ** 2
+        radius = self._size * 0.75 + 1.0 if radius_px is None else float(radius_px)
+        near = np.flatnonzero(d2 <= radius * radius)
+        if not len(near):
+            return None
+        if self._selection is not None:  # selected points are drawn on top: prefer them
+            on_top = near[self._selection[self._image_index[near]]]
+            near = on_top if len(on_top) else near
+        return int(near[np.argmin(d2[near])])
+
+    def _region_points(self, vertices_px: np.ndarray) -> tuple[Panel | None, np.ndarray, np.ndarray]:
+        layout = self._layout()
+        verts = self.canvas_to_matrix(vertices_px)
+        cx, cy = verts.mean(axis=0)
+        panel = layout.panel_at(cx, cy) or layout.panel_at(*verts[0])
+        if panel is None:
+            return None, verts, np.zeros((0, 2))
+        px, py = layout.to_matrix(panel, *self._panel_values(panel))
+        return panel, verts, np.stack([px, py], axis=1)
+
+    def lasso(self, polygon_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(image_mask, point_mask) of the points inside a polygon drawn in canvas pixels.
+
+        The polygon selects in the panel holding its centre (or its first vertex).
+        """
+        panel, verts, pts = self._region_points(polygon_px)
+        if panel is None:
+            return np.zeros(self._n_images, bool), np.zeros(len(self._points), bool)
+        point_mask = lasso_hits(pts, verts)
+        return images_hit(point_mask, self._image_index, self._n_images), point_mask
+
+    def box(self, corner0_px: Sequence[float], corner1_px: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        """(image_mask, point_mask) of the points inside a box dragged between two canvas pixels."""
+        panel, verts, pts = self._region_points(np.array([corner0_px, corner1_px], dtype=np.float64))
+        if panel is None:
+            return np.zeros(self._n_images, bool), np.zeros(len(self._points), bool)
+        point_mask = box_hits(pts, (*verts[0], *verts[1]))
+        return images_hit(point_mask, self._image_index, self._n_images), point_mask
+
+    # -- output ----------------------------------------------------------------------------
+    def render(self) -> np.ndarray:
+        """Draw a frame now and read it back: uint8 RGBA (H, W, 4)."""
+        return np.asarray(self.canvas.render())
+
+    def close(self) -> None:
+        self.canvas.close()
