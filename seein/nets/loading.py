@@ -1,0 +1,198 @@
+"""Turn a ``--model`` spec (and ``--weights``) into a ready ``nn.Module`` in eval mode.
+
+Specs: a bundled name (``lenet``, ``siamese-lenet``), a Python file and class
+(``path/to/file.py:ClassName``, instantiated with no arguments), or a TorchScript
+file (``model.pt``). Weights load with ``torch.load(weights_only=True)`` so a
+weights file can never run code; ``trust_weights=True`` is the explicit opt-in
+for full pickles. Every failure is a one-line :class:`~seein.errors.SeeinError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import pickle
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+from torch import nn
+
+from ..errors import SeeinError
+from .models import BUNDLED, build_bundled
+
+
+def _split_file_spec(spec: str) -> tuple[Path, str] | None:
+    """``file.py:Class`` -> (path, class name); None for any other spec."""
+    path, sep, cls = spec.rpartition(":")
+    if sep and path.endswith(".py") and cls:
+        return Path(path), cls
+    return None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def _import_class(path: Path, class_name: str) -> type:
+    """Import ``path`` as a fresh module and return its ``class_name``."""
+    if not path.is_file():
+        raise SeeinError("no such model file", path)
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    module_name = f"seein_user_model_{digest}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise SeeinError("cannot import this file as Python", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses and pickling look modules up by name
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # any error in user code is the user's file's problem
+        sys.modules.pop(module_name, None)
+        raise SeeinError(f"the model file failed to import ({_one_line(exc)})", path) from None
+    cls = getattr(module, class_name, None)
+    if cls is None:
+        known = sorted(n for n, v in vars(module).items()
+                       if isinstance(v, type) and issubclass(v, nn.Module) and v.__module__ == module_name)
+        raise SeeinError(f"no class {class_name!r} in the file (nn.Module classes there: "
+                         f"{', '.join(known) or 'none'})", path)
+    if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+        raise SeeinError(f"{class_name!r} is not a torch.nn.Module class", path)
+    return cls
+
+
+def _instantiate(path: Path, cls: type, seed: int) -> nn.Module:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        try:
+            return cls()
+        except Exception as exc:
+            raise SeeinError(f"{cls.__name__}() failed ({_one_line(exc)}); the class must be "
+                             "constructible with no arguments", path) from None
+
+
+def _load_torchscript(path: Path) -> nn.Module:
+    if not path.is_file():
+        raise SeeinError("no such model file (expected a bundled name "
+                         f"({', '.join(BUNDLED)}), file.py:ClassName or a TorchScript file)", path)
+    try:
+        return torch.jit.load(str(path), map_location="cpu")
+    except Exception as exc:
+        raise SeeinError(f"not a TorchScript model ({_one_line(exc)}); for a state dict, give the "
+                         "model as file.py:ClassName and this file as --weights", path) from None
+
+
+def build_model(spec: str, seed: int = 0) -> nn.Module:
+    """The network named by ``spec`` with its initial (untrained) weights, in eval mode.
+
+    Bundled and Python-file models are initialised under ``seed``; a TorchScript
+    file comes with its own weights.
+    """
+    if spec in BUNDLED:
+        return build_bundled(spec, seed)
+    file_spec = _split_file_spec(spec)
+    if file_spec is not None:
+        path, class_name = file_spec
+        return _instantiate(path, _import_class(path, class_name), seed).eval()
+    return _load_torchscript(Path(spec)).eval()
+
+
+def canonical_spec(spec: str) -> str:
+    """The spec with file paths made absolute, so a run file works from any folder."""
+    if spec in BUNDLED:
+        return spec
+    file_spec = _split_file_spec(spec)
+    if file_spec is not None:
+        return f"{file_spec[0].resolve()}:{file_spec[1]}"
+    return str(Path(spec).resolve())
+
+
+def read_weights(path: str | os.PathLike, *, trust_weights: bool = False) -> dict[str, torch.Tensor]:
+    """A state dict from a weights file (a state dict, a checkpoint holding one, or a run file).
+
+    A run file gives its last snapshot's weights. Without ``trust_weights`` the
+    file is read with ``weights_only=True``, so a pickle that would run code is refused.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SeeinError("no such weights file", path)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=not trust_weights)
+    except pickle.UnpicklingError as exc:
+        if trust_weights:
+            raise SeeinError(f"not a readable weights file ({_one_line(exc)})", path) from None
+        raise SeeinError("refused: the file holds Python objects beyond tensors (a full pickle can run "
+                         "code); save a state_dict, or pass --trust-weights if you trust this file",
+                         path) from None
+    except Exception as exc:
+        raise SeeinError(f"not a readable weights file ({_one_line(exc)})", path) from None
+    return _state_dict_of(obj, path)
+
+
+def _state_dict_of(obj: Any, path: Path) -> dict[str, torch.Tensor]:
+    if isinstance(obj, nn.Module):
+        return obj.state_dict()
+    if isinstance(obj, Mapping):
+        if obj.get("format") == "seein-run":
+            snaps = obj.get("snapshots") or []
+            if not snaps:
+                raise SeeinError("the run file holds no snapshots", path)
+            return dict(snaps[-1]["state_dict"])
+        for key in ("state_dict", "model_state_dict", "model"):
+            inner = obj.get(key)
+            if isinstance(inner, Mapping) and inner and all(isinstance(v, torch.Tensor) for v in inner.values()):
+                return dict(inner)
+        if obj and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in obj.items()):
+            return dict(obj)
+    raise SeeinError(f"not a state dict (found {type(obj).__name__}); save model.state_dict()", path)
+
+
+def apply_weights(model: nn.Module, state: Mapping[str, torch.Tensor], source: str | os.PathLike) -> None:
+    """Load ``state`` into ``model``; a mismatch names the missing/unexpected keys or the first bad shape."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+
+    def names(keys: list[str]) -> str:
+        return ", ".join(keys[:5]) + (f" (+{len(keys) - 5} more)" if len(keys) > 5 else "")
+
+    problems = []
+    if missing:
+        problems.append(f"missing keys: {names(missing)}")
+    if unexpected:
+        problems.append(f"unexpected keys: {names(unexpected)}")
+    if problems:
+        raise SeeinError("weights do not match the model; " + "; ".join(problems), source)
+    for key, value in own.items():
+        if tuple(state[key].shape) != tuple(value.shape):
+            raise SeeinError(f"weights do not match the model: {key} has shape "
+                             f"{tuple(state[key].shape)} in the file, the model expects {tuple(value.shape)}",
+                             source)
+    with torch.no_grad():
+        model.load_state_dict(dict(state), strict=True)
+
+
+def load_model(spec: str, weights: str | os.PathLike | None = None, *,
+               trust_weights: bool = False) -> nn.Module:
+    """The network for ``spec`` with ``weights`` applied, in eval mode on the CPU.
+
+    With no weights, a bundled name means the trained demo weights (the last
+    snapshot of :func:`seein.nets.demo.demo_run`, built in seconds if missing);
+    a Python-file model keeps its constructor's initialisation; a TorchScript
+    file its own weights.
+    """
+    if weights is None and spec in BUNDLED:
+        from .demo import demo_run
+        from .runs import load_run
+
+        run = load_run(demo_run(spec))
+        model = build_bundled(spec)
+        apply_weights(model, run.snapshots[-1][1], run.path)
+        return model.eval()
+    model = build_model(spec)
+    if weights is not None:
+        apply_weights(model, read_weights(weights, trust_weights=trust_weights), weights)
+    return model.eval()

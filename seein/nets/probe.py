@@ -1,0 +1,133 @@
+"""Run a network once and see every layer's output: forward hooks, or graph outputs for TorchScript.
+
+Python modules are watched with forward hooks on their leaf modules. TorchScript
+modules refuse hooks, so their forward graph is copied with the output of every
+sub-module call it makes added to the returned tuple; that lists the modules the
+top-level ``forward`` calls (a scripted container shows as one layer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import torch
+from torch import nn
+
+from ..errors import SeeinError
+
+
+@dataclass
+class Call:
+    """One call of one module during a forward pass."""
+
+    name: str
+    type: str
+    module: nn.Module
+    output: torch.Tensor
+    input: torch.Tensor | None = None  # first positional input (hooks only)
+    input_version: int = -1  # the input's in-place version counter when the module saw it
+    output_version: int = -1
+
+
+def is_script(model: nn.Module) -> bool:
+    """True for TorchScript modules (no Python hooks; layers come from the graph)."""
+    return isinstance(model, torch.jit.ScriptModule)
+
+
+def module_type(module: nn.Module) -> str:
+    """The module's class name (``Conv2d``), also for scripted modules."""
+    return str(getattr(module, "original_name", None) or type(module).__name__)
+
+
+def _leaves(model: nn.Module) -> Iterable[tuple[str, nn.Module]]:
+    for name, module in model.named_modules():
+        if name and not any(True for _ in module.children()):
+            yield name, module
+
+
+def _trace_hooks(model: nn.Module, x: torch.Tensor) -> tuple[object, list[Call]]:
+    calls: list[Call] = []
+
+    def make_hook(name: str) -> Callable:
+        def hook(module: nn.Module, args: tuple, output: object) -> None:
+            if not isinstance(output, torch.Tensor):
+                return
+            inp = args[0] if args and isinstance(args[0], torch.Tensor) else None
+            calls.append(Call(name, module_type(module), module, output, inp,
+                              inp._version if inp is not None else -1, output._version))
+        return hook
+
+    handles = [m.register_forward_hook(make_hook(n)) for n, m in _leaves(model)]
+    try:
+        out = model(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return out, calls
+
+
+def _script_probe(model: torch.jit.ScriptModule) -> tuple[Callable, list[str]]:
+    """A function returning (outputs..., sub-module outputs...) and those sub-modules' names."""
+    graph = model.forward.graph.copy()
+    self_value = next(iter(graph.inputs()))
+    names: dict[object, str] = {self_value: ""}
+    extra, extra_names = [], []
+    for node in graph.nodes():
+        if node.kind() == "prim::GetAttr":
+            owner = node.input()
+            if owner in names:
+                prefix = names[owner]
+                names[node.output()] = f"{prefix}.{node.s('name')}" if prefix else node.s("name")
+        elif node.kind() == "prim::CallMethod" and node.s("name") == "forward":
+            target = next(iter(node.inputs()))
+            out = node.output() if node.outputsSize() == 1 else None
+            if target in names and names[target] and out is not None and out.type().kind() == "TensorType":
+                extra.append(out)
+                extra_names.append(names[target])
+    ret = graph.return_node()
+    outputs = list(ret.inputs())
+    values = outputs + extra
+    tup = graph.create("prim::TupleConstruct", values)
+    tup.insertBefore(ret)
+    tup.output().setType(torch._C.TupleType([v.type() for v in values]))
+    ret.removeAllInputs()
+    ret.addInput(tup.output())
+    fn = torch._C._create_function_from_graph("seein_probe", graph)
+    n_out = len(outputs)
+
+    def run(x: torch.Tensor) -> tuple[object, list[torch.Tensor]]:
+        result = fn(model._c, x)
+        out = result[0] if n_out == 1 else tuple(result[:n_out])
+        return out, list(result[n_out:])
+
+    return run, extra_names
+
+
+def trace(model: nn.Module, x: torch.Tensor) -> tuple[object, list[Call]]:
+    """Run ``model(x)`` once; return its output and every module call with its output tensor."""
+    if not is_script(model):
+        return _trace_hooks(model, x)
+    try:
+        run, names = _script_probe(model)
+    except Exception:  # an unusual graph: fall back to a plain call with no layers
+        return model(x), []
+    out, tensors = run(x)
+    modules = dict(model.named_modules())
+    return out, [Call(n, module_type(modules[n]), modules[n], t) for n, t in zip(names, tensors)
+                 if n in modules]
+
+
+def capture(model: nn.Module, x: torch.Tensor, names: Iterable[str]) -> tuple[object, dict[str, torch.Tensor]]:
+    """Run ``model(x)``; return its output and the outputs of the named layers (last call wins).
+
+    Works for Python and TorchScript modules alike. An unknown name is a SeeinError.
+    """
+    wanted = list(names)
+    out, calls = trace(model, x)
+    got = {c.name: c.output for c in calls if c.name in wanted}
+    missing = [n for n in wanted if n not in got]
+    if missing:
+        known = ", ".join(dict.fromkeys(c.name for c in calls)) or "none"
+        raise SeeinError(f"no layer output for {', '.join(missing)} (layers with outputs: {known})")
+    return out, got

@@ -1,0 +1,230 @@
+"""Receptive fields: the input-pixel box [y0, x0, y1, x1) behind each cell of a structured layer.
+
+Two ways, which agree where both apply (a test checks it):
+
+* **composed**: when a layer's input reaches it through a plain chain of modules
+  (each module's input is exactly the previous module's output, as recorded by
+  forward hooks and tensor version counters), the box is the composition of
+  the kernel/stride/padding/dilation of the conv and pool modules on that
+  chain, clipped to the feature map at every step. Cheap and exact.
+* **gradient support**: for anything else (residual additions, functional calls
+  between modules, TorchScript) the box is the bounding box of the input pixels
+  that get a nonzero gradient from the cell. The probe is a float32 copy with
+  every weight positive (1/fan-in, so values stay near 1) and max pooling replaced by sum pooling, run on an input
+  of ones, so no contribution cancels or is routed away; one backward pass
+  serves a whole batch of cells (one copy of the input per cell).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..errors import SeeinError
+from .layers import _ACTIVATIONS
+from .probe import Call, is_script, trace
+
+# Modules that map each cell to the same cell (in eval mode).
+_POINTWISE = _ACTIVATIONS - {"Softmax", "LogSoftmax", "Softmax2d", "GLU"} | {
+    "BatchNorm2d", "Dropout", "Dropout2d", "AlphaDropout", "Identity"}
+_WINDOWED = {"Conv2d", "MaxPool2d", "AvgPool2d"}
+_CELLS_PER_PASS = 256
+
+
+def _pair(v) -> tuple[int, int]:
+    return (int(v), int(v)) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+
+def _window(module: nn.Module) -> tuple[tuple[int, int], ...]:
+    """(kernel, stride, padding, dilation) per axis of a conv or pool module."""
+    k = _pair(module.kernel_size)
+    s = _pair(module.stride if module.stride is not None else module.kernel_size)
+    d = _pair(getattr(module, "dilation", 1))
+    p = module.padding
+    if p == "valid":
+        p = (0, 0)
+    elif p == "same":
+        p = tuple(d[i] * (k[i] - 1) // 2 for i in range(2))
+    p = _pair(p)
+    return tuple((k[i], s[i], p[i], d[i]) for i in range(2))
+
+
+def _chain(calls: list[Call], x: torch.Tensor, index: int) -> list[Call] | None:
+    """The modules from the input to call ``index``, if they form a plain recorded chain."""
+    producer: dict[tuple[int, int], int] = {}
+    for j, c in enumerate(calls[:index + 1]):
+        c.producer = producer.get((id(c.input), c.input_version)) if c.input is not None else None
+        producer[(id(c.output), c.output_version)] = j
+    chain, j = [], index
+    while True:
+        c = calls[j]
+        if c.type not in _POINTWISE and c.type not in _WINDOWED:
+            return None
+        chain.append(c)
+        if c.input is x and c.input_version == x._version:
+            return chain
+        if c.producer is None:
+            return None
+        j = c.producer
+
+
+def _compose(chain: list[Call], hw: tuple[int, int]) -> np.ndarray:
+    """Boxes for every cell of the last call's output, walking the chain back to the input."""
+    boxes = []
+    for axis in range(2):
+        lo = np.arange(hw[axis], dtype=np.int64)
+        hi = lo + 1
+        for c in chain:
+            if c.type in _WINDOWED:
+                k, s, p, d = _window(c.module)[axis]
+                size = c.input.shape[2 + axis]
+                lo, hi = lo * s - p, (hi - 1) * s - p + d * (k - 1) + 1
+                lo, hi = np.clip(lo, 0, size), np.clip(hi, 0, size)
+        boxes.append((lo, hi))
+    (y0, y1), (x0, x1) = boxes
+    out = np.empty((hw[0], hw[1], 4), dtype=np.int32)
+    out[..., 0], out[..., 2] = y0[:, None], y1[:, None]
+    out[..., 1], out[..., 3] = x0[None, :], x1[None, :]
+    return out
+
+
+def _sum_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                return_indices=False):
+    """Max pooling's window, but every pixel in it gets gradient (depthwise conv with ones)."""
+    k, s, p, d = (_pair(kernel_size), _pair(stride or kernel_size), _pair(padding), _pair(dilation))
+    extra = []
+    for i in range(2):
+        size = x.shape[-2 + i] + 2 * p[i] - d[i] * (k[i] - 1) - 1
+        n = (math.ceil(size / s[i]) if ceil_mode else size // s[i]) + 1
+        if ceil_mode and (n - 1) * s[i] >= x.shape[-2 + i] + p[i]:
+            n -= 1
+        extra.append(max(0, (n - 1) * s[i] - size))
+    x = F.pad(x, (p[1], p[1] + extra[1], p[0], p[0] + extra[0]))
+    c = x.shape[1]
+    out = F.conv2d(x, x.new_ones((c, 1, *k)), stride=s, dilation=d, groups=c)
+    return (out, torch.zeros_like(out, dtype=torch.long)) if return_indices else out
+
+
+@contextlib.contextmanager
+def _sum_pooling() -> Iterator[None]:
+    """Temporarily make F.max_pool2d (modules and functional calls alike) a sum pool."""
+    saved = F.max_pool2d, F.adaptive_max_pool2d
+    F.max_pool2d = _sum_pool2d
+    F.adaptive_max_pool2d = lambda x, size, return_indices=False: F.adaptive_avg_pool2d(x, size)
+    try:
+        yield
+    finally:
+        F.max_pool2d, F.adaptive_max_pool2d = saved
+
+
+def _positive_copy(model: nn.Module) -> nn.Module:
+    probe = copy.deepcopy(model).float().eval()
+    with torch.no_grad():
+        for p in probe.parameters():
+            p.fill_(1.0 / max(1, p.numel() // p.shape[0]) if p.ndim >= 2 else 1.0)
+        for name, b in probe.named_buffers():
+            if name.endswith("running_mean"):
+                b.zero_()
+            elif name.endswith("running_var"):
+                b.fill_(1.0)
+    return probe
+
+
+class _Reached(Exception):
+    """Raised by a hook to stop the forward pass once the wanted layer has run."""
+
+
+def _layer_output(model: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
+    """The output of layer ``name`` (its last call), running no further than needed when possible."""
+    if is_script(model):
+        _, calls = trace(model, x)
+        return [c.output for c in calls if c.name == name][-1]
+    module = dict(model.named_modules())[name]
+    seen: list[torch.Tensor] = []
+
+    def hook(m: nn.Module, args: tuple, output: torch.Tensor) -> None:
+        seen.append(output)
+        if m._seein_calls_left == 1:
+            raise _Reached
+        m._seein_calls_left -= 1
+
+    module._seein_calls_left = sum(1 for c in trace(model, x[:1].detach())[1] if c.name == name)
+    handle = module.register_forward_hook(hook)
+    try:
+        model(x)
+    except _Reached:
+        pass
+    finally:
+        del module._seein_calls_left
+        handle.remove()
+    return seen[-1]
+
+
+def _gradient_boxes(probe: nn.Module, input_shape: Sequence[int], name: str,
+                    hw: tuple[int, int]) -> np.ndarray:
+    h, w = hw
+    out = np.empty((h, w, 4), dtype=np.int32)
+    cells = np.arange(h * w)
+    for start in range(0, h * w, _CELLS_PER_PASS):
+        chunk = cells[start:start + _CELLS_PER_PASS]
+        x = torch.ones((len(chunk), *input_shape), requires_grad=True)
+        with torch.enable_grad(), _sum_pooling():
+            y = _layer_output(probe, x, name)
+            grad_out = torch.zeros_like(y)
+            ys, xs = np.divmod(chunk, w)
+            grad_out[np.arange(len(chunk)), :, ys, xs] = 1.0
+            (g,) = torch.autograd.grad(y, x, grad_out, allow_unused=False)
+        support = (g != 0).any(1)  # (n, H, W)
+        rows, cols = support.any(2).numpy(), support.any(1).numpy()
+        for i, cell in enumerate(chunk):
+            r, c = np.flatnonzero(rows[i]), np.flatnonzero(cols[i])
+            if len(r) == 0:  # no path from the input: say the whole image
+                box = (0, 0, input_shape[1], input_shape[2])
+            else:
+                box = (r[0], c[0], r[-1] + 1, c[-1] + 1)
+            out[cell // w, cell % w] = box
+    return out
+
+
+def receptive_fields(model: nn.Module, input_shape: Sequence[int], layer_names: Sequence[str],
+                     method: str = "auto") -> dict[str, np.ndarray]:
+    """Boxes int32 (H, W, 4) = [y0, x0, y1, x1) in input pixels for each structured layer named.
+
+    ``method``: "auto" composes where the path is a plain chain and uses the
+    gradient support elsewhere; "composed" or "gradient" force one (composed
+    raises SeeinError where it does not apply). Flat layers are left out.
+    """
+    if method not in ("auto", "composed", "gradient"):
+        raise SeeinError(f"unknown receptive-field method {method!r} (auto, composed, gradient)")
+    shape = tuple(int(v) for v in input_shape)
+    x = torch.zeros((1, *shape))
+    with torch.no_grad():
+        _, calls = trace(model, x)
+    last = {c.name: i for i, c in enumerate(calls)}
+    unknown = [n for n in layer_names if n not in last]
+    if unknown:
+        raise SeeinError(f"no layer output for {', '.join(unknown)} (layers: {', '.join(last)})")
+    result: dict[str, np.ndarray] = {}
+    probe = None
+    for name in layer_names:
+        out = calls[last[name]].output
+        if out.ndim != 4:
+            continue
+        hw = (int(out.shape[2]), int(out.shape[3]))
+        chain = None if (method == "gradient" or is_script(model)) else _chain(calls, x, last[name])
+        if chain is not None:
+            result[name] = _compose(chain, hw)
+        elif method == "composed":
+            raise SeeinError(f"layer {name!r} is not on a plain chain of conv/pool modules; "
+                             "use the gradient method")
+        else:
+            probe = probe if probe is not None else _positive_copy(model)
+            result[name] = _gradient_boxes(probe, shape, name, hw)
+    return result
