@@ -43,22 +43,26 @@ def class_folders(root: Path) -> list[Path]:
     return sorted((p for p in root.iterdir() if p.is_dir() and _visible(p)), key=lambda p: p.name)
 
 
-def split_roots(root: Path, split: str) -> list[Path] | None:
-    """The folders that make up ``split`` in the train/test layout, or None for a flat folder."""
+def split_roots(root: Path, split: str) -> tuple[list[Path], list[Path]]:
+    """(folders whose classes count, folders the split reads): the train/test layout's two
+    folders and those of ``split``, or ``[root]`` twice for a flat folder."""
     subs = class_folders(root)
     if [p.name for p in subs] != ["test", "train"] or not all(class_folders(p) for p in subs):
-        return None
-    return [root / "train", root / "test"] if split == "all" else [root / split]
+        return [root], [root]
+    return [root / "train", root / "test"], ([root / "train", root / "test"] if split == "all"
+                                             else [root / split])
 
 
-def list_images(roots: list[Path], top: Path) -> tuple[list[str], list[tuple[Path, int, str, tuple[int, int]]]]:
-    """Class names and the readable images under ``roots``: (path, label, mode, (h, w)) each.
+def list_images(class_roots: list[Path], roots: list[Path], top: Path
+                ) -> tuple[list[str], list[tuple[Path, int, str, tuple[int, int]]]]:
+    """Class names (of ``class_roots``) and the readable images under ``roots``:
+    (path, label, mode, (h, w)) each.
 
     Only headers are read here (Pillow opens lazily), so listing a large folder is quick.
     """
     from PIL import Image, UnidentifiedImageError
 
-    names = sorted({c.name for r in roots for c in class_folders(r)})
+    names = sorted({c.name for r in class_roots for c in class_folders(r)})
     if not names:
         raise SeeinError("no class sub-folders (expected DIR/<class>/<image files>)", top)
     label_of = {n: i for i, n in enumerate(names)}
@@ -116,7 +120,7 @@ def load_folder(spec: str, folder: str, split: str, limit: int | None,
         raise SeeinError("folder not found", root)
     if not root.is_dir():
         raise SeeinError("expected a folder with one sub-folder of images per class", root)
-    names, found = list_images(split_roots(root, split) or [root], root)
+    names, found = list_images(*split_roots(root, split), root)
     if not found:
         raise SeeinError("no readable images in the class sub-folders", root)
     grey = sum(mode in GREY_MODES for _, _, mode, _ in found)

@@ -43,7 +43,10 @@ def read_arrays(path: Path) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise SeeinError("expected an .npz file", path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise SeeinError("expected an .npz archive, found a single .npy array", path)
+        with loaded as archive:
             keys = list(archive.keys())
             missing = [k for k in ("images", "labels") if k not in keys]
             if missing:
@@ -52,8 +55,6 @@ def read_arrays(path: Path) -> dict[str, np.ndarray]:
             return {k: archive[k] for k in ("images", "labels", "class_names") if k in keys}
     except SeeinError:
         raise
-    except AttributeError:   # np.load returned a plain array (an .npy file), which has no keys
-        raise SeeinError("expected an .npz archive, found a single .npy array", path) from None
     except Exception as exc:  # a damaged archive fails in many ways (zip, zlib, npy header): all mean this
         raise SeeinError(f"not a readable .npz archive ({type(exc).__name__}: {exc})", path) from None
 
