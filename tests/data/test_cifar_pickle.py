@@ -137,6 +137,11 @@ def test_hostile_object_inside_an_object_array_is_refused(tmp_path):
     (b"cbuiltins\ngetattr\n.", "builtins.getattr"),
     (b"cnumpy\nload\n.", "numpy.load"),
     (b"(I1\nP0\n.", "persistent id"),
+    (b"cnumpy\nndarray\n((I100000000000\nttR.", "not callable"),                 # memory bombs
+    (b"cbuiltins\nbytes\n(I100000000000\ntR.", r"bytes\(<size>\) is not allowed"),
+    (b"cnumpy.core.multiarray\n_reconstruct\n(cnumpy\nndarray\n(I100000000000\ntVb\ntR.",
+     "_reconstruct with shape"),
+    (b"cnumpy.core.multiarray\n_reconstruct\n(cnumpy\ndtype\n(I0\ntVb\ntR.", "_reconstruct of"),
     (b"\x80\x02}q\x00", "not a valid pickle"),                                 # truncated
     (b"", "not a valid pickle"),
 ])
