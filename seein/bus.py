@@ -76,7 +76,11 @@ class ModeEvent:
 
 @dataclass(frozen=True)
 class ViewportEvent:
-    """The visible rectangle of the embedding view, in its scene units (x0, y0, x1, y1)."""
+    """The visible rectangle of the embedding view, (x, y, width, height) in matrix coordinates.
+
+    Matrix coordinates are those of :mod:`seein.render.layout`: a D x D matrix spans
+    [0, D] on both axes, a single scatter [0, 1].
+    """
 
     rect: tuple[float, float, float, float]
     source: str = ""

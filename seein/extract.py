@@ -74,11 +74,10 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
                shard: str | tuple[int, int] | None = None, dtype: str = "float16",
                trust_weights: bool = False) -> ExtractionPlan:
     """Resolve specs into a checked :class:`ExtractionPlan` (loads the model, run and data)."""
-    import torch
-
     from .data import load_dataset
     from .nets import load_model
-    from .nets.layers import default_layers
+    from .nets.layers import resolve_layers
+    from .nets.loading import build_model
 
     if run is None and weights is None and model in DEMO_MODELS:
         from .nets.demo import demo_run
@@ -95,7 +94,7 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
             raise SeeinError(f"the run was trained with model {loaded.model_spec!r}, not {model!r}", run)
         model_spec = loaded.model_spec
         dataset = dataset or loaded.dataset_spec
-        net = load_model(model_spec)
+        net = build_model(model_spec)
         snapshots = [(info, state) for info, state in loaded.snapshots]
         curves = {k: np.asarray(v, dtype=np.float64) for k, v in loaded.curves.items()}
         if not snapshots:
@@ -104,8 +103,6 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
         if model is None:
             raise SeeinError("no model given (--model lenet | siamese-lenet | file.py:Class | model.pt)")
         model_spec = model
-        if weights is None:
-            torch.manual_seed(0)  # a model without weights: the same random weights every time
         net = load_model(model_spec, None if weights is None else str(weights), trust_weights=trust_weights)
         snapshots = [(SnapshotInfo(index=0), None)]
     net.eval()
@@ -113,9 +110,9 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
     data = load_dataset(dataset or "digits", split=split, limit=limit, size=size)
     if len(data) == 0:
         raise SeeinError(f"the data set {data.spec!r} ({split}) holds no images")
-    _check_fits(net, data, model_spec)
     input_shape = tuple(int(v) for v in data.images.shape[1:])
-    names = list(layers) if layers else list(default_layers(net, input_shape))
+    _check_fits(net, input_shape, data)
+    names = [spec.name for spec in resolve_layers(net, input_shape, list(layers) if layers else None)]
     if not names:
         raise SeeinError(f"the model {model_spec!r} has no layers to extract; name some with --layers")
     infos, n_outputs = probe_layers(net, names, data.images, f"the model {model_spec!r}")
@@ -142,12 +139,10 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
         dataset_spec=data.spec, model_spec=model_spec)
 
 
-def _check_fits(net, data, model_spec: str) -> None:
-    try:
-        from .nets.check import check_fits
-    except ImportError:  # the probe forward pass still catches shape mismatches
-        return
-    check_fits(net, data, model_spec)
+def _check_fits(net, input_shape, data) -> None:
+    from .nets.check import check_fits
+
+    check_fits(net, input_shape, len(data.class_names), data_name=data.spec)
 
 
 def _is_embedding(net, n_outputs: int, n_classes: int) -> bool:

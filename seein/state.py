@@ -314,6 +314,27 @@ class AppState:
         self.viewport = tuple(float(v) for v in rect)
         self.bus.viewport_changed.emit(ViewportEvent(self.viewport, source))
 
+    def panel_rect(self, i: int, j: int, margin: float = 0.04) -> tuple[float, float, float, float]:
+        """The viewport (x, y, w, h) showing panel (row ``i``, column ``j``) of the active layer's matrix.
+
+        Matrix coordinates (seein.render.layout): the cell of row r, column c of a D x D
+        matrix spans x in [c, c+1] and y in [D-1-r, D-r].
+        """
+        d = self.info.dims
+        return (j - margin, d - 1 - i - margin, 1 + 2 * margin, 1 + 2 * margin)
+
+    def centre_viewport(self, x: float, y: float, source: str = "") -> None:
+        """Move the viewport's centre to (x, y), keeping its size (dragging in the overview)."""
+        if self.viewport is not None:
+            _, _, w, h = self.viewport
+            self.set_viewport((x - w / 2, y - h / 2, w, h), source)
+
+    def zoom_viewport(self, x: float, y: float, factor: float, source: str = "") -> None:
+        """Scale the viewport by ``factor`` about (x, y) (>1 zooms out; scrolling in the overview)."""
+        if self.viewport is not None:
+            x0, y0, w, h = self.viewport
+            self.set_viewport((x - (x - x0) * factor, y - (y - y0) * factor, w * factor, h * factor), source)
+
     def set_point_size(self, size: float) -> None:
         if float(size) != self.point_size:
             self.point_size = float(size)

@@ -505,9 +505,9 @@ class StoreWriter:
             img = np.asarray(images)
             if img.ndim == 3:
                 img = img[..., None]
+            # uncompressed: small beside the activations, and gzip would cost more than the writes
             f.create_dataset("images", data=img.astype(np.uint8),
-                             chunks=(max(1, min(n, 256)),) + img.shape[1:], compression="gzip",
-                             compression_opts=1)
+                             chunks=(max(1, min(n, 256)),) + img.shape[1:])
             f.create_dataset("labels", data=np.asarray(labels, dtype=np.int64))
             f.create_dataset("image_ids", data=np.asarray(image_ids, dtype=np.int64))
             f.create_dataset("class_names", data=np.array(list(class_names), dtype=object), dtype=_STR)

@@ -34,8 +34,6 @@ def parse_size(text: str | None) -> Optional[tuple[int, int]]:
 
 def qt_application():
     """The QApplication (created once), with VisPy set to the same Qt binding as qtpy."""
-    import qtpy
-    import vispy
     from qtpy import QtWidgets
 
     app = QtWidgets.QApplication.instance()
@@ -43,8 +41,20 @@ def qt_application():
         app = QtWidgets.QApplication(sys.argv[:1])
         app.setApplicationName("Seein' In")
         app.setOrganizationName("seein")
-    vispy.use_app(qtpy.API_NAME.lower())
+    vispy_app()
     return app
+
+
+def vispy_app():
+    """VisPy's application on qtpy's Qt binding (its default one when nothing else was chosen)."""
+    import qtpy
+    from vispy import app as vapp
+
+    name = qtpy.API_NAME.lower()
+    try:
+        return vapp.use_app(name)
+    except RuntimeError:  # VisPy already runs another backend (e.g. EGL in this process)
+        return vapp.Application(name)
 
 
 def wait_until_drawn(window, timeout: float = 120.0) -> None:

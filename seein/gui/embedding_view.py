@@ -37,11 +37,12 @@ class EmbeddingView(QtWidgets.QWidget):
 
     def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
+        from .app import vispy_app
         from ..render.scene import EmbeddingScene
 
         self.setObjectName("embedding_view")
         self.state = state
-        self.scene = EmbeddingScene(size=(800, 600), show=False, parent=self)
+        self.scene = EmbeddingScene(app=vispy_app(), size=(800, 600), show=False, parent=self)
         self.canvas = self.scene.canvas
         self.mode_box = QtWidgets.QComboBox(self)
         for mode, label in MODE_LABELS.items():
@@ -79,7 +80,6 @@ class EmbeddingView(QtWidgets.QWidget):
         self._anim.timeout.connect(self._animate)
         self._anim_start = 0.0
         self._press: Optional[tuple[float, float]] = None
-        self._last_rect = None
         self._frame_times: list[float] = []
         self._draw_t0 = 0.0
         self.mode_box.currentIndexChanged.connect(self._on_mode_box)
@@ -103,6 +103,7 @@ class EmbeddingView(QtWidgets.QWidget):
         self._subs.connect(b.viewport_changed, self._on_viewport)
         self._subs.connect(b.projection_changed, self._on_projection)
         self._subs.connect(b.style_changed, self._on_style)
+        self.scene.view_changed.connect(self._on_camera)
         self.scene.set_point_size(state.point_size)
         self.scene.set_fade(state.fade)
 
@@ -140,8 +141,8 @@ class EmbeddingView(QtWidgets.QWidget):
                                  arrays["n_images"], arrays["palette"])
             self._shown_key = key
         self.scene.set_mode("scatter" if s.mode == "projection" else s.mode)
-        if s.mode != "projection":
-            self.scene.set_dims(*s.dims)
+        if s.mode == "scatter":
+            self.scene.set_dims(s.dims[1], s.dims[0])  # the scene takes (x, y)
         self.scene.set_selection(s.selection if s.selection.any() else None)
         self.canvas.update()
 
@@ -156,10 +157,9 @@ class EmbeddingView(QtWidgets.QWidget):
     def _on_dims(self, event: DimsEvent) -> None:
         self._sync_controls()
         if self.state.mode == "scatter":
-            self.scene.set_dims(event.i, event.j)
-            self.reset_view()
+            self.scene.set_dims(event.j, event.i)  # x = dim j, y = dim i
         elif self.state.mode == "splom":
-            self.scene.focus_panel(event.i, event.j)
+            self.scene.view_rect = self.state.panel_rect(event.i, event.j)
         self.canvas.update()
 
     def _on_selection(self, event: SelectionEvent) -> None:
@@ -176,11 +176,14 @@ class EmbeddingView(QtWidgets.QWidget):
 
     def _on_viewport(self, event: ViewportEvent) -> None:
         if event.source != "embedding":
-            self.scene.set_view_rect(event.rect)
+            self.scene.view_rect = event.rect
             self.canvas.update()
 
+    def _on_camera(self, rect) -> None:
+        self.state.set_viewport(rect, source="embedding")
+
     def reset_view(self) -> None:
-        self.scene.reset_view()
+        self.scene.home()
         self.canvas.update()
 
     # -- controls -> state --------------------------------------------------------------------
@@ -199,7 +202,7 @@ class EmbeddingView(QtWidgets.QWidget):
     def set_lasso(self, on: bool) -> None:
         """Turn the lasso tool on (drags draw a polygon) or off (drags pan)."""
         self.lasso.set_active(on)
-        self.scene.set_interactive(not on)
+        self.scene.view.camera.interactive = not on
 
     def _on_mouse_move(self, event) -> None:
         if self.lasso.dragging:
@@ -227,6 +230,7 @@ class EmbeddingView(QtWidgets.QWidget):
         mods = QtWidgets.QApplication.keyboardModifiers()
         mode = mode_from_modifiers(mods, self.state.select_mode)
         if self.lasso.dragging:
+            self.lasso.extend(event.pos)
             polygon = self.lasso.finish()
             if len(polygon) >= 3:
                 image_mask, point_mask = self.scene.lasso(polygon)
@@ -252,10 +256,6 @@ class EmbeddingView(QtWidgets.QWidget):
         if len(self._frame_times) >= 5:
             self.frame_rate.emit(len(self._frame_times) / max(sum(self._frame_times), 1e-6))
             self._frame_times.clear()
-        rect = self.scene.view_rect()
-        if rect != self._last_rect:
-            self._last_rect = rect
-            self.state.set_viewport(rect, source="embedding")
 
     @property
     def last_frame_ms(self) -> float:
@@ -317,6 +317,7 @@ class EmbeddingView(QtWidgets.QWidget):
 
     def shutdown(self) -> None:
         self._subs.disconnect()
+        self.scene.view_changed.disconnect(self._on_camera)
         self.style.shutdown()
         self._hover_timer.stop()
         self._anim.stop()

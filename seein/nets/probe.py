@@ -67,8 +67,27 @@ def _trace_hooks(model: nn.Module, x: torch.Tensor) -> tuple[object, list[Call]]
     return out, calls
 
 
-def _script_probe(model: torch.jit.ScriptModule) -> tuple[Callable, list[str]]:
-    """A function returning (outputs..., sub-module outputs...) and those sub-modules' names."""
+def _swap_max_pools(graph: torch._C.Graph) -> None:
+    """Inline every call and replace max pooling by average pooling (every window pixel gets gradient)."""
+    torch._C._jit_pass_inline(graph)
+    for node in list(graph.nodes()):
+        if node.kind() != "aten::max_pool2d":
+            continue
+        x, kernel, stride, padding, _dilation, ceil_mode = list(node.inputs())
+        with graph.insert_point_guard(node):
+            include_pad, no_divisor = graph.insertConstant(True), graph.insertConstant(None)
+        avg = graph.create("aten::avg_pool2d", [x, kernel, stride, padding, ceil_mode, include_pad, no_divisor])
+        avg.insertBefore(node)
+        avg.output().setType(node.output().type())
+        node.output().replaceAllUsesWith(avg.output())
+        node.destroy()
+
+
+def _script_probe(model: torch.jit.ScriptModule, sum_pool: bool = False) -> tuple[Callable, list[str]]:
+    """A function returning (outputs..., sub-module outputs...) and those sub-modules' names.
+
+    ``sum_pool`` also swaps max pooling for average pooling (for gradient probes).
+    """
     graph = model.forward.graph.copy()
     self_value = next(iter(graph.inputs()))
     names: dict[object, str] = {self_value: ""}
@@ -93,6 +112,8 @@ def _script_probe(model: torch.jit.ScriptModule) -> tuple[Callable, list[str]]:
     tup.output().setType(torch._C.TupleType([v.type() for v in values]))
     ret.removeAllInputs()
     ret.addInput(tup.output())
+    if sum_pool:
+        _swap_max_pools(graph)
     fn = torch._C._create_function_from_graph("seein_probe", graph)
     n_out = len(outputs)
 
@@ -104,12 +125,16 @@ def _script_probe(model: torch.jit.ScriptModule) -> tuple[Callable, list[str]]:
     return run, extra_names
 
 
-def trace(model: nn.Module, x: torch.Tensor) -> tuple[object, list[Call]]:
-    """Run ``model(x)`` once; return its output and every module call with its output tensor."""
+def trace(model: nn.Module, x: torch.Tensor, sum_pool: bool = False) -> tuple[object, list[Call]]:
+    """Run ``model(x)`` once; return its output and every module call with its output tensor.
+
+    ``sum_pool`` (TorchScript only) runs a copy of the graph whose max pooling is
+    average pooling; Python modules get that from a patched ``F.max_pool2d``.
+    """
     if not is_script(model):
         return _trace_hooks(model, x)
     try:
-        run, names = _script_probe(model)
+        run, names = _script_probe(model, sum_pool)
     except Exception:  # an unusual graph: fall back to a plain call with no layers
         return model(x), []
     out, tensors = run(x)

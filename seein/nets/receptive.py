@@ -144,7 +144,7 @@ class _Reached(Exception):
 def _layer_output(model: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
     """The output of layer ``name`` (its last call), running no further than needed when possible."""
     if is_script(model):
-        _, calls = trace(model, x)
+        _, calls = trace(model, x, sum_pool=True)
         return [c.output for c in calls if c.name == name][-1]
     module = dict(model.named_modules())[name]
     seen: list[torch.Tensor] = []

@@ -1,0 +1,93 @@
+"""The extraction benchmark behind ``seein bench extract`` (no CLI, usable from Python)."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from .extraction import ExtractionPlan, default_device, probe_layers, run_plan
+from .store import SnapshotInfo
+
+
+def _plan(model: str, dataset: str, split: str, limit: int | None,
+          layers: Sequence[str] | None) -> ExtractionPlan:
+    from .data import load_dataset
+    from .nets.layers import resolve_layers
+    from .nets.loading import build_model
+
+    net = build_model(model)  # initial weights: speed does not depend on them
+    size = tuple(getattr(net, "input_shape", ())[-2:]) or None
+    data = load_dataset(dataset, split=split, limit=limit, size=size)
+    input_shape = data.images.shape[1:]
+    names = [s.name for s in resolve_layers(net, input_shape, list(layers) if layers else None)]
+    infos, n_outputs = probe_layers(net, names, data.images)
+    return ExtractionPlan(model=net, snapshots=[(SnapshotInfo(0), None)], images=data.images,
+                          labels=data.labels, image_ids=data.image_ids, class_names=data.class_names,
+                          layers=infos, n_outputs=n_outputs, display_images=data.display_images(),
+                          dataset_spec=data.spec, model_spec=model, source={"model": model})
+
+
+def _forward(model: torch.nn.Module, images: torch.Tensor, batch_size: int, device: torch.device) -> float:
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        for first in range(0, len(images), batch_size):
+            out = model(images[first:first + batch_size].to(device))
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+    del out
+    return time.perf_counter() - t0
+
+
+def _extract(plan: ExtractionPlan, folder: Path, batch_size: int, dtype: str, threaded: bool) -> tuple[float, int]:
+    path = folder / "bench.h5"
+    t0 = time.perf_counter()
+    run_plan(plan, path, force=True, batch_size=batch_size, dtype=dtype, threaded_writes=threaded)
+    elapsed = time.perf_counter() - t0
+    size = path.stat().st_size
+    path.unlink()
+    return elapsed, size
+
+
+def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "all",
+                  limit: int | None = None, layers: Sequence[str] | None = None, batch_size: int = 256,
+                  dtype: str = "float16", repeats: int = 5, sync_writes: bool = False) -> dict[str, Any]:
+    """Time extraction and a bare forward pass, interleaved; return the figures and their ratio."""
+    repeats = max(3, int(repeats))
+    plan = _plan(model, dataset, split, limit, layers)
+    device = default_device()
+    net = plan.model.to(device).eval()
+    images = torch.from_numpy(np.ascontiguousarray(plan.images))
+    n = len(images)
+    times: dict[str, list[float]] = {"forward": [], "extract": []}
+    if sync_writes:
+        times["extract_sync_writes"] = []
+    size = 0
+    with tempfile.TemporaryDirectory(prefix="seein-bench-") as tmp:
+        folder = Path(tmp)
+        _forward(net, images, batch_size, device)  # warm-up: allocator, kernels, page cache
+        _extract(plan, folder, batch_size, dtype, True)
+        for _ in range(repeats):
+            times["forward"].append(_forward(net, images, batch_size, device))
+            elapsed, size = _extract(plan, folder, batch_size, dtype, True)
+            times["extract"].append(elapsed)
+            if sync_writes:
+                times["extract_sync_writes"].append(_extract(plan, folder, batch_size, dtype, False)[0])
+    results = {}
+    for name, values in times.items():
+        median = statistics.median(values)
+        results[name] = {"seconds_median": median, "seconds": values, "images_per_s": n / median}
+    results["extract"].update(bytes=size, mb_per_s=size / 1e6 / statistics.median(times["extract"]))
+    return {
+        "benchmark": "extract",
+        "config": {"model": model, "dataset": plan.dataset_spec, "split": split, "images": n,
+                   "layers": [layer.name for layer in plan.layers], "batch_size": batch_size, "dtype": dtype,
+                   "repeats": repeats, "device": str(device), "threads": torch.get_num_threads()},
+        "results": results,
+        "ratios": {"extract_vs_forward": results["extract"]["images_per_s"] / results["forward"]["images_per_s"]},
+    }
