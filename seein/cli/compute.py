@@ -1,0 +1,88 @@
+"""``seein compute STORE``: compute everything the app shows, once, into the store's cache.
+
+Projections (``--methods``, default PCA and t-SNE) of every layer at the last snapshot,
+and per snapshot the predictions and confusion matrix, feature ranges, k-means clusters
+of the last fully-connected layer, DeepEyes' perplexity histograms, activation heatmaps
+and Filter Maps; the Input Map at the last snapshot. One progress bar; a list of what
+was computed at the end. Results already cached are not recomputed, so a second run is
+instant; Ctrl-C keeps every finished result and never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+ANALYSES = ("predictions", "ranges", "kmeans", "perplexity", "heatmap", "filtermap", "inputmap")
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "compute", help="compute projections and statistics into the store's cache",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("store", help="activation store (.h5) written by seein extract")
+    parser.add_argument("--layers", help="comma list of layers (default: every layer)")
+    parser.add_argument("--snapshots", default="all",
+                        help="snapshots for the statistics: all, last or a comma list (default: all)")
+    parser.add_argument("--embed-snapshots", default="last",
+                        help="snapshots for projections and Input Maps (default: last)")
+    parser.add_argument("--methods", default="pca,tsne",
+                        help="projection methods: pca, tsne, pivotmds, or none (default: pca,tsne)")
+    parser.add_argument("--analyses", default="all",
+                        help=f"comma list of {', '.join(ANALYSES)}, all, or none (default: all)")
+    parser.add_argument("--instances", type=int, default=None,
+                        help="receptive-field instances sampled per layer for DeepEyes (default 20000)")
+    parser.add_argument("--map-instances", type=int, default=None,
+                        help="instances in each Input Map (default 3000)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no list, only the summary")
+    parser.set_defaults(func=run)
+
+
+def _names(spec: str | None, everything: tuple[str, ...] | None = None) -> list[str] | None:
+    if spec is None:
+        return None
+    spec = spec.strip()
+    if spec.lower() == "none":
+        return []
+    if everything is not None and spec.lower() == "all":
+        return list(everything)
+    return [part.strip() for part in spec.split(",") if part.strip()]
+
+
+def run(args: argparse.Namespace) -> int:
+    import time
+
+    from ..compute import pipeline
+    from ..compute.streaming import check_cache_writable
+    from ..errors import SeeinError
+    from ..progress import TqdmProgress
+    from ..store import Store
+
+    for flag in ("instances", "map_instances"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise SeeinError(f"--{flag.replace('_', '-')} must be at least 1, not {value}")
+    t0 = time.perf_counter()
+    with Store.open(args.store) as store:
+        tasks = pipeline.plan(
+            store, layers=_names(args.layers),
+            snapshots=pipeline.parse_snapshots(store, args.snapshots),
+            embed_snapshots=pipeline.parse_snapshots(store, args.embed_snapshots),
+            methods=_names(args.methods) or [], analyses=_names(args.analyses, pipeline.ANALYSES) or [],
+            n_instances=args.instances, map_instances=args.map_instances)
+        check_cache_writable(store)
+        bar = TqdmProgress(desc="compute", unit="task", disable=True if args.quiet else None)
+        try:
+            done = pipeline.run(tasks, bar)
+        finally:
+            bar.close()
+        n_cached = sum(task.cached for task in done)
+        if not args.quiet:
+            for task in done:
+                state = "cached  " if task.cached else "computed"
+                print(f"{state} {task.kind:<22} {task.layer or '-':<16} snapshot {store.snapshot(task.snapshot).index:<4}"
+                      f" {task.seconds:8.2f} s")
+        print(f"{store.path}: {len(done) - n_cached} computed, {n_cached} already cached "
+              f"({len(done)} results) in {time.perf_counter() - t0:.1f} s; cache: {store.cache_dir}")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,152 @@
+"""Everything the app needs, computed once into the store's cache (``seein compute``).
+
+:func:`plan` lists the work as small tasks (one statistic of one layer at one snapshot)
+and :func:`run` executes them in order with one progress callback. Every task goes
+through the same cached functions the app calls, with the app's default parameters, so
+the app later reads the results at once and a second run finds everything cached.
+Each result is written atomically when its task ends: an interrupted run keeps what it
+finished and never leaves a half-written file (the store itself is only read).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from ..errors import SeeinError
+from ..progress import ProgressCallback, report
+from ..store import FLAT, Store
+from .streaming import record_cache
+
+#: Analyses in the order they run; projections come first (the methods of ``project``).
+ANALYSES = ("predictions", "ranges", "kmeans", "perplexity", "heatmap", "filtermap", "inputmap")
+#: Analyses that embed points with t-SNE: run on the embedding snapshots only (default: last).
+EMBEDDING_ANALYSES = ("inputmap",)
+
+
+@dataclass
+class Task:
+    """One unit of work: ``kind`` of ``layer`` at snapshot position ``snapshot``."""
+
+    kind: str
+    layer: str
+    snapshot: int
+    run: Callable[[ProgressCallback | None], bool]  # returns True when the result was cached
+    cached: bool = False
+    seconds: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.layer or '-'} s{self.snapshot}"
+
+
+def parse_snapshots(store: Store, spec: str) -> list[int]:
+    """Snapshot positions from "all", "last" or a comma list of indices (negative from the end)."""
+    n = len(store.snapshots)
+    spec = (spec or "all").strip().lower()
+    if spec == "all":
+        return list(range(n))
+    if spec == "last":
+        return [n - 1]
+    out = []
+    for part in spec.split(","):
+        try:
+            k = int(part)
+        except ValueError:
+            raise SeeinError(f"bad snapshot {part!r} (use all, last or a comma list of indices)") from None
+        store.snapshot(k)  # a clear error when out of range
+        out.append(k % n)
+    return sorted(set(out))
+
+
+def plan(store: Store, layers: Sequence[str] | None = None, snapshots: Sequence[int] | None = None,
+         embed_snapshots: Sequence[int] | None = None, methods: Sequence[str] = ("pca", "tsne"),
+         analyses: Sequence[str] = ANALYSES, n_instances: int | None = None,
+         map_instances: int | None = None) -> list[Task]:
+    """The tasks of a ``seein compute`` run (validated up front: a bad name fails before any work).
+
+    ``snapshots`` (default all) get the statistics; ``embed_snapshots`` (default the last)
+    get the projections and the Input Map, the costly t-SNE work. ``n_instances`` and
+    ``map_instances`` override the DeepEyes sample sizes (changing them changes the cache key).
+    """
+    from .clustering import cluster_images, last_flat_layer
+    from .deepeyes import activation_heatmap, perplexity_histogram
+    from .filtermap import filter_map
+    from .inputmap import input_map
+    from .projection import METHODS, project
+    from .stats import confusion_matrix, feature_ranges, prediction_histogram
+
+    layers = list(layers) if layers else [layer.name for layer in store.layers]
+    for name in layers:
+        store.layer(name)
+    bad = sorted(set(methods) - set(METHODS))
+    if bad:
+        raise SeeinError(f"unknown projection method(s) {', '.join(bad)} (methods: {', '.join(METHODS)})")
+    bad = sorted(set(analyses) - set(ANALYSES))
+    if bad:
+        raise SeeinError(f"unknown analysis {', '.join(bad)} (analyses: {', '.join(ANALYSES)})")
+    n = len(store.snapshots)
+    snaps = sorted(set(range(n) if snapshots is None else (k % n for k in snapshots)))
+    embed = sorted(set([n - 1] if embed_snapshots is None else (k % n for k in embed_snapshots)))
+    inst = {} if n_instances is None else {"n_instances": int(n_instances)}
+    minst = {} if map_instances is None else {"n_instances": int(map_instances)}
+    has_classes = store.n_classes > 0 and bool((store.predictions(-1) >= 0).any())
+    flat = [layer.name for layer in store.layers if layer.kind == FLAT]
+    tasks: list[Task] = []
+
+    def add(kind: str, layer: str, s: int, fn: Callable[[ProgressCallback | None], bool]) -> None:
+        tasks.append(Task(kind, layer, s, fn))
+
+    for s in embed:
+        for name in layers:
+            for method in methods:
+                add(f"projection/{method}", name, s,
+                    lambda p, name=name, s=s, method=method: project(store, name, method, 2, s, p).cached)
+    for s in snaps:
+        if "predictions" in analyses and has_classes:
+            add("stats/confusion", "", s, lambda p, s=s: _was_cached("stats/confusion", lambda: confusion_matrix(store, s)))
+            add("stats/predictions", "", s, lambda p, s=s: _was_cached("stats/predictions", lambda: prediction_histogram(store, s)))
+        if "kmeans" in analyses and flat:
+            target = last_flat_layer(store)
+            add("clusters/kmeans", target, s, lambda p, s=s, t=target: _was_cached(
+                "clusters/kmeans", lambda: cluster_images(store, t, snapshot=s)))
+        for name in layers:
+            for kind, key, fn in (
+                    ("ranges", "stats/ranges", lambda n_, s_: feature_ranges(store, n_, s_)),
+                    ("perplexity", "deepeyes/perplexity", lambda n_, s_: perplexity_histogram(store, n_, s_, **inst)),
+                    ("heatmap", "deepeyes/heatmap", lambda n_, s_: activation_heatmap(store, n_, s_, **inst)),
+                    ("filtermap", "deepeyes/filtermap", lambda n_, s_: filter_map(store, n_, s_, **inst))):
+                if kind in analyses:
+                    add(key, name, s, lambda p, key=key, fn=fn, name=name, s=s: _was_cached(
+                        key, lambda: fn(name, s)))
+    if "inputmap" in analyses:
+        for s in embed:
+            for name in layers:
+                add("deepeyes/inputmap", name, s, lambda p, name=name, s=s: _was_cached(
+                    "deepeyes/inputmap", lambda: input_map(store, name, s, progress=p, **minst)))
+    return tasks
+
+
+def _was_cached(kind: str, fn: Callable[[], object]) -> bool:
+    """Run ``fn``; True when its result of ``kind`` came from the store's cache."""
+    with record_cache() as record:
+        fn()
+    hits = [hit for k, hit in record if k == kind]
+    return bool(hits) and all(hits)
+
+
+def run(tasks: Sequence[Task], progress: ProgressCallback | None = None) -> list[Task]:
+    """Run the tasks in order under one progress callback; each records ``cached`` and ``seconds``."""
+    total = len(tasks)
+    for i, task in enumerate(tasks):
+        report(progress, i, total, task.label)
+
+        def inner(done: int, of: int, message: str = "", i: int = i, task: Task = task) -> bool | None:
+            return progress(i, total, f"{task.label}: {message} {done}/{of}") if progress else None
+
+        t0 = time.perf_counter()
+        task.cached = bool(task.run(inner))
+        task.seconds = time.perf_counter() - t0
+    report(progress, total, total, "done")
+    return list(tasks)
