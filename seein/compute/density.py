@@ -1,0 +1,107 @@
+"""Per-panel density images of a scatter-plot matrix, computed once (Seein' In §3.4 overview).
+
+Every panel (row r, column c) of a D x D matrix plots dim c against dim r; its density
+is the 2-D histogram of those two dims over the layer's points, binned over each dim's
+(min, max) range (the same ranges the render layout uses, so a density cell lines up
+with its points). A diagonal panel holds the 1-D histogram of its dim, repeated along y.
+Computed with one ``bincount`` per matrix row (torch on any device, or NumPy), cached
+in the store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..progress import ProgressCallback
+from ..store import Store
+
+DENSITY_VERSION = 1
+
+
+def data_ranges(points: np.ndarray) -> np.ndarray:
+    """float64 (D, 2) (min, max) of every dimension, NaNs ignored; a flat dim gets max = min + 1."""
+    pts = np.asarray(points)
+    if len(pts) == 0:
+        return np.tile([0.0, 1.0], (pts.shape[1], 1))
+    ranges = np.stack([np.nanmin(pts, axis=0), np.nanmax(pts, axis=0)], axis=1).astype(np.float64)
+    flat = ~(ranges[:, 1] > ranges[:, 0])
+    ranges[flat, 1] = ranges[flat, 0] + 1.0
+    return ranges
+
+
+def panel_densities(points: Any, bins: int = 64, ranges: np.ndarray | None = None, *,
+                    pairs: tuple[int, int] | None = None, max_points: int | None = 250_000,
+                    device: Any = None, progress: ProgressCallback | None = None) -> np.ndarray:
+    """Point counts per panel and bin, float32 (D, D, bins, bins) indexed [row, col, y_bin, x_bin].
+
+    ``pairs=(i, j)`` computes only the scatter of dim i (x) against dim j (y), as a
+    (1, 1, bins, bins) array. Points are (n, D): a torch tensor is binned on its device
+    (or ``device``), NumPy on the CPU with NumPy (faster than torch's CPU kernels here).
+    Beyond ``max_points`` points an evenly strided sample is binned and the counts scaled
+    up: an overview image cannot show the difference, and it keeps D x D panels of
+    millions of points to seconds.
+    """
+    use_torch = isinstance(points, torch.Tensor) or device is not None
+    if use_torch:
+        t = points if isinstance(points, torch.Tensor) else torch.as_tensor(np.asarray(points))
+        t = t if device is None else t.to(device)
+        host = None
+    else:
+        t = host = np.asarray(points)
+    if t.ndim != 2:
+        raise ValueError(f"points must be (n, D), got {tuple(t.shape)}")
+    if ranges is None:
+        ranges = data_ranges(host if host is not None else t.cpu().numpy())
+    ranges = np.asarray(ranges, np.float64)
+    if pairs is not None:
+        i, j = pairs
+        t, ranges = t[:, [i, j]], ranges[[i, j]]  # col 0 = dim i (x), row 1 = dim j (y)
+    n_all = t.shape[0]
+    scale = 1.0
+    if max_points and n_all > max_points:
+        step = -(-n_all // int(max_points))
+        t = t[::step]
+        scale = n_all / t.shape[0]
+    xp = torch if use_torch else np
+    n, d = t.shape
+    b = int(bins)
+    if use_torch:
+        lo = torch.as_tensor(ranges[:, 0], dtype=torch.float32, device=t.device)
+        width = torch.as_tensor(ranges[:, 1] - ranges[:, 0], dtype=torch.float32, device=t.device)
+        idx = ((t.to(torch.float32) - lo) / width * b).floor().clamp_(0, b - 1).to(torch.int64)
+        base = idx + torch.arange(d, device=t.device) * (b * b)
+    else:
+        lo, width = ranges[:, 0].astype(np.float32), (ranges[:, 1] - ranges[:, 0]).astype(np.float32)
+        idx = np.clip(np.floor((t.astype(np.float32) - lo) / width * b), 0, b - 1).astype(np.int64)
+        base = idx + np.arange(d, dtype=np.int64) * (b * b)
+    counts = np.zeros((d, d * b * b), dtype=np.float64)
+    for r in range(d):
+        flat = (base + idx[:, r:r + 1] * b).reshape(-1)
+        hist = xp.bincount(flat, minlength=d * b * b)
+        counts[r] = hist.cpu().numpy() if use_torch else hist
+        if progress is not None and progress(r + 1, d, "densities"):
+            from ..errors import Cancelled
+            raise Cancelled()
+    dens = (counts.reshape(d, d, b, b) * scale).astype(np.float32)
+    for k in range(d):  # diagonal: the 1-D histogram of dim k along x, on every row
+        dens[k, k] = dens[k, k].sum(axis=0, keepdims=True) / b
+    if pairs is not None:
+        return dens[1:2, 0:1] if pairs[0] != pairs[1] else dens[0:1, 0:1]
+    return dens
+
+
+def layer_densities(store: Store, layer: str, snapshot: int = -1, bins: int = 64,
+                    progress: ProgressCallback | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(densities (D, D, bins, bins), ranges (D, 2)) of a layer's matrix; cached in the store."""
+    params = {"bins": int(bins), "version": DENSITY_VERSION}
+    cached = store.load_result("density", layer, snapshot, params)
+    if cached is not None:
+        return cached["densities"], cached["ranges"]
+    points = store.read_activations(layer, snapshot)
+    ranges = data_ranges(points)
+    dens = panel_densities(points, bins, ranges, progress=progress)
+    store.save_result("density", layer, snapshot, params, {"densities": dens, "ranges": ranges})
+    return dens, ranges
