@@ -126,3 +126,18 @@ def test_folders_without_classes_or_images(tmp_path):
             load_dataset(f"folder:{tmp_path / 'junk'}")
     with pytest.raises(SeeinError, match="expected a folder"):
         load_dataset(f"folder:{tmp_path / 'junk' / 'a' / 'x.txt'}")
+
+
+def test_float_tiff_with_nan_is_refused(tmp_path):
+    root = tmp_path / "f"
+    (root / "a").mkdir(parents=True)
+    plane = np.full((5, 5), 0.5, np.float32)
+    Image.fromarray(plane).save(root / "a" / "ok.tif")
+    plane[2, 2] = np.nan
+    Image.fromarray(plane).save(root / "a" / "nan.tif")
+    with pytest.raises(SeeinError, match="NaN/Inf") as info:
+        load_dataset(f"folder:{root}")
+    assert "nan.tif" in str(info.value)
+    (root / "a" / "nan.tif").unlink()
+    ds = load_dataset(f"folder:{root}")
+    np.testing.assert_allclose(ds.images, 0.5)
