@@ -1,0 +1,107 @@
+"""PivotMDS (Brandes & Pich, 2006): classical MDS through k pivot points, in torch.
+
+Classical MDS needs the n x n matrix of squared distances; PivotMDS keeps only its
+n x k columns for k pivots (Deepling projects each layer this way):
+
+1. pick k pivots by max-min (farthest-point) selection from a seeded first pivot;
+   the distances to each new pivot are the columns of ``D`` (n x k), so the
+   selection costs nothing extra;
+2. double-centre the squared distances: ``C = -1/2 (D² - row means - column means
+   + grand mean)``;
+3. find the top ``dims`` eigenvectors ``v`` of the small matrix ``C^T C`` (k x k) by
+   power (subspace) iteration;
+4. coordinates ``C v``, rescaled to classical-MDS size: with singular values
+   ``σ`` of C, ``x = C v * (n/k)^(1/4) / sqrt(σ)``. With k = n this is exactly classical
+   MDS, which for Euclidean distances equals the PCA scores.
+
+Memory is O(n·k) (the distance columns); time O(n·k·dims_in). Axes have a
+deterministic sign (largest-magnitude coordinate positive), like :mod:`.pca`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..backend import get_backend
+from ..progress import ProgressCallback, report
+
+DEFAULT_PIVOTS = 50
+
+
+def select_pivots(x: Any, k: int, seed: int = 0, progress: ProgressCallback | None = None) -> tuple[Any, Any]:
+    """Max-min pivots of ``x`` (n, D) tensor: (pivot indices (k,), squared distances (n, k))."""
+    import torch
+
+    n = x.shape[0]
+    k = min(k, n)
+    gen = torch.Generator().manual_seed(int(seed))
+    first = int(torch.randint(n, (1,), generator=gen))
+    pivots = torch.empty(k, dtype=torch.long)
+    d2 = torch.empty((n, k), dtype=x.dtype, device=x.device)
+    sq = (x * x).sum(dim=1)
+    nearest = torch.full((n,), float("inf"), dtype=x.dtype, device=x.device)
+    p = first
+    for j in range(k):
+        pivots[j] = p
+        col = (sq - 2 * (x @ x[p]) + sq[p]).clamp_(min=0)
+        col[p] = 0
+        d2[:, j] = col
+        nearest = torch.minimum(nearest, col)
+        p = int(torch.argmax(nearest))
+        report(progress, j + 1, k + 1, "PivotMDS pivots")
+    return pivots, d2
+
+
+def double_centre(d2: Any) -> Any:
+    """``-1/2 (D² - row means - column means + grand mean)`` of an (n, k) matrix."""
+    return -0.5 * (d2 - d2.mean(dim=1, keepdim=True) - d2.mean(dim=0, keepdim=True) + d2.mean())
+
+
+def top_eigenvectors(m: Any, dims: int, iters: int = 300, tol: float = 1e-10, seed: int = 0) -> tuple[Any, Any]:
+    """Top ``dims`` eigenpairs of a symmetric PSD matrix by orthogonal (subspace) iteration."""
+    import torch
+
+    gen = torch.Generator().manual_seed(int(seed))
+    v = torch.randn((m.shape[0], dims), generator=gen, dtype=torch.float64).to(device=m.device, dtype=m.dtype)
+    v, _ = torch.linalg.qr(v)
+    for _ in range(iters):
+        w, _ = torch.linalg.qr(m @ v)
+        # converged when the subspace stops turning (sign-insensitive)
+        done = (1 - (w * v).sum(0).abs()).max() < tol
+        v = w
+        if done:
+            break
+    evals = ((m @ v) * v).sum(0)
+    order = torch.argsort(evals, descending=True)
+    return evals[order], v[:, order]
+
+
+def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: int = 0,
+              progress: ProgressCallback | None = None) -> np.ndarray:
+    """Embed points (n, D) into ``dims`` dimensions by PivotMDS; float32 (n, dims)."""
+    import torch
+
+    backend = get_backend()
+    x = backend.tensor(data, dtype=torch.float64)
+    x = x - x.mean(dim=0)
+    n = x.shape[0]
+    _, d2 = select_pivots(x, n_pivots, seed, progress)
+    k = d2.shape[1]
+    c = double_centre(d2)
+    q = min(dims, k)
+    evals, v = top_eigenvectors(c.T @ c, q, seed=seed)
+    sigma = evals.clamp(min=0).sqrt()
+    scale = torch.where(sigma > 1e-12 * sigma.max().clamp(min=1e-300),
+                        (n / k) ** 0.25 / sigma.clamp(min=1e-300).sqrt(), torch.zeros_like(sigma))
+    y = (c @ v) * scale
+    idx = y.abs().argmax(dim=0)
+    signs = torch.sign(y[idx, torch.arange(q)])
+    signs[signs == 0] = 1
+    y = y * signs
+    report(progress, k + 1, k + 1, "PivotMDS")
+    out = backend.to_numpy(y).astype(np.float32)
+    if q < dims:
+        out = np.hstack([out, np.zeros((n, dims - q), np.float32)])
+    return out

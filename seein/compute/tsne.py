@@ -1,0 +1,189 @@
+"""t-SNE with the same parameters on both paths: cuML on CUDA (2-D), openTSNE on the CPU.
+
+Parameters (openTSNE's names and defaults): ``perplexity`` 30, ``early_exaggeration``
+12 for ``early_exaggeration_iter`` 250 iterations, then ``exaggeration`` 1 for
+``n_iter`` 500 iterations, ``learning_rate`` "auto" (n / early_exaggeration),
+``initialization`` "pca", ``seed`` 0. cuML's TSNE is 2-D only: a 3-D request on CUDA
+runs openTSNE and says so in a warning.
+
+Big layers: with more points than ``limit`` (default 20,000), t-SNE is fitted on a
+seeded random sample of ``limit`` points, and every other point is *placed* into that
+fitted map without moving it:
+
+- ``place="transform"`` (CPU default): openTSNE's ``TSNEEmbedding.transform``, which
+  starts each new point at the median of its 25 nearest sample points' positions and
+  optimises it against the fixed map (chunk by chunk, so progress and cancel work);
+- ``place="knn"`` (CUDA default, also on the CPU; far faster): each new point goes to
+  the distance-weighted mean position of its 10 nearest sample points
+  (:func:`seein.compute.sampling.knn_place`, torch on the device).
+
+Either way a placed point lands among its neighbours in the input space. The indices
+of the fitted sample are returned, so a caller can tell fitted and placed points apart.
+
+Progress and cancel: ``progress(done, total, message)`` is called every
+``callbacks_every_iters`` (openTSNE's callbacks); returning True stops the optimisation
+and raises :class:`seein.errors.Cancelled`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..backend import Backend, get_backend
+from ..errors import Cancelled, SeeinError
+from ..progress import ProgressCallback, report
+from .sampling import knn_place, sample_indices
+
+log = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, Any] = {
+    "perplexity": 30.0, "early_exaggeration": 12.0, "early_exaggeration_iter": 250,
+    "exaggeration": 1.0, "n_iter": 500, "learning_rate": "auto", "initialization": "pca",
+    "seed": 0, "limit": 20000, "place": "auto",
+}
+PLACE_CHUNK = 20000
+MIN_POINTS = 4
+
+
+@dataclass
+class TSNEResult:
+    """The embedding (n, dims) float32, the fitted sample's indices, the engine, and notes."""
+
+    embedding: np.ndarray
+    sample: np.ndarray
+    engine: str
+    perplexity: float
+    notes: list[str] = field(default_factory=list)
+
+
+class _Progress:
+    """openTSNE callback: forwards both optimisation phases to one progress callback."""
+
+    def __init__(self, progress: ProgressCallback | None, ee_iter: int, total: int):
+        self.progress, self.ee_iter, self.total = progress, ee_iter, total
+        self.phase = -1
+        self.cancelled = False
+
+    def optimization_about_to_start(self) -> None:
+        self.phase += 1
+
+    def __call__(self, iteration: int, error: float, embedding: Any) -> bool:
+        done = iteration + (self.ee_iter if self.phase >= 1 else 0)
+        if self.progress is not None and self.progress(min(done, self.total), self.total, "t-SNE"):
+            self.cancelled = True
+        return self.cancelled
+
+
+def clamp_perplexity(perplexity: float, n: int) -> tuple[float, str | None]:
+    """Perplexity usable with ``n`` points (at most (n - 1) / 3) and a note when lowered."""
+    if perplexity <= 0:
+        raise SeeinError(f"perplexity must be positive, got {perplexity}")
+    if n < MIN_POINTS:
+        raise SeeinError(f"t-SNE needs at least {MIN_POINTS} points, the layer has {n}")
+    top = (n - 1) / 3.0
+    if perplexity <= top:
+        return float(perplexity), None
+    note = (f"perplexity {perplexity:g} is too large for {n} points; using {top:.4g} "
+            f"(at most (n - 1) / 3)")
+    return float(top), note
+
+
+def _opentsne(x: np.ndarray, dims: int, p: dict, n_jobs: int, cb: _Progress) -> Any:
+    """Fit openTSNE; returns its TSNEEmbedding (kept for ``transform``)."""
+    from openTSNE import TSNE
+
+    tsne = TSNE(n_components=dims, perplexity=p["perplexity"], learning_rate=p["learning_rate"],
+                early_exaggeration=p["early_exaggeration"],
+                early_exaggeration_iter=p["early_exaggeration_iter"], n_iter=p["n_iter"],
+                exaggeration=p["exaggeration"], initialization=p["initialization"],
+                random_state=p["seed"], n_jobs=n_jobs, callbacks=cb, callbacks_every_iters=10)
+    return tsne.fit(x)
+
+
+def _cuml(x: Any, p: dict) -> Any:  # pragma: no cover - CUDA only
+    """Fit cuML's TSNE (2-D) on a device array; returns a CuPy array."""
+    from cuml.manifold import TSNE
+
+    sig = inspect.signature(TSNE).parameters
+    kw = dict(n_components=2, perplexity=p["perplexity"], early_exaggeration=p["early_exaggeration"],
+              late_exaggeration=p["exaggeration"], exaggeration_iter=p["early_exaggeration_iter"],
+              random_state=p["seed"], method="fft", output_type="cupy")
+    kw["max_iter" if "max_iter" in sig else "n_iter"] = p["early_exaggeration_iter"] + p["n_iter"]
+    if p["learning_rate"] != "auto":
+        kw["learning_rate"] = float(p["learning_rate"])
+        kw["learning_rate_method"] = "none"
+    if p["initialization"] == "pca" and "init" in sig:
+        kw["init"] = "pca"
+    return TSNE(**{k: v for k, v in kw.items() if k in sig}).fit_transform(x)
+
+
+def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None = None,
+         backend: Backend | None = None, n_jobs: int | None = None, **params: Any) -> TSNEResult:
+    """t-SNE of points (n, D) into ``dims`` (2 or 3) dimensions; see the module docstring."""
+    import torch
+
+    unknown = set(params) - set(DEFAULTS)
+    if unknown:
+        raise SeeinError(f"unknown t-SNE parameter(s): {', '.join(sorted(unknown))} "
+                         f"(known: {', '.join(DEFAULTS)})")
+    p = {**DEFAULTS, **{k: v for k, v in params.items() if v is not None}}
+    if dims not in (2, 3):
+        raise SeeinError(f"t-SNE makes 2-D or 3-D maps, not {dims}-D")
+    backend = backend or get_backend()
+    n_jobs = n_jobs or min(8, os.cpu_count() or 1)
+    x = np.ascontiguousarray(data, dtype=np.float32)
+    n = len(x)
+    sample = sample_indices(n, int(p["limit"]), int(p["seed"]))
+    notes: list[str] = []
+    p["perplexity"], note = clamp_perplexity(float(p["perplexity"]), len(sample))
+    if note:
+        notes.append(note)
+        warnings.warn(note, stacklevel=2)
+    use_cuml = backend.is_cuda and backend.has_cuml and dims == 2
+    if backend.is_cuda and backend.has_cuml and dims == 3:
+        note = "cuML's t-SNE is 2-D only: this 3-D t-SNE runs on the CPU with openTSNE"
+        notes.append(note)
+        warnings.warn(note, stacklevel=2)
+    place = p["place"] if p["place"] != "auto" else ("knn" if use_cuml else "transform")
+    if place not in ("knn", "transform"):
+        raise SeeinError(f"unknown placement {place!r} (auto, knn, transform)")
+    fit_x = x[sample] if len(sample) < n else x
+    ee, total = int(p["early_exaggeration_iter"]), int(p["early_exaggeration_iter"]) + int(p["n_iter"])
+    rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
+    out = np.empty((n, dims), dtype=np.float32)
+    model = None
+    if use_cuml:  # pragma: no cover - CUDA only
+        report(progress, 0, total, "t-SNE (cuML)")
+        fitted = backend.to_torch(_cuml(backend.xp.asarray(fit_x), p)).float()
+        report(progress, total, total, "t-SNE (cuML)")
+        engine = "cuml"
+    else:
+        cb = _Progress(progress, ee, total)
+        model = _opentsne(fit_x, dims, p, n_jobs, cb)
+        if cb.cancelled:
+            raise Cancelled("t-SNE cancelled")
+        fitted = torch.from_numpy(np.asarray(model, dtype=np.float32))
+        engine = "openTSNE"
+    if len(rest) and place == "transform" and model is not None:
+        for start in range(0, len(rest), PLACE_CHUNK):
+            idx = rest[start:start + PLACE_CHUNK]
+            out[idx] = np.asarray(model.transform(x[idx]), dtype=np.float32)
+            report(progress, min(start + PLACE_CHUNK, len(rest)), len(rest), "t-SNE: placing points")
+        fitted = torch.from_numpy(np.asarray(model, dtype=np.float32))  # transform re-centres the map
+    elif len(rest):
+        dev = fitted.device
+        placed = knn_place(torch.from_numpy(fit_x).to(dev), fitted,
+                           torch.from_numpy(x[rest]).to(dev), progress=progress)
+        out[rest] = backend.to_numpy(placed)
+    if len(rest):
+        notes.append(f"fitted on a random sample of {len(sample)} of {n} points (seed {p['seed']}); "
+                     f"the other {len(rest)} placed by {place}")
+    out[sample] = backend.to_numpy(fitted)
+    return TSNEResult(out, sample, engine + (f"+{place}" if len(rest) else ""), p["perplexity"], notes)
