@@ -1,0 +1,50 @@
+"""``seein screenshot``: render a store layer to PNG with no display (VisPy's EGL backend)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import SeeinError
+
+
+def _pair(text: str, sep: str, what: str) -> tuple[int, int]:
+    parts = text.lower().split(sep)
+    try:
+        a, b = (int(p) for p in parts)
+    except ValueError:
+        raise SeeinError(f"{what} {text!r}: expected two integers separated by {sep!r}") from None
+    return a, b
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "screenshot", help="render a layer's scatter / scatter-plot matrix to PNG (headless, EGL)",
+        description="Render one layer of a store as the embedding view draws it, offscreen through "
+                    "VisPy's EGL backend (EGL_PLATFORM=surfaceless on a machine with no display).")
+    p.add_argument("store", help="activation store (.h5)")
+    p.add_argument("--layer", required=True, help="layer name (see seein info STORE)")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--dims", metavar="I,J", help="scatter of dim I (x) against dim J (y)")
+    view.add_argument("--splom", action="store_true", help="the scatter-plot matrix (default for D > 2)")
+    view.add_argument("--projection", choices=("pca", "tsne", "pivotmds"),
+                      help="the layer's 2-D projection (computed once, cached in the store)")
+    p.add_argument("--select", metavar="SPEC",
+                   help="brush images: class=K (index or name), images=FILE (ids, .csv/.txt/.npy), "
+                        "images=i,j,... or all")
+    p.add_argument("--snapshot", type=int, default=-1, metavar="K", help="snapshot (default: the last)")
+    p.add_argument("--size", default="800x800", metavar="WxH", help="image size in pixels (default 800x800)")
+    p.add_argument("--point-size", type=float, default=4.0, metavar="PX", help="point diameter (default 4)")
+    p.add_argument("-o", "--output", required=True, help="PNG file to write")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..render.screenshot import save_png, screenshot
+
+    size = _pair(args.size, "x", "--size")
+    dims = _pair(args.dims, ",", "--dims") if args.dims else None
+    rgba = screenshot(args.store, args.layer, dims=dims, splom=args.splom, projection=args.projection,
+                      select=args.select, snapshot=args.snapshot, size=size, point_size=args.point_size)
+    path = save_png(rgba, args.output)
+    print(f"wrote {path} ({rgba.shape[1]}x{rgba.shape[0]})")
+    return 0
