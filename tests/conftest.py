@@ -16,3 +16,11 @@ def synthetic_store(tmp_path):
     from seein.testing import make_store
 
     return make_store(tmp_path / "synthetic.h5")
+
+
+@pytest.fixture(scope="session")
+def demo_store():
+    """The demo store (LeNet on all 1,797 digits, every snapshot), built once into SEEIN_HOME."""
+    from seein.demo import demo_store as build
+
+    return build()
