@@ -10,6 +10,7 @@ to image, averages for the feature-map view) lives here or in ``seein.compute``.
 from __future__ import annotations
 
 import os
+import threading
 from enum import Enum
 from pathlib import Path
 from typing import Optional, Sequence
@@ -200,6 +201,8 @@ class AppState:
         self.viewport: Optional[tuple[float, float, float, float]] = None
         self.select_mode = SelectMode.REPLACE  # what a click or lasso does with no modifier held
         self._projections: dict[tuple[str, str, int], np.ndarray] = {}
+        self._points_cache: Optional[tuple[tuple, np.ndarray]] = None
+        self._points_lock = threading.Lock()
         self._last_projection: Optional[tuple[str, np.ndarray]] = None
 
     # -- store, layer, snapshot, mode -------------------------------------------------
@@ -222,6 +225,7 @@ class AppState:
         self.hover = HoverEvent(None)
         self._projections.clear()
         self._last_projection = None
+        self._points_cache = None
         self.bus.store_changed.emit(store)
         if store.layers:
             self.set_layer(store.layers[0].name, source="open")
@@ -322,18 +326,6 @@ class AppState:
         """
         d = self.info.dims
         return (j - margin, d - 1 - i - margin, 1 + 2 * margin, 1 + 2 * margin)
-
-    def centre_viewport(self, x: float, y: float, source: str = "") -> None:
-        """Move the viewport's centre to (x, y), keeping its size (dragging in the overview)."""
-        if self.viewport is not None:
-            _, _, w, h = self.viewport
-            self.set_viewport((x - w / 2, y - h / 2, w, h), source)
-
-    def zoom_viewport(self, x: float, y: float, factor: float, source: str = "") -> None:
-        """Scale the viewport by ``factor`` about (x, y) (>1 zooms out; scrolling in the overview)."""
-        if self.viewport is not None:
-            x0, y0, w, h = self.viewport
-            self.set_viewport((x - (x - x0) * factor, y - (y - y0) * factor, w * factor, h * factor), source)
 
     def set_point_size(self, size: float) -> None:
         if float(size) != self.point_size:
@@ -461,10 +453,23 @@ class AppState:
         if self.mode == "projection":
             points = self._projections.get((info.name, self.method, self.snapshot))
         else:
-            points = store.read_activations(info.name, self.snapshot)
+            points = self.read_points(info.name, self.snapshot)
         image_index = np.repeat(np.arange(store.n_images, dtype=np.int32), info.points_per_image)
         return {"points": points, "image_index": image_index, "labels": store.labels,
                 "n_images": store.n_images, "palette": class_palette(store.n_classes)}
+
+    def read_points(self, layer: str, snapshot: int) -> np.ndarray:
+        """A layer's points at a snapshot, float32 (n_points, D); the last one read is kept.
+
+        The embedding view and the overview both need the active layer: one read serves
+        both. Safe to call from a worker thread.
+        """
+        with self._points_lock:
+            key = (str(self.require_store().path), layer, int(snapshot))
+            if self._points_cache is None or self._points_cache[0] != key:
+                self._points_cache = None  # free the old layer before reading the new one
+                self._points_cache = (key, self.require_store().read_activations(layer, snapshot))
+            return self._points_cache[1]
 
     def projection(self, layer: str | None = None) -> Optional[np.ndarray]:
         """The computed projection of ``layer`` (default active) by the current method, or None."""

@@ -32,13 +32,17 @@ def parse_size(text: str | None) -> Optional[tuple[int, int]]:
     return int(w), int(h)
 
 
+_APP = None
+
+
 def qt_application():
     """The QApplication (created once), with VisPy set to the same Qt binding as qtpy."""
     from qtpy import QtWidgets
 
+    global _APP
     app = QtWidgets.QApplication.instance()
     if app is None:
-        app = QtWidgets.QApplication(sys.argv[:1])
+        app = _APP = QtWidgets.QApplication(sys.argv[:1])  # kept: Qt needs it alive
         app.setApplicationName("Seein' In")
         app.setOrganizationName("seein")
     vispy_app()

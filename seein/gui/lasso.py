@@ -47,6 +47,8 @@ class LassoTool:
     def finish(self) -> np.ndarray:
         """End the drag; the polygon (n, 2) in canvas pixels (x right, y down)."""
         polygon = np.array(self._points, np.float32).reshape(-1, 2)
+        if len(polygon) > 3 and np.abs(polygon[-1] - polygon[0]).max() < self.MIN_STEP:
+            polygon = polygon[:-1]  # the polygon closes itself; a repeated first vertex adds nothing
         self.cancel()
         return polygon
 

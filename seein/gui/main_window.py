@@ -80,7 +80,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.embedding.lasso_finished.connect(lambda: self.actions_.lasso.setChecked(False))
         self.status.cancel_button.clicked.connect(self.embedding.cancel_projection)
         self.resize(1400, 900)
-        self.resizeDocks([self.docks["layers"], self.docks["feature_maps"]], [220, 380], QtCore.Qt.Horizontal)
+        self.resizeDocks([self.docks["layers"], self.docks["feature_maps"]], [230, 400], QtCore.Qt.Horizontal)
+        self.resizeDocks([self.docks["layers"], self.docks["overview"]], [300, 300], QtCore.Qt.Vertical)
+        self.resizeDocks([self.docks["feature_maps"], self.docks["details"], self.docks["legend"]],
+                         [500, 260, 160], QtCore.Qt.Vertical)
         if restore:
             self._restore_layout()
 

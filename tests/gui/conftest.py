@@ -53,3 +53,33 @@ def make_window(qtbot, request):
 def wait_idle(qtbot, window, timeout=20000):
     """Wait until the window's views have no pending work (feature maps, projections)."""
     qtbot.waitUntil(lambda: not window.busy, timeout=timeout)
+
+
+def send_mouse(widget, kind, pos, button=None, buttons=None, modifiers=None):
+    """Deliver one synthetic mouse event to ``widget`` synchronously (press, move or release).
+
+    QTest's mouseMove cannot hold a button down, so drags are sent as QMouseEvents.
+    """
+    from qtpy import QtCore, QtGui, QtWidgets
+
+    Qt = QtCore.Qt
+    types = {"press": QtCore.QEvent.MouseButtonPress, "move": QtCore.QEvent.MouseMove,
+             "release": QtCore.QEvent.MouseButtonRelease}
+    button = Qt.LeftButton if button is None else button
+    buttons = (Qt.NoButton if kind == "release" else button) if buttons is None else buttons
+    local = QtCore.QPointF(float(pos[0]), float(pos[1]))
+    event = QtGui.QMouseEvent(types[kind], local, QtCore.QPointF(widget.mapToGlobal(local.toPoint())),
+                              Qt.NoButton if kind == "move" else button, buttons,
+                              Qt.NoModifier if modifiers is None else modifiers)
+    QtWidgets.QApplication.sendEvent(widget, event)
+
+
+def drag(widget, points, modifiers=None):
+    """Press at the first point, move through the rest, release at the last (a lasso or a pan)."""
+    import time
+
+    send_mouse(widget, "press", points[0], modifiers=modifiers)
+    for p in points[1:]:
+        time.sleep(0.011)  # VisPy drops mouse moves less than 10 ms apart
+        send_mouse(widget, "move", p, modifiers=modifiers)
+    send_mouse(widget, "release", points[-1], modifiers=modifiers)

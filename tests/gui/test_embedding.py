@@ -1,0 +1,83 @@
+"""The embedding view in a real window: drawing, hover, click, lasso, uploads, projections."""
+
+import numpy as np
+import pytest
+from qtpy import QtCore
+
+from seein.state import AppState
+
+from .conftest import drag
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def view(qtbot, synthetic_store):
+    from seein.gui.app import qt_application
+    from seein.gui.embedding_view import EmbeddingView
+
+    qt_application()
+    state = AppState()
+    v = EmbeddingView(state)
+    qtbot.addWidget(v)
+    v.resize(500, 460)
+    v.show()
+    qtbot.waitExposed(v)
+    state.open_store(synthetic_store)
+    yield v
+    v.shutdown()
+    state.close()
+
+
+def _frame(view):
+    return view.scene.render()[..., :3].copy()
+
+
+def _point_px(view, point):
+    """Canvas pixel of ``point`` of the active layer in the current panel (via the scene's own maps)."""
+    scene = view.scene
+    mx, my = scene._layout().to_matrix(scene._layout().panel(0, 0), *[v[point:point + 1] for v in
+                                       scene._panel_values(scene._layout().panel(0, 0))])
+    tr = scene.view.scene.node_transform(scene.canvas.scene)
+    return tr.map(np.array([[mx[0], my[0]]]))[0, :2]
+
+
+def test_draws_layer_and_follows_state(qtbot, view):
+    state = view.state
+    state.set_layer("out")
+    assert view.scene.mode == "scatter" and view.scene.n_dims == 2
+    before = _frame(view)
+    state.select_class(1)
+    after = _frame(view)
+    assert (before != after).any()
+    state.set_snapshot(0)
+    assert (after != _frame(view)).any()
+
+
+def test_rapid_selection_uploads_only_selection_bytes(qtbot, view):
+    state = view.state
+    state.set_layer("conv")
+    view.scene.render()
+    uploads = view.scene.uploads
+    for k in range(200):
+        state.select_class(k % 3, "add" if k % 2 else "replace")
+    qtbot.wait(50)
+    view.scene.render()
+    after = view.scene.uploads
+    assert after["points"] == uploads["points"] and after["point_bytes"] == uploads["point_bytes"]
+    assert after["state"] - uploads["state"] == 200
+    assert after["state_bytes"] - uploads["state_bytes"] <= 200 * 64
+
+
+def test_lasso_selects_images_inside(qtbot, view):
+    state = view.state
+    state.set_layer("out")
+    view.set_lasso(True)
+    native = view.canvas.native
+    w, h = native.width(), native.height()
+    poly = [(2, 2), (w // 2, 2), (w // 2, h - 2), (2, h - 2)]
+    drag(native, poly + [poly[0]])
+    px = np.array([_point_px(view, p) for p in range(state.store.n_points("out"))])
+    expected = px[:, 0] < w // 2
+    assert 0 < state.selection.sum() < 60
+    assert np.array_equal(state.selection, expected)
