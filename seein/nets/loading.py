@@ -14,6 +14,7 @@ import importlib.util
 import os
 import pickle
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -79,7 +80,9 @@ def _load_torchscript(path: Path) -> nn.Module:
         raise SeeinError("no such model file (expected a bundled name "
                          f"({', '.join(BUNDLED)}), file.py:ClassName or a TorchScript file)", path)
     try:
-        return torch.jit.load(str(path), map_location="cpu")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # torch 2.x deprecates TorchScript
+            return torch.jit.load(str(path), map_location="cpu")
     except Exception as exc:
         raise SeeinError(f"not a TorchScript model ({_one_line(exc)}); for a state dict, give the "
                          "model as file.py:ClassName and this file as --weights", path) from None
@@ -122,7 +125,8 @@ def read_weights(path: str | os.PathLike, *, trust_weights: bool = False) -> dic
     try:
         obj = torch.load(path, map_location="cpu", weights_only=not trust_weights)
     except pickle.UnpicklingError as exc:
-        if trust_weights:
+        # weights_only names the Python global it refused; anything else is a damaged file
+        if trust_weights or "global" not in str(exc).lower():
             raise SeeinError(f"not a readable weights file ({_one_line(exc)})", path) from None
         raise SeeinError("refused: the file holds Python objects beyond tensors (a full pickle can run "
                          "code); save a state_dict, or pass --trust-weights if you trust this file",

@@ -6,13 +6,14 @@ Two ways, which agree where both apply (a test checks it):
   (each module's input is exactly the previous module's output, as recorded by
   forward hooks and tensor version counters), the box is the composition of
   the kernel/stride/padding/dilation of the conv and pool modules on that
-  chain, clipped to the feature map at every step. Cheap and exact.
+  chain (taps in the padding read nothing). Cheap and exact.
 * **gradient support**: for anything else (residual additions, functional calls
   between modules, TorchScript) the box is the bounding box of the input pixels
   that get a nonzero gradient from the cell. The probe is a float32 copy with
   every weight positive (1/fan-in, so values stay near 1) and max pooling replaced by sum pooling, run on an input
   of ones, so no contribution cancels or is routed away; one backward pass
-  serves a whole batch of cells (one copy of the input per cell).
+  serves a whole batch of cells (one copy of the input per cell), and only the
+  middle row and column of cells (plus the corners, as a check) need probing.
 """
 
 from __future__ import annotations
@@ -75,20 +76,36 @@ def _chain(calls: list[Call], x: torch.Tensor, index: int) -> list[Call] | None:
         j = c.producer
 
 
-def _compose(chain: list[Call], hw: tuple[int, int]) -> np.ndarray:
-    """Boxes for every cell of the last call's output, walking the chain back to the input."""
-    boxes = []
+def _taps(k: int, s: int, p: int, d: int, in_size: int, out_size: int) -> np.ndarray:
+    """Boolean (out_size, in_size): which input positions each output position reads on one axis."""
+    m = np.zeros((out_size, in_size), dtype=bool)
+    pos = np.arange(out_size)[:, None] * s - p + d * np.arange(k)[None, :]
+    rows = np.broadcast_to(np.arange(out_size)[:, None], pos.shape)
+    valid = (pos >= 0) & (pos < in_size)  # taps in the padding read nothing
+    m[rows[valid], pos[valid]] = True
+    return m
+
+
+def _compose(chain: list[Call], hw: tuple[int, int], input_hw: tuple[int, int]) -> np.ndarray:
+    """Boxes for every cell of the last call's output, composing the chain's windows back to the input.
+
+    Per axis, the positions a cell depends on are a product of 0/1 "reads" matrices,
+    one per windowed module; the box spans the first to the last of them. Exact also
+    where dilation and padding leave gaps (a bounding box of end points would not be).
+    """
+    bounds = []
     for axis in range(2):
-        lo = np.arange(hw[axis], dtype=np.int64)
-        hi = lo + 1
+        reach = np.eye(hw[axis], dtype=bool)
         for c in chain:
             if c.type in _WINDOWED:
                 k, s, p, d = _window(c.module)[axis]
-                size = c.input.shape[2 + axis]
-                lo, hi = lo * s - p, (hi - 1) * s - p + d * (k - 1) + 1
-                lo, hi = np.clip(lo, 0, size), np.clip(hi, 0, size)
-        boxes.append((lo, hi))
-    (y0, y1), (x0, x1) = boxes
+                taps = _taps(k, s, p, d, int(c.input.shape[2 + axis]), int(c.output.shape[2 + axis]))
+                reach = (reach.astype(np.int64) @ taps.astype(np.int64)) > 0
+        any_ = reach.any(1)
+        lo = np.where(any_, reach.argmax(1), 0)
+        hi = np.where(any_, reach.shape[1] - reach[:, ::-1].argmax(1), input_hw[axis])
+        bounds.append((lo, hi))
+    (y0, y1), (x0, x1) = bounds
     out = np.empty((hw[0], hw[1], 4), dtype=np.int32)
     out[..., 0], out[..., 2] = y0[:, None], y1[:, None]
     out[..., 1], out[..., 3] = x0[None, :], x1[None, :]
@@ -167,29 +184,51 @@ def _layer_output(model: nn.Module, x: torch.Tensor, name: str) -> torch.Tensor:
     return seen[-1]
 
 
-def _gradient_boxes(probe: nn.Module, input_shape: Sequence[int], name: str,
-                    hw: tuple[int, int]) -> np.ndarray:
-    h, w = hw
-    out = np.empty((h, w, 4), dtype=np.int32)
-    cells = np.arange(h * w)
-    for start in range(0, h * w, _CELLS_PER_PASS):
+def _support_boxes(probe: nn.Module, input_shape: Sequence[int], name: str, w: int,
+                   cells: np.ndarray) -> np.ndarray:
+    """Bounding boxes (n, 4) of the input pixels with nonzero gradient from each flat cell index."""
+    boxes = np.empty((len(cells), 4), dtype=np.int32)
+    for start in range(0, len(cells), _CELLS_PER_PASS):
         chunk = cells[start:start + _CELLS_PER_PASS]
         x = torch.ones((len(chunk), *input_shape), requires_grad=True)
         with torch.enable_grad(), _sum_pooling():
             y = _layer_output(probe, x, name)
             grad_out = torch.zeros_like(y)
             ys, xs = np.divmod(chunk, w)
-            grad_out[np.arange(len(chunk)), :, ys, xs] = 1.0
-            (g,) = torch.autograd.grad(y, x, grad_out, allow_unused=False)
+            grad_out[np.arange(len(chunk)), :, ys, xs] = 1.0  # one cell per copy, all channels
+            (g,) = torch.autograd.grad(y, x, grad_out)
         support = (g != 0).any(1)  # (n, H, W)
         rows, cols = support.any(2).numpy(), support.any(1).numpy()
-        for i, cell in enumerate(chunk):
+        for i in range(len(chunk)):
             r, c = np.flatnonzero(rows[i]), np.flatnonzero(cols[i])
             if len(r) == 0:  # no path from the input: say the whole image
-                box = (0, 0, input_shape[1], input_shape[2])
+                boxes[start + i] = (0, 0, input_shape[1], input_shape[2])
             else:
-                box = (r[0], c[0], r[-1] + 1, c[-1] + 1)
-            out[cell // w, cell % w] = box
+                boxes[start + i] = (r[0], c[0], r[-1] + 1, c[-1] + 1)
+    return boxes
+
+
+def _gradient_boxes(probe: nn.Module, input_shape: Sequence[int], name: str,
+                    hw: tuple[int, int]) -> np.ndarray:
+    """Boxes of every cell from gradient supports.
+
+    Conv, pool and pointwise modules (and sums of their paths) act on rows and
+    columns separately, so a cell's row extent depends on its row only: the
+    middle column's cells give every row extent and the middle row's cells every
+    column extent (H + W probes instead of H * W). The four corner cells are
+    probed too; if any disagrees with that prediction, every cell is probed.
+    """
+    h, w = hw
+    column = np.arange(h) * w + w // 2
+    row = (h // 2) * w + np.arange(w)
+    corners = np.array([0, w - 1, (h - 1) * w, h * w - 1])
+    boxes = _support_boxes(probe, input_shape, name, w, np.concatenate([column, row, corners]))
+    out = np.empty((h, w, 4), dtype=np.int32)
+    out[..., 0], out[..., 2] = boxes[:h, 0][:, None], boxes[:h, 2][:, None]
+    out[..., 1], out[..., 3] = boxes[h:h + w, 1][None, :], boxes[h:h + w, 3][None, :]
+    predicted = out.reshape(-1, 4)[corners]
+    if not np.array_equal(predicted, boxes[h + w:]):
+        out = _support_boxes(probe, input_shape, name, w, np.arange(h * w)).reshape(h, w, 4)
     return out
 
 
@@ -220,7 +259,7 @@ def receptive_fields(model: nn.Module, input_shape: Sequence[int], layer_names: 
         hw = (int(out.shape[2]), int(out.shape[3]))
         chain = None if (method == "gradient" or is_script(model)) else _chain(calls, x, last[name])
         if chain is not None:
-            result[name] = _compose(chain, hw)
+            result[name] = _compose(chain, hw, shape[1:])
         elif method == "composed":
             raise SeeinError(f"layer {name!r} is not on a plain chain of conv/pool modules; "
                              "use the gradient method")

@@ -1,0 +1,59 @@
+"""``seein train``: train a network deterministically and keep K snapshots in a run file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EPILOG = """examples:
+  seein train --model lenet --dataset digits --epochs 4 --snapshots 6 --seed 0 -o lenet.run.pt
+  seein train --model siamese-lenet --epochs 6 -o siamese.run.pt
+  seein train --model net.py:Net --dataset mnist:~/mnist --optimizer sgd --lr 0.01 -o net.run.pt
+then: seein extract --run lenet.run.pt -o lenet.h5
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a network and keep snapshots (a run file)",
+        description="Train a network on a data set's training split, deterministically for a given "
+                    "seed, keeping K snapshots spaced evenly over training (step 0 and the last step "
+                    "included), each with its weights and train/test loss and accuracy, plus the "
+                    "training curves. The run file appears only when training is complete.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="lenet",
+                   help="lenet | siamese-lenet | file.py:ClassName | model.pt (TorchScript); default lenet")
+    p.add_argument("--dataset", default="digits",
+                   help="digits | mnist:DIR | cifar10:DIR | folder:DIR | npz:FILE (default digits)")
+    p.add_argument("--split", default="train", choices=("train", "test", "all"),
+                   help="split to train on (default train; metrics use the other split)")
+    p.add_argument("--limit", type=int, help="train on the first N images only")
+    p.add_argument("--epochs", type=int, default=4, help="default 4")
+    p.add_argument("--snapshots", type=int, default=6, help="snapshots to keep, first and last included (default 6)")
+    p.add_argument("--seed", type=int, default=0, help="seed of initialisation and shuffling (default 0)")
+    p.add_argument("--batch-size", type=int, default=64, help="default 64")
+    p.add_argument("--optimizer", default="adam", choices=("adam", "sgd"), help="default adam")
+    p.add_argument("--lr", type=float, help="learning rate (default 0.001 for adam, 0.01 for sgd)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-o", "--out", required=True, help="the run file to write (e.g. lenet.run.pt)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..nets.runs import load_run
+    from ..progress import TqdmProgress
+    from ..train import train
+
+    with TqdmProgress("train", unit="step", disable=True if args.quiet else None) as bar:
+        path = train(args.model, args.dataset, args.out, epochs=args.epochs, snapshots=args.snapshots,
+                     seed=args.seed, progress=bar, batch_size=args.batch_size, lr=args.lr,
+                     split=args.split, optimizer=args.optimizer, limit=args.limit)
+    run_ = load_run(path)
+    seconds = run_.meta.get("train_seconds", 0.0)
+    print(f"{path}: {len(run_.snapshots)} snapshots over {run_.meta.get('steps')} steps "
+          f"({args.epochs} epochs, {seconds:.1f} s)")
+    for info, _ in run_.snapshots:
+        metrics = "  ".join(f"{k} {v:.4f}" for k, v in info.metrics.items())
+        print(f"  snapshot {info.index}: step {info.step:>6}  epoch {info.epoch:5.2f}  {metrics}")
+    sys.stdout.flush()
+    return 0
