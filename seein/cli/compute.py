@@ -33,7 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--instances", type=int, default=None,
                         help="receptive-field instances sampled per layer for DeepEyes (default 20000)")
     parser.add_argument("--map-instances", type=int, default=None,
-                        help="instances in each Input Map (default 3000)")
+                        help="instances in each Input Map (default 2000)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no list, only the summary")
     parser.set_defaults(func=run)
 

@@ -22,7 +22,8 @@ from .instances import read_instances
 from .streaming import cached
 
 #: Instances in an Input Map by default (t-SNE on a few thousand points takes seconds).
-N_MAP = 3000
+N_MAP = 2000
+_THREADED = 5000  # t-SNE of fewer points runs single-threaded
 
 
 def tsne_2d(values: np.ndarray, seed: int = 0, perplexity: float = 30.0,
@@ -37,7 +38,10 @@ def tsne_2d(values: np.ndarray, seed: int = 0, perplexity: float = 30.0,
     if n < tsne_mod.MIN_POINTS or np.ptp(x, axis=0).max(initial=0.0) == 0:
         return np.stack([np.arange(n, dtype=np.float32), np.zeros(n, np.float32)], axis=1)
     perp, _ = tsne_mod.clamp_perplexity(perplexity, n)
-    return tsne_mod.tsne(x, 2, progress=progress, perplexity=perp, seed=seed, limit=n).embedding
+    # Threads do not pay on a few thousand points, and on a busy machine openTSNE's
+    # thread barriers can make two threads 10-50x slower than one (measured).
+    n_jobs = 1 if n < _THREADED else None
+    return tsne_mod.tsne(x, 2, progress=progress, perplexity=perp, seed=seed, limit=n, n_jobs=n_jobs).embedding
 
 
 def input_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = N_MAP, seed: int = 0,
