@@ -1,0 +1,126 @@
+"""`seein extract`, `merge` and `info` on the bundled LeNet and the digits, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from seein.cli import main
+from seein.errors import SeeinError
+from seein.store import Store
+
+from .test_engine import assert_same_stores
+
+LIMIT = "60"
+# Batches of 10 cut 60 images and two shards of 30 alike: a matmul's last bits can depend on
+# how many rows it gets, so equal batches are what makes "shards == full run" exact.
+BATCH = "10"
+
+
+def seein(*argv):
+    code = main([str(a) for a in argv])
+    assert code == 0, f"seein {' '.join(map(str, argv))} exited {code}"
+
+
+@pytest.fixture(scope="module")
+def lenet_store(tmp_path_factory):
+    """Every snapshot of the demo LeNet run on the first 60 test digits."""
+    out = tmp_path_factory.mktemp("lenet") / "lenet.h5"
+    seein("extract", "--model", "lenet", "--limit", LIMIT, "--batch-size", BATCH, "--quiet", "-o", out)
+    return out
+
+
+def test_extract_writes_what_the_network_computes(lenet_store):
+    from seein.data import load_dataset
+    from seein.nets.demo import demo_run
+    from seein.nets.runs import load_run
+
+    run = load_run(demo_run("lenet"))
+    data = load_dataset("digits", split="test", limit=60)
+    with Store.open(lenet_store) as store:
+        assert store.n_images == 60 and len(store.snapshots) == len(run.snapshots) > 1
+        assert [layer.name for layer in store.layers] == ["conv1", "pool1", "conv2", "pool2", "fc1",
+                                                           "relu1", "fc2"]
+        assert store.layer("conv1").shape == (20, 24, 24) and store.n_points("conv1") == 60 * 576
+        assert store.class_names == [str(d) for d in range(10)]
+        np.testing.assert_array_equal(store.labels, data.labels)
+        np.testing.assert_array_equal(store.images[...], data.display_images())
+        assert [s.step for s in store.snapshots] == [info.step for info, _ in run.snapshots]
+        assert set(store.curves) >= {"train_loss"}
+        for k in (0, -1):
+            net = run.model(k)
+            outs = {}
+            net.conv2.register_forward_hook(lambda m, i, o: outs.__setitem__("conv2", o))
+            with torch.no_grad():
+                logits = net(torch.from_numpy(data.images)).numpy()
+            np.testing.assert_allclose(store.logits(k), logits, rtol=1e-4, atol=1e-4)
+            assert store.predictions(k).tolist() == logits.argmax(1).tolist()
+            np.testing.assert_allclose(store.feature_maps("conv2", 7, k), outs["conv2"][7].numpy(),
+                                       rtol=2e-3, atol=2e-3)  # float16
+        assert (store.predictions(-1) == store.labels).mean() > 0.8  # the trained snapshot
+        # receptive fields of LeNet: conv1 cell (y, x) sees the 5x5 window at (y, x)
+        assert store.receptive_field("conv1", 3, 4) == (3, 4, 8, 9)
+        assert store.receptive_field("pool2", 0, 0) == (0, 0, 16, 16)
+
+
+def test_info_text_and_json(lenet_store, capsys):
+    seein("info", lenet_store)
+    text = capsys.readouterr().out
+    for needle in ("digits (split test): 60 images", "conv1", "34,560 points of 20 dims", "schema v1",
+                   "snapshots 6", "test_acc", "computed  0"):
+        assert needle in text
+    seein("info", lenet_store, "--json")
+    info = json.loads(capsys.readouterr().out)
+    assert info["n_images"] == 60 and info["schema_version"] == 1 and info["file_size"] > 0
+    assert {layer["name"]: layer["points"] for layer in info["layers"]}["pool1"] == 60 * 144
+    assert info["snapshots"][-1]["step"] > 0 and "train_loss" in info["curves"]
+    assert info["results"] == [] and info["dtype"] == "float16"
+
+
+def test_info_lists_computed_results(tmp_path, synthetic_store, capsys):
+    with Store.open(synthetic_store) as store:
+        store.save_result("pca", "fc", -1, {"dims": 2}, {"embedding": np.zeros((60, 2))})
+    seein("info", synthetic_store)
+    assert "pca  layer fc  snapshot 1  dims=2" in capsys.readouterr().out
+
+
+def test_two_shards_merge_into_the_full_extraction(lenet_store, tmp_path, capsys):
+    parts = [tmp_path / f"part{i}.h5" for i in range(2)]
+    for i, part in enumerate(parts):
+        seein("extract", "--model", "lenet", "--limit", LIMIT, "--batch-size", BATCH, "--quiet",
+              "--shard", f"{i}/2", "-o", part)
+    with Store.open(parts[1]) as shard:
+        assert shard.n_images == 30 and shard.shard == (30, 60, 60, 2)
+        assert shard.image_ids.tolist() == Store.open(lenet_store).image_ids[30:].tolist()
+    merged = tmp_path / "merged.h5"
+    seein("merge", "--quiet", parts[1], parts[0], "-o", merged)  # any order
+    assert_same_stores(lenet_store, merged)
+
+
+def test_merge_refuses_gaps_and_strangers(tmp_path):
+    from seein.merge import merge
+
+    parts = {}
+    for name, shard, layers in (("a", "0/3", "conv1,fc2"), ("c", "2/3", "conv1,fc2"), ("x", "1/3", "fc2")):
+        parts[name] = tmp_path / f"{name}.h5"
+        seein("extract", "--model", "lenet", "--limit", 30, "--quiet", "--layers", layers,
+              "--shard", shard, "-o", parts[name])
+    with pytest.raises(SeeinError, match=r"images 10\.\.19 are in none of the shards"):
+        merge([parts["a"], parts["c"]], tmp_path / "m.h5")
+    with pytest.raises(SeeinError, match=r"x\.h5: not a shard of the same extraction as a\.h5 \(layers differ\)"):
+        merge([parts["a"], parts["x"], parts["c"]], tmp_path / "m.h5")
+    with pytest.raises(SeeinError, match=r"overlaps the previous shard"):
+        merge([parts["a"], parts["a"]], tmp_path / "m.h5")
+    assert not list(tmp_path.glob("m.h5*"))
+
+
+def test_float32_and_layer_choice(tmp_path):
+    out = tmp_path / "f32.h5"
+    seein("extract", "--model", "siamese-lenet", "--limit", 20, "--layers", "pool2,fc3", "--dtype", "float32",
+          "--quiet", "-o", out)
+    with Store.open(out) as store:
+        assert store.dtype == np.float32 and [layer.name for layer in store.layers] == ["pool2", "fc3"]
+        assert store.logits().shape == (20, 2) and set(store.predictions().tolist()) == {-1}  # an embedding

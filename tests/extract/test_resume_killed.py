@@ -1,0 +1,59 @@
+"""kill -9 in the middle of `seein extract`, then --resume: the result equals a clean run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import pytest
+
+from seein.cli import main
+from seein.store import StoreWriter
+
+from .test_engine import assert_same_stores
+
+ARGS = ["extract", "--model", "lenet", "--split", "all", "--limit", "120", "--batch-size", "4", "--quiet"]
+
+
+def images_done(partial):
+    """Progress recorded in a partial file another process is writing (read without a lock)."""
+    try:
+        with h5py.File(partial, "r", locking=False) as f:
+            return sum(int(g.attrs["images_done"]) for g in f["snapshots"].values())
+    except (OSError, KeyError, ValueError):
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_equals_a_clean_run(tmp_path):
+    out = tmp_path / "killed.h5"
+    partial = StoreWriter.partial_path_for(out)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "seein", *ARGS, "-o", str(out)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while images_done(partial) < 8:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no progress within two minutes"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert partial.exists() and not out.exists(), "killed before it finished"
+    done = images_done(partial)
+    assert 8 <= done < 120 * 6
+
+    # without --resume an existing partial is an error that says what to do
+    assert main([*ARGS, "-o", str(out)]) == 2
+    assert main([*ARGS, "--resume", "-o", str(out)]) == 0
+    assert out.exists() and not partial.exists()
+
+    clean = tmp_path / "clean.h5"
+    assert main([*ARGS, "-o", str(clean)]) == 0
+    assert_same_stores(clean, out)
