@@ -26,7 +26,7 @@ from torch import nn
 from .errors import SeeinError
 from .progress import ProgressCallback, report
 
-TRAIN_EVAL_LIMIT = 2000  # training images used for a snapshot's train metrics
+TRAIN_EVAL_LIMIT = 500  # training images used for a snapshot's train metrics (a fixed subset)
 EVAL_BATCH = 512
 
 
