@@ -20,7 +20,7 @@ from ..bus import (DimsEvent, HoverEvent, LayerEvent, ModeEvent, ProgressEvent, 
                    SelectionEvent, Subscriptions, ViewportEvent)
 from ..state import METHODS, AppState
 from .lasso import LassoTool
-from .modifiers import mode_from_modifiers
+from .modifiers import mode_from_vispy
 from .style_controls import StyleControls
 from .worker import Task
 
@@ -227,8 +227,7 @@ class EmbeddingView(QtWidgets.QWidget):
     def _on_mouse_release(self, event) -> None:
         if self.state.store is None:
             return
-        mods = QtWidgets.QApplication.keyboardModifiers()
-        mode = mode_from_modifiers(mods, self.state.select_mode)
+        mode = mode_from_vispy(event.modifiers, self.state.select_mode)
         if self.lasso.dragging:
             self.lasso.extend(event.pos)
             polygon = self.lasso.finish()
@@ -302,7 +301,8 @@ class EmbeddingView(QtWidgets.QWidget):
         if (event.layer, event.method, event.snapshot) != (s.layer, s.method, s.snapshot) or s.mode != "projection":
             return
         self._reload()
-        if event.start is not None:
+        if event.start is not None and hasattr(self.scene, "set_transition"):
+            # the scene interpolates in its vertex shader from these start positions
             self.scene.set_transition(event.start)
             self._anim_start = time.perf_counter()
             self._anim.start()

@@ -22,7 +22,7 @@ class HelpDialog(QtWidgets.QDialog):
 
     MOUSE = [("Pan / zoom the embedding view", "Drag / wheel"),
              ("Select the image of a point", "Click (Shift adds, Alt removes)"),
-             ("Lasso", "L, then drag (Shift adds, Alt removes, Shift+Alt intersects)"),
+             ("Lasso a region", "L, then drag (Shift adds, Alt removes, Shift+Alt intersects)"),
              ("Select a class", "Click in the legend (Ctrl/Shift adds, Alt removes)"),
              ("Activate a layer", "Click it in the layer list or its name in the feature maps"),
              ("Go to a feature's diagonal plot", "Click a pixel in the feature maps"),

@@ -1,4 +1,5 @@
-"""The layer list: every layer of the store with its shape; clicking one makes it active."""
+"""The layer list: every layer of the store with its shape; clicking one (or moving to it
+with the keys) makes it active."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class LayerList(QtWidgets.QListWidget):
         self._subs.connect(state.bus.store_changed, self._on_store)
         self._subs.connect(state.bus.layer_changed, self._on_layer)
         self.itemClicked.connect(self._on_click)
+        self.currentItemChanged.connect(lambda item, _old: item is not None and self._on_click(item))
         if state.store is not None:
             self._on_store(state.store)
             if state.layer:

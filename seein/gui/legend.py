@@ -59,7 +59,7 @@ class Legend(QtWidgets.QListWidget):
     def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
         item = self.itemAt(event.pos())
         if item is not None and event.button() == QtCore.Qt.LeftButton:
-            mode = mode_from_modifiers(event.modifiers())
+            mode = mode_from_modifiers(event.modifiers(), self.state.select_mode)
             self.state.select_class(item.data(QtCore.Qt.UserRole), mode, source="legend")
         super().mouseReleaseEvent(event)
 

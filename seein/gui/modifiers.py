@@ -23,3 +23,17 @@ def mode_from_modifiers(modifiers, default: SelectMode = SelectMode.REPLACE) -> 
     if sub:
         return SelectMode.SUBTRACT
     return default
+
+
+def mode_from_vispy(modifiers, default: SelectMode = SelectMode.REPLACE) -> SelectMode:
+    """The same rule for a VisPy mouse event's ``modifiers`` (a tuple of VisPy keys)."""
+    names = {str(getattr(m, "name", m)).lower() for m in (modifiers or ())}
+    add = bool(names & {"shift", "control", "meta"})
+    sub = "alt" in names
+    if add and sub:
+        return SelectMode.INTERSECT
+    if add:
+        return SelectMode.ADD
+    if sub:
+        return SelectMode.SUBTRACT
+    return default

@@ -36,6 +36,8 @@ def make_window(qtbot, request):
         window = build_window(store, size=size, restore=False, **kwargs)
         made.append(window)
         qtbot.waitExposed(window)
+        window.activateWindow()  # window shortcuts need the active window
+        qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window, timeout=5000)
         return window
 
     yield make
