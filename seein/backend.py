@@ -27,6 +27,7 @@ import numpy as np
 from .errors import SeeinError
 
 DEVICE_ENV = "SEEIN_DEVICE"
+THREADS_ENV = "SEEIN_THREADS"
 CHOICES = ("cpu", "cuda")
 
 
@@ -58,6 +59,7 @@ class Backend:
     versions: dict = field(default_factory=dict)
     reason: str = ""
     gpu_name: str = ""
+    threads: int = 1
 
     @property
     def is_cuda(self) -> bool:
@@ -67,9 +69,9 @@ class Backend:
         """A few lines saying what is available and what is used (``seein backend``)."""
         lines = [f"device: {self.name}" + (f" ({self.gpu_name})" if self.gpu_name else "")
                  + f"  [{self.reason}]",
-                 f"arrays: {self.xp.__name__}"]
+                 f"arrays: {self.xp.__name__}; CPU threads: {self.threads}"]
         tsne = "cuML (2-D), openTSNE (3-D)" if self.has_cuml else "openTSNE"
-        kmeans = "cuML" if self.has_cuml else ("torch" if self.is_cuda else "scikit-learn")
+        kmeans = "cuML" if self.has_cuml else f"torch on {self.name}"
         lines.append(f"t-SNE: {tsne}; PCA, PivotMDS: torch on {self.name}; k-means: {kmeans}")
         found = ", ".join(f"{k} {v}" for k, v in sorted(self.versions.items()))
         lines.append(f"libraries: {found}")
@@ -167,12 +169,35 @@ def build_backend(requested: str | None = None,
         except Exception:  # noqa: BLE001 - a name is cosmetic
             gpu_name = ""
     return Backend(name=name, device=torch.device(name), xp=xp, has_cupy=has_cupy,
-                   has_cuml=has_cuml, versions=versions, reason=reason, gpu_name=gpu_name)
+                   has_cuml=has_cuml, versions=versions, reason=reason, gpu_name=gpu_name,
+                   threads=_threads(os.environ.get(THREADS_ENV)))
+
+
+def _threads(requested: str | None) -> int:
+    """CPU threads for torch and openTSNE: ``SEEIN_THREADS`` when set (and applied to torch).
+
+    Unset, torch's own default stands. On a machine shared with other busy processes,
+    fewer threads than cores is much faster: OpenMP threads spin-wait for each other.
+    """
+    import torch
+
+    if not requested:
+        return int(torch.get_num_threads())
+    try:
+        n = int(requested)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise SeeinError(f"{THREADS_ENV}={requested!r} is not a positive number of threads")
+    torch.set_num_threads(n)
+    return n
 
 
 @functools.lru_cache(maxsize=1)
 def get_backend() -> Backend:
     """The process's backend, decided once from ``SEEIN_DEVICE`` and torch (cached).
+
+    ``SEEIN_THREADS=N`` also sets the CPU threads of torch and openTSNE.
 
     ``get_backend.cache_clear()`` forgets the decision (tests, or after changing the
     environment variable).

@@ -30,14 +30,18 @@ from ..progress import ProgressCallback, report
 DEFAULT_PIVOTS = 50
 
 
+def first_pivot(n: int, seed: int = 0) -> int:
+    """The seeded first pivot (shared with the NumPy reference so both pick the same pivots)."""
+    return int(np.random.default_rng(int(seed)).integers(n))
+
+
 def select_pivots(x: Any, k: int, seed: int = 0, progress: ProgressCallback | None = None) -> tuple[Any, Any]:
     """Max-min pivots of ``x`` (n, D) tensor: (pivot indices (k,), squared distances (n, k))."""
     import torch
 
     n = x.shape[0]
     k = min(k, n)
-    gen = torch.Generator().manual_seed(int(seed))
-    first = int(torch.randint(n, (1,), generator=gen))
+    first = first_pivot(n, seed)
     pivots = torch.empty(k, dtype=torch.long)
     d2 = torch.empty((n, k), dtype=x.dtype, device=x.device)
     sq = (x * x).sum(dim=1)
@@ -105,3 +109,37 @@ def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: in
     if q < dims:
         out = np.hstack([out, np.zeros((n, dims - q), np.float32)])
     return out
+
+
+def pivot_mds_numpy(data: np.ndarray, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: int = 0) -> np.ndarray:
+    """Reference PivotMDS in NumPy/SciPy (for tests and the benchmark): same pivots, exact eigh.
+
+    Written independently of :func:`pivot_mds`: SciPy's ``cdist`` for distances, a dense
+    symmetric eigensolver instead of power iteration.
+    """
+    from scipy.spatial.distance import cdist
+
+    x = np.asarray(data, dtype=np.float64)
+    x = x - x.mean(0)
+    n = len(x)
+    k = min(n_pivots, n)
+    pivots = [first_pivot(n, seed)]
+    nearest = np.full(n, np.inf)
+    for _ in range(k - 1):
+        nearest = np.minimum(nearest, cdist(x, x[pivots[-1]][None], "sqeuclidean")[:, 0])
+        pivots.append(int(np.argmax(nearest)))
+    d2 = cdist(x, x[pivots], "sqeuclidean")
+    c = -0.5 * (d2 - d2.mean(1, keepdims=True) - d2.mean(0, keepdims=True) + d2.mean())
+    evals, evecs = np.linalg.eigh(c.T @ c)
+    q = min(dims, k)
+    order = np.argsort(evals)[::-1][:q]
+    sigma = np.sqrt(np.clip(evals[order], 0, None))
+    with np.errstate(divide="ignore"):
+        scale = np.where(sigma > 1e-12 * max(sigma.max(), 1e-300), (n / k) ** 0.25 / np.sqrt(sigma), 0.0)
+    y = (c @ evecs[:, order]) * scale
+    signs = np.sign(y[np.abs(y).argmax(0), np.arange(q)])
+    signs[signs == 0] = 1
+    y = y * signs
+    if q < dims:
+        y = np.hstack([y, np.zeros((n, dims - q))])
+    return y.astype(np.float32)

@@ -20,16 +20,16 @@ fitted map without moving it:
 Either way a placed point lands among its neighbours in the input space. The indices
 of the fitted sample are returned, so a caller can tell fitted and placed points apart.
 
-Progress and cancel: ``progress(done, total, message)`` is called every
-``callbacks_every_iters`` (openTSNE's callbacks); returning True stops the optimisation
-and raises :class:`seein.errors.Cancelled`.
+Progress and cancel: ``progress(done, total, message)`` is called every 50 iterations
+(openTSNE's callbacks, which also evaluate the KL error then, so not more often);
+returning True stops the optimisation and raises :class:`seein.errors.Cancelled`.
+Without a progress callback openTSNE runs with no callbacks at all.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-import os
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0, "limit": 20000, "place": "auto",
 }
 PLACE_CHUNK = 20000
+CALLBACK_EVERY = 50  # openTSNE evaluates the KL error at each callback: not too often
 MIN_POINTS = 4
 
 
@@ -103,7 +104,8 @@ def _opentsne(x: np.ndarray, dims: int, p: dict, n_jobs: int, cb: _Progress) -> 
                 early_exaggeration=p["early_exaggeration"],
                 early_exaggeration_iter=p["early_exaggeration_iter"], n_iter=p["n_iter"],
                 exaggeration=p["exaggeration"], initialization=p["initialization"],
-                random_state=p["seed"], n_jobs=n_jobs, callbacks=cb, callbacks_every_iters=10)
+                random_state=p["seed"], n_jobs=n_jobs, callbacks=cb if cb.progress else None,
+                callbacks_every_iters=CALLBACK_EVERY)
     return tsne.fit(x)
 
 
@@ -137,7 +139,7 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
     if dims not in (2, 3):
         raise SeeinError(f"t-SNE makes 2-D or 3-D maps, not {dims}-D")
     backend = backend or get_backend()
-    n_jobs = n_jobs or min(8, os.cpu_count() or 1)
+    n_jobs = n_jobs or backend.threads
     x = np.ascontiguousarray(data, dtype=np.float32)
     n = len(x)
     sample = sample_indices(n, int(p["limit"]), int(p["seed"]))

@@ -1,0 +1,63 @@
+"""``seein bench compute``: t-SNE, PCA and PivotMDS (and the analysis statistics) against references.
+
+Ratios are the time of ours over the reference's, from one run (contenders interleaved,
+medians of repeats): ``tsne_vs_opentsne`` (goal <= 1.1: no overhead over openTSNE called
+directly with the same parameters), ``pca_vs_sklearn``, ``pivotmds_vs_numpy``, plus the
+analysis entries (k-means, weighted Jaccard) when seein.compute.bench_analysis is present.
+Peak memory is resident-set growth. See seein.compute.bench_compute for the method and
+the CUDA path's expected figures (cuML: about 3 s for 60k points on a workstation GPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("compute", help="t-SNE/PCA/PivotMDS (and analysis) vs reference libraries",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("store", nargs="?", help="activation store to sample (default: the demo store)")
+    p.add_argument("--layer", help="layer to sample (default: the conv layer with most channels)")
+    p.add_argument("--synthetic", action="store_true", help="use a synthetic 16-D mixture instead of a store")
+    p.add_argument("--n", type=int, default=20000, help="points in the sample (default 20000)")
+    p.add_argument("--repeats", type=int, default=3, help="t-SNE repetitions (default 3)")
+    p.add_argument("--repeats-cheap", type=int, default=7, help="repetitions of the cheap ones (default 7)")
+    p.add_argument("--jobs", type=int, help="CPU threads of every contender (torch, BLAS, openTSNE n_jobs); "
+                                            "default: the backend's (SEEIN_THREADS, else torch's)")
+    p.add_argument("--only", help="comma-separated subset: tsne, pca, pivotmds, analysis")
+    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON to FILE")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import sys
+
+    from ..compute.bench_compute import bench_data, run_benchmarks
+    from ..errors import SeeinError
+    from . import write_json
+
+    if args.n < 10 or args.repeats < 1 or args.repeats_cheap < 1:
+        raise SeeinError("--n must be at least 10 and repeats at least 1")
+    data = bench_data(args.store, args.layer, args.n, synthetic=args.synthetic)
+    data.repeats, data.repeats_cheap = args.repeats, args.repeats_cheap
+    from ..backend import get_backend
+
+    data.n_jobs = args.jobs or get_backend().threads
+    only = args.only.split(",") if args.only else None
+    result = run_benchmarks(data, only, log=lambda m: print(m, file=sys.stderr))
+    c = result["config"]
+    print(f"compute bench: {c['source']}, {c['device']}, {c['n_jobs']} threads, medians of "
+          f"{c['repeats']} (t-SNE) / {c['repeats_cheap']} repeats, load {c['load_avg'][0]:.1f}")
+    for name, r in result["results"].items():
+        if isinstance(r, dict) and "median_s" in r:
+            print(f"  {name:<24} {r['median_s']:>9.3f} s   peak +{r.get('peak_mb', 0):8.1f} MB")
+    for name, value in result["ratios"].items():
+        goal = "  (goal <= 1.1)" if name == "tsne_vs_opentsne" else ""
+        print(f"  {name:<24} {value:.3f}{goal}")
+    if args.json:
+        write_json(args.json, result)
+        print(f"wrote {args.json}")
+    else:
+        json.dumps(result, default=float)
+    return 0

@@ -1,0 +1,91 @@
+"""``seein embed``: project one layer (PCA, t-SNE, PivotMDS) and save it for use elsewhere."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "embed", help="project one layer to 2-D/3-D (pca, tsne, pivotmds), cached in the store",
+        description="Project a layer of an activation store with PCA, t-SNE or PivotMDS. The result "
+                    "is cached beside the store (a second call with the same parameters returns at "
+                    "once); --out also writes an .npz with embedding (n_points, dims), labels (class "
+                    "of each point's image) and image_index (image of each point).")
+    p.add_argument("store", help="an activation store (.h5)")
+    p.add_argument("--layer", required=True, help="layer name (see seein info)")
+    p.add_argument("--method", default="pca", help="pca, tsne or pivotmds (default pca)")
+    p.add_argument("--dims", type=int, default=2, choices=(2, 3), help="2 or 3 (default 2)")
+    p.add_argument("--snapshot", type=int, default=-1, help="snapshot index, negative from the end (default -1)")
+    p.add_argument("--perplexity", type=float, help="t-SNE perplexity (default 30; clamped to (n-1)/3)")
+    p.add_argument("--n-iter", type=int, help="t-SNE iterations after early exaggeration (default 500)")
+    p.add_argument("--seed", type=int, help="random seed of t-SNE / PivotMDS (default 0)")
+    p.add_argument("--limit", type=int, help="t-SNE fits at most this many points, places the rest "
+                                             "(default 20000)")
+    p.add_argument("--pivots", type=int, help="PivotMDS pivots (default 50)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the store's cache")
+    p.add_argument("--out", metavar="FILE.npz", help="write embedding, labels and image_index to FILE.npz")
+    p.set_defaults(func=run)
+
+
+def _params(args: argparse.Namespace) -> dict:
+    names = {"tsne": {"perplexity": args.perplexity, "n_iter": args.n_iter, "seed": args.seed,
+                      "limit": args.limit},
+             "pivotmds": {"seed": args.seed, "n_pivots": args.pivots}}.get(args.method, {})
+    given = {k: v for k, v in names.items() if v is not None}
+    from ..errors import SeeinError
+
+    stray = [flag for flag, value in (("--perplexity", args.perplexity), ("--n-iter", args.n_iter),
+                                      ("--seed", args.seed), ("--limit", args.limit),
+                                      ("--pivots", args.pivots))
+             if value is not None and flag.lstrip("-").replace("-", "_").replace("pivots", "n_pivots")
+             not in names]
+    if stray:
+        raise SeeinError(f"{', '.join(stray)} does not apply to --method {args.method}")
+    return given
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+    import time
+    import warnings
+
+    import numpy as np
+
+    from ..compute.projection import METHODS, project
+    from ..errors import SeeinError
+    from ..progress import TqdmProgress
+    from ..store import Store
+
+    if args.method not in METHODS:
+        raise SeeinError(f"unknown method {args.method!r} (methods: {', '.join(METHODS)})")
+    params = _params(args)
+    if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        raise SeeinError("the folder to write into does not exist", args.out)
+    with Store.open(args.store) as store:
+        t0 = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught, TqdmProgress(f"{args.method} {args.layer}") as bar:
+            warnings.simplefilter("always")
+            proj = project(store, args.layer, args.method, args.dims, args.snapshot, bar,
+                           cache=not args.no_cache, **params)
+        for w in caught:
+            print(f"seein embed: warning: {w.message}")
+        elapsed = time.perf_counter() - t0
+        image_index = store.point_image(args.layer, np.arange(len(proj.embedding))).astype(np.int64)
+        labels = store.labels[image_index]
+        where = "from the cache" if proj.cached else f"in {elapsed:.1f} s"
+        print(f"{args.method} of {args.layer} (snapshot {proj.snapshot}): {proj.embedding.shape[0]:,} points "
+              f"-> {args.dims}-D, {where}")
+        for note in proj.notes:
+            print(f"  note: {note}")
+        if args.out:
+            out = args.out if args.out.endswith(".npz") else args.out + ".npz"
+            tmp = out[:-4] + f".{os.getpid()}.tmp.npz"
+            try:
+                np.savez(tmp, embedding=proj.embedding, labels=labels, image_index=image_index)
+                os.replace(tmp, out)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+            print(f"wrote {out}")
+    return 0

@@ -1,0 +1,264 @@
+"""Compute benchmarks (``seein bench compute``): our paths against the reference libraries.
+
+Each benchmark is a function ``fn(data: BenchData) -> {"results": {...}, "ratios": {...}}``
+in the registry :data:`BENCHMARKS` (add one with ``@register("name")``). Ratios are the
+time of ours over the reference's (below 1 = faster). Other modules add theirs too:
+``seein.compute.bench_analysis.analysis_benchmarks(data) -> dict`` (k-means, weighted
+Jaccard), when that module exists, is run after the registry and merged the same way.
+
+How it measures (:func:`measure`): contenders run interleaved (A B A B ...), each
+repetition timed with ``perf_counter``; the figure is the median. Peak memory is the
+largest resident-set growth over the run, sampled from ``/proc/self/statm`` by a thread
+every 2 ms (this sees torch's and openTSNE's C++ allocations, which tracemalloc does
+not), after ``gc.collect()`` and ``malloc_trim`` so the baseline is honest.
+
+Data: a seeded sample of ``n`` points (default 20,000) of a conv layer of a store (the
+demo store when none is given: LeNet's last conv layer, 16 channels), or with
+``synthetic=True`` a 16-D Gaussian mixture of 10 clusters.
+
+The CUDA path (not measured on a CPU machine): with cuML, t-SNE of 60,000 points takes
+about 3 s on a workstation GPU (openTSNE on 8 CPU cores: about a minute), PCA and
+PivotMDS are torch on the GPU (well under a second for a million points of a conv
+layer). Run ``seein bench compute`` there to get the figures; ``config.device`` says
+which path ran.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import os
+import statistics
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ..backend import get_backend
+
+BENCHMARKS: dict[str, Callable[["BenchData"], dict]] = {}
+
+
+def register(name: str) -> Callable:
+    """Decorator adding a benchmark ``fn(data) -> {"results", "ratios"}`` to the registry."""
+    def wrap(fn: Callable[["BenchData"], dict]) -> Callable[["BenchData"], dict]:
+        BENCHMARKS[name] = fn
+        return fn
+    return wrap
+
+
+@dataclass
+class BenchData:
+    """What every benchmark runs on: ``points`` float32 (n, C), ``labels`` (n,), settings."""
+
+    points: np.ndarray
+    labels: np.ndarray
+    source: str
+    store: Any = None  # the store's path when the points came from one
+    layer: str = ""
+    repeats: int = 3  # for the expensive contenders (t-SNE)
+    repeats_cheap: int = 7
+    n_jobs: int = 1
+
+
+class _PeakRSS:
+    """Samples this process's resident set size in a thread; ``peak`` bytes above the start."""
+
+    def __init__(self, interval: float = 0.002):
+        self.interval = interval
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        self.peak = 0
+
+    def _rss(self) -> int:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * self.page
+
+    def __enter__(self) -> "_PeakRSS":
+        self.base = self._rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._rss() - self.base)
+            time.sleep(self.interval)
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss() - self.base)
+
+
+def _release_memory() -> None:
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def measure(contenders: dict[str, Callable[[], Any]], repeats: int) -> dict[str, dict[str, Any]]:
+    """Run contenders interleaved ``repeats`` times; per contender median time and peak memory."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    peaks: dict[str, list[int]] = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, fn in contenders.items():
+            _release_memory()
+            with _PeakRSS() as mem:
+                t0 = time.perf_counter()
+                fn()
+                times[name].append(time.perf_counter() - t0)
+            peaks[name].append(mem.peak)
+    return {name: {"median_s": statistics.median(times[name]), "times_s": times[name],
+                   "peak_mb": max(peaks[name]) / 1e6} for name in contenders}
+
+
+def _ratio(results: dict, ours: str, ref: str) -> float:
+    return results[ours]["median_s"] / results[ref]["median_s"]
+
+
+@register("tsne")
+def bench_tsne(data: BenchData) -> dict:
+    """seein's t-SNE (CPU path: openTSNE behind our API) vs openTSNE called directly."""
+    from openTSNE import TSNE
+
+    from .tsne import DEFAULTS, tsne
+
+    x = data.points
+    p = DEFAULTS
+
+    def ours() -> None:  # as seein embed / compute run it: with a progress callback
+        tsne(x, 2, n_jobs=data.n_jobs, limit=len(x), progress=lambda done, total, msg: False)
+
+    def reference() -> None:
+        TSNE(n_components=2, perplexity=p["perplexity"], learning_rate=p["learning_rate"],
+             early_exaggeration=p["early_exaggeration"], early_exaggeration_iter=p["early_exaggeration_iter"],
+             n_iter=p["n_iter"], exaggeration=p["exaggeration"], initialization=p["initialization"],
+             random_state=p["seed"], n_jobs=data.n_jobs).fit(x)
+
+    res = measure({"tsne_seein": ours, "tsne_opentsne": reference}, data.repeats)
+    return {"results": res, "ratios": {"tsne_vs_opentsne": _ratio(res, "tsne_seein", "tsne_opentsne")}}
+
+
+@register("pca")
+def bench_pca(data: BenchData) -> dict:
+    """seein's PCA (torch, float64 SVD on the device) vs scikit-learn's full-SVD PCA."""
+    from sklearn.decomposition import PCA
+
+    from .pca import pca
+
+    x = data.points
+    res = measure({"pca_seein": lambda: pca(x, 2),
+                   "pca_sklearn": lambda: PCA(2, svd_solver="full").fit_transform(x)}, data.repeats_cheap)
+    out = {"results": res, "ratios": {"pca_vs_sklearn": _ratio(res, "pca_seein", "pca_sklearn")}}
+    if data.store is not None and data.layer:
+        from ..store import Store
+        from .pca import pca_store
+
+        with Store.open(data.store) as store:
+            n = store.n_points(data.layer)
+            res2 = measure({"pca_streamed_layer": lambda: pca_store(store, data.layer, -1, 2)},
+                           max(1, data.repeats_cheap // 2))
+        res2["pca_streamed_layer"]["n_points"] = n
+        out["results"].update(res2)
+    return out
+
+
+@register("pivotmds")
+def bench_pivotmds(data: BenchData) -> dict:
+    """seein's PivotMDS (torch) vs the NumPy reference implementation (same pivots)."""
+    from .pivotmds import pivot_mds, pivot_mds_numpy
+
+    x = data.points
+    res = measure({"pivotmds_seein": lambda: pivot_mds(x, 2),
+                   "pivotmds_numpy": lambda: pivot_mds_numpy(x, 2)}, data.repeats_cheap)
+    return {"results": res, "ratios": {"pivotmds_vs_numpy": _ratio(res, "pivotmds_seein", "pivotmds_numpy")}}
+
+
+def bench_data(store: str | os.PathLike | None = None, layer: str | None = None, n: int = 20000,
+               seed: int = 0, synthetic: bool = False) -> BenchData:
+    """The points the benchmarks run on (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    if synthetic:
+        centres = rng.normal(scale=4.0, size=(10, 16))
+        labels = rng.integers(0, 10, size=n)
+        points = (centres[labels] + rng.normal(size=(n, 16))).astype(np.float32)
+        return BenchData(points, labels.astype(np.int64), f"synthetic 16-D mixture of 10 clusters, {n} points")
+    from ..store import STRUCTURED, Store
+    from .sampling import check_finite
+
+    if store is None:
+        from ..demo import demo_store
+
+        store = demo_store()
+    with Store.open(store) as s:
+        if layer is None:
+            conv = [info for info in s.layers if info.kind == STRUCTURED] or s.layers
+            layer = max(conv, key=lambda info: (info.dims, info.order)).name
+        info = s.layer(layer)
+        total = s.n_points(layer)
+        rows = np.sort(rng.choice(total, size=min(n, total), replace=False))
+        data = s.activations(layer, -1)
+        points = np.empty((len(rows), info.dims), np.float32)
+        step = 262144
+        for start in range(0, total, step):  # read in blocks, keep the sampled rows
+            sel = rows[(rows >= start) & (rows < start + step)]
+            if len(sel):
+                block = np.asarray(data[start:min(start + step, total)], dtype=np.float32)
+                points[np.searchsorted(rows, sel)] = block[sel - start]
+        check_finite(points, s, layer, -1)
+        labels = s.labels[s.point_image(layer, rows)]
+        source = f"{s.path.name} layer {layer} ({info.dims} channels): {len(rows)} of {total} points"
+    return BenchData(points, labels, source, store=store, layer=layer)
+
+
+def run_benchmarks(data: BenchData, only: list[str] | None = None,
+                   log: Callable[[str], None] = print) -> dict:
+    """Run the registry (and the analysis benchmarks when present); one JSON-ready dict.
+
+    Every contender gets ``data.n_jobs`` CPU threads: torch's, BLAS's (threadpoolctl) and
+    openTSNE's ``n_jobs``, so no side wins by using more cores than the other.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    backend = get_backend()
+    before = torch.get_num_threads()
+    torch.set_num_threads(data.n_jobs)
+    try:
+        with threadpool_limits(data.n_jobs):
+            return _run(data, only, log, backend)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _run(data: BenchData, only: list[str] | None, log: Callable[[str], None], backend: Any) -> dict:
+    result: dict[str, Any] = {
+        "config": {"source": data.source, "n_points": int(len(data.points)), "dims": int(data.points.shape[1]),
+                   "device": backend.name, "n_jobs": data.n_jobs, "repeats": data.repeats,
+                   "repeats_cheap": data.repeats_cheap, "versions": backend.versions,
+                   "cpus": os.cpu_count(), "load_avg": os.getloadavg()},
+        "results": {}, "ratios": {}}
+    entries = dict(BENCHMARKS)
+    try:
+        from .bench_analysis import analysis_benchmarks
+        entries["analysis"] = analysis_benchmarks
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.bench_analysis":
+            raise
+    for name, fn in entries.items():
+        if only and name not in only:
+            continue
+        log(f"running {name} ...")
+        out = fn(data)
+        if "ratios" in out or "results" in out:
+            result["results"].update(out.get("results", {}))
+            result["ratios"].update(out.get("ratios", {}))
+        else:
+            result["results"].update(out)
+    result["config"]["load_avg_end"] = os.getloadavg()
+    return result
