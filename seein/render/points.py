@@ -74,6 +74,8 @@ class PointsVisual(Visual):
         self._n_points = 0
         self._n_images = 0
         self._max_panels = 64
+        self._has_selection = False
+        self._hovering = False
         prog = self.shared_program
         prog["u_state"] = self._state
         prog["u_state_size"] = (1.0, 1.0)
@@ -143,11 +145,13 @@ class PointsVisual(Visual):
         self._state.set_data(state.reshape(height, width))
         self.uploads["state"] += 1
         self.uploads["state_bytes"] += state.nbytes
-        self.shared_program["u_has_selection"] = 0.0 if image_mask is None else 1.0
+        self._has_selection = image_mask is not None
+        self.shared_program["u_has_selection"] = float(self._has_selection)
         self.update()
 
     def set_hover(self, image: int | None) -> None:
         """Emphasise one image's points (None: none); a uniform."""
+        self._hovering = image is not None
         self.shared_program["u_hover"] = -1.0 if image is None else float(image)
         self.update()
 
@@ -196,6 +200,10 @@ class PointsVisual(Visual):
         (ax, ay), (bx, by) = (tr.map(np.array([[0.0, 0.0], [1.0, 1.0]]))[:, :2])
         sx, sy, tx, ty = bx - ax, by - ay, ax, ay  # matrix -> clip, per axis (a PanZoom is affine)
         self._configure_gl_state()
+        if not self._has_selection and not self._hovering:
+            # Every point is opaque and at one depth: blending and the depth test would
+            # change no pixel, and cost a fifth of the frame on a software rasteriser.
+            gloo.set_state(depth_test=False, blend=False)
         prog = self.shared_program
         layout = self.layout
         for panel in layout.visible_panels(self.view_rect())[: self._max_panels]:
