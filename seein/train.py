@@ -159,7 +159,9 @@ def train(model_spec: str, dataset_spec: str = "digits", out: str | os.PathLike 
         check_fits(model, train_ds.images.shape[1:], None if embedding else n_classes, dataset_spec)
         evaluate = _Evaluator(train_ds, test_ds, embedding, seed)
         opt = _make_optimizer(optimizer, [p for p in model.parameters() if p.requires_grad], lr)
-        steps_per_epoch = math.ceil(len(train_ds) / batch_size)
+        # a last batch of one image is dropped: BatchNorm cannot train on a single value per channel
+        steps_per_epoch = len(train_ds) // batch_size if len(train_ds) % batch_size == 1 and len(train_ds) > 1 \
+            else math.ceil(len(train_ds) / batch_size)
         total = epochs * steps_per_epoch
         keep = snapshot_steps(total, snapshots)
         rng = np.random.default_rng(seed)
@@ -183,7 +185,7 @@ def train(model_spec: str, dataset_spec: str = "digits", out: str | os.PathLike 
         model.train()
         for epoch in range(epochs):
             order = rng.permutation(len(train_ds))
-            for start in range(0, len(order), batch_size):
+            for start in range(0, steps_per_epoch * batch_size, batch_size):
                 idx = order[start:start + batch_size]
                 x, y = images[idx], labels[idx]
                 if embedding:

@@ -16,7 +16,7 @@ from torch import nn
 
 from ..errors import SeeinError
 from .models import is_embedding
-from .probe import is_script
+from .probe import is_script, model_device
 
 
 def _fmt(shape: Sequence[int]) -> str:
@@ -26,7 +26,7 @@ def _fmt(shape: Sequence[int]) -> str:
 def _runs(model: nn.Module, shape: Sequence[int]) -> bool:
     try:
         with torch.no_grad():
-            model(torch.zeros((1, *shape)))
+            model(torch.zeros((1, *shape), device=model_device(model)))
         return True
     except Exception:
         return False
@@ -94,7 +94,7 @@ def describe_failure(model: nn.Module, input_shape: Sequence[int], exc: BaseExce
                      data_name: str | None = None) -> str:
     """One line: what input the model expects, what the data gives, and where it failed."""
     shape = tuple(int(v) for v in input_shape)
-    where = _failing_module(model, torch.zeros((2, *shape)))
+    where = _failing_module(model, torch.zeros((2, *shape), device=model_device(model)))
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     detail = f"{where}: {detail}" if where else detail
     source = f"data set {data_name!r} gives" if data_name else "the input is"
@@ -113,7 +113,7 @@ def check_fits(model: nn.Module, input_shape: Sequence[int], n_classes: int | No
     models skip that check.
     """
     shape = tuple(int(v) for v in input_shape)
-    x = torch.zeros((2, *shape))
+    x = torch.zeros((2, *shape), device=model_device(model))
     try:
         with torch.no_grad():
             out = model(x)

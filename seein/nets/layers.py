@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ..errors import SeeinError
-from .probe import is_script, trace
+from .probe import is_script, model_device, trace
 
 _ACTIVATIONS = {
     "ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish",
@@ -56,16 +56,16 @@ def _is_default_type(type_name: str, module: nn.Module) -> bool:
             or base in _ACTIVATIONS)
 
 
-def dummy_batch(input_shape: Sequence[int], n: int = 2) -> torch.Tensor:
-    """A batch of ``n`` blank images of shape ``input_shape`` (C, H, W), in the model's dtype."""
-    return torch.zeros((n, *[int(v) for v in input_shape]))
+def dummy_batch(input_shape: Sequence[int], n: int = 2, device: torch.device | str = "cpu") -> torch.Tensor:
+    """A batch of ``n`` blank images of shape ``input_shape`` (C, H, W)."""
+    return torch.zeros((n, *[int(v) for v in input_shape]), device=device)
 
 
 def run_dummy(model: nn.Module, input_shape: Sequence[int]):
     """One no-grad forward pass on blank images; a failure is a SeeinError naming the input shape."""
     from .check import describe_failure
 
-    x = dummy_batch(input_shape)
+    x = dummy_batch(input_shape, device=model_device(model))
     try:
         with torch.no_grad():
             return trace(model, x)

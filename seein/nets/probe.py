@@ -8,6 +8,7 @@ top-level ``forward`` calls (a scripted container shows as one layer).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -33,6 +34,13 @@ class Call:
 def is_script(model: nn.Module) -> bool:
     """True for TorchScript modules (no Python hooks; layers come from the graph)."""
     return isinstance(model, torch.jit.ScriptModule)
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """Where the model's parameters live (CPU for a model without any), so probes run beside them."""
+    for p in model.parameters():
+        return p.device
+    return torch.device("cpu")
 
 
 def module_type(module: nn.Module) -> str:
@@ -125,6 +133,17 @@ def _script_probe(model: torch.jit.ScriptModule, sum_pool: bool = False) -> tupl
     return run, extra_names
 
 
+_PROBES: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
+
+
+def _cached_probe(model: torch.jit.ScriptModule, sum_pool: bool) -> tuple[Callable, list[str]]:
+    """The graph probe of a scripted model, built once per model (extraction calls it per batch)."""
+    probes = _PROBES.setdefault(model, {})
+    if sum_pool not in probes:
+        probes[sum_pool] = _script_probe(model, sum_pool)
+    return probes[sum_pool]
+
+
 def trace(model: nn.Module, x: torch.Tensor, sum_pool: bool = False) -> tuple[object, list[Call]]:
     """Run ``model(x)`` once; return its output and every module call with its output tensor.
 
@@ -134,7 +153,7 @@ def trace(model: nn.Module, x: torch.Tensor, sum_pool: bool = False) -> tuple[ob
     if not is_script(model):
         return _trace_hooks(model, x)
     try:
-        run, names = _script_probe(model, sum_pool)
+        run, names = _cached_probe(model, sum_pool)
     except Exception:  # an unusual graph: fall back to a plain call with no layers
         return model(x), []
     out, tensors = run(x)

@@ -30,7 +30,7 @@ from torch import nn
 
 from ..errors import SeeinError
 from .layers import _ACTIVATIONS
-from .probe import Call, is_script, trace
+from .probe import Call, is_script, model_device, trace
 
 # Modules that map each cell to the same cell (in eval mode).
 _POINTWISE = _ACTIVATIONS - {"Softmax", "LogSoftmax", "Softmax2d", "GLU"} | {
@@ -142,7 +142,9 @@ def _sum_pooling() -> Iterator[None]:
 
 
 def _positive_copy(model: nn.Module) -> nn.Module:
-    probe = copy.deepcopy(model).float().eval()
+    probe = copy.deepcopy(model).eval()
+    if any(p.dtype != torch.float32 for p in probe.parameters()):
+        probe = probe.float()
     with torch.no_grad():
         for p in probe.parameters():
             p.fill_(1.0 / max(1, p.numel() // p.shape[0]) if p.ndim >= 2 else 1.0)
@@ -190,14 +192,14 @@ def _support_boxes(probe: nn.Module, input_shape: Sequence[int], name: str, w: i
     boxes = np.empty((len(cells), 4), dtype=np.int32)
     for start in range(0, len(cells), _CELLS_PER_PASS):
         chunk = cells[start:start + _CELLS_PER_PASS]
-        x = torch.ones((len(chunk), *input_shape), requires_grad=True)
+        x = torch.ones((len(chunk), *input_shape), device=model_device(probe), requires_grad=True)
         with torch.enable_grad(), _sum_pooling():
             y = _layer_output(probe, x, name)
             grad_out = torch.zeros_like(y)
             ys, xs = np.divmod(chunk, w)
             grad_out[np.arange(len(chunk)), :, ys, xs] = 1.0  # one cell per copy, all channels
             (g,) = torch.autograd.grad(y, x, grad_out)
-        support = (g != 0).any(1)  # (n, H, W)
+        support = (g != 0).any(1).cpu()  # (n, H, W)
         rows, cols = support.any(2).numpy(), support.any(1).numpy()
         for i in range(len(chunk)):
             r, c = np.flatnonzero(rows[i]), np.flatnonzero(cols[i])
@@ -243,7 +245,7 @@ def receptive_fields(model: nn.Module, input_shape: Sequence[int], layer_names: 
     if method not in ("auto", "composed", "gradient"):
         raise SeeinError(f"unknown receptive-field method {method!r} (auto, composed, gradient)")
     shape = tuple(int(v) for v in input_shape)
-    x = torch.zeros((1, *shape))
+    x = torch.zeros((1, *shape), device=model_device(model))
     with torch.no_grad():
         _, calls = trace(model, x)
     last = {c.name: i for i, c in enumerate(calls)}

