@@ -78,13 +78,29 @@ def _kmeans_pp(x, k: int, gen):
     return torch.stack(centers)
 
 
+def _assign(x, centers):
+    """Nearest centre of every row: argmin_c (|c|^2 - 2 x.c) (|x|^2 does not change the argmin)."""
+    import torch
+
+    c2 = (centers * centers).sum(1)
+    labels = torch.empty(len(x), dtype=torch.int64, device=x.device)
+    for s in range(0, len(x), _BLOCK):
+        labels[s:s + _BLOCK] = torch.addmm(c2, x[s:s + _BLOCK], centers.T, alpha=-2).argmin(1)
+    return labels
+
+
 def _lloyd(x, centers, max_iter: int, tol: float):
+    """Lloyd iterations until labels stop changing or centres move less than ``tol`` (scikit-learn's rule)."""
     import torch
 
     k = len(centers)
     tol_abs = tol * float(x.var(0).mean())
+    labels = None
     for it in range(1, max_iter + 1):
-        labels, _ = _nearest(x, centers)
+        new_labels = _assign(x, centers)
+        if labels is not None and torch.equal(new_labels, labels):
+            break  # strict convergence
+        labels = new_labels
         sums = torch.zeros_like(centers).index_add_(0, labels, x)
         counts = torch.bincount(labels, minlength=k).to(x.dtype)
         new = torch.where(counts[:, None] > 0, sums / counts.clamp_min(1)[:, None], centers)
