@@ -10,9 +10,12 @@ n x k columns for k pivots (Deepling projects each layer this way):
    + grand mean)``;
 3. find the top ``dims`` eigenvectors ``v`` of the small matrix ``C^T C`` (k x k) by
    power (subspace) iteration;
-4. coordinates ``C v``, rescaled to classical-MDS size: with singular values
-   ``σ`` of C, ``x = C v * (n/k)^(1/4) / sqrt(σ)``. With k = n this is exactly classical
-   MDS, which for Euclidean distances equals the PCA scores.
+4. coordinates from ``U = C v / σ`` (the left singular vectors of C), sized from the
+   pivots themselves: C = X (X_p - mean_p)^T, so with X = U A the small Gram matrix
+   ``G = A A^T`` solves ``Σ V^T = G (U_p - mean_p)^T`` (least squares, d x d); with
+   ``G = W Λ W^T`` the map is ``X = U W Λ^½`` (principal axes, true size: on points
+   that lie in a ``dims``-D subspace it reproduces their distances exactly). With k = n
+   this is classical MDS, which for Euclidean distances equals the PCA scores.
 
 Memory is O(n·k) (the distance columns); time O(n·k·dims_in). Axes have a
 deterministic sign (largest-magnitude coordinate positive), like :mod:`.pca`.
@@ -63,23 +66,29 @@ def double_centre(d2: Any) -> Any:
     return -0.5 * (d2 - d2.mean(dim=1, keepdim=True) - d2.mean(dim=0, keepdim=True) + d2.mean())
 
 
-def top_eigenvectors(m: Any, dims: int, iters: int = 300, tol: float = 1e-10, seed: int = 0) -> tuple[Any, Any]:
-    """Top ``dims`` eigenpairs of a symmetric PSD matrix by orthogonal (subspace) iteration."""
+def top_eigenvectors(m: Any, dims: int, iters: int = 500, tol: float = 1e-12, seed: int = 0) -> tuple[Any, Any]:
+    """Top ``dims`` eigenpairs of a symmetric PSD matrix by subspace (power) iteration.
+
+    The subspace is oversampled by a few vectors and rotated by Rayleigh-Ritz each step
+    (a small ``eigh``), so convergence goes as (λ_{dims+p+1} / λ_i)^iterations. Stops when
+    every wanted pair's residual ``|m v - λ v|`` is below ``tol * λ_max``.
+    """
     import torch
 
+    k = m.shape[0]
+    q = min(k, dims + 6)
     gen = torch.Generator().manual_seed(int(seed))
-    v = torch.randn((m.shape[0], dims), generator=gen, dtype=torch.float64).to(device=m.device, dtype=m.dtype)
+    v = torch.randn((k, q), generator=gen, dtype=torch.float64).to(device=m.device, dtype=m.dtype)
     v, _ = torch.linalg.qr(v)
     for _ in range(iters):
-        w, _ = torch.linalg.qr(m @ v)
-        # converged when the subspace stops turning (sign-insensitive)
-        done = (1 - (w * v).sum(0).abs()).max() < tol
-        v = w
-        if done:
+        v, _ = torch.linalg.qr(m @ v)
+        evals, rot = torch.linalg.eigh(v.T @ m @ v)  # Rayleigh-Ritz in the subspace
+        v = v @ rot.flip(1)
+        evals = evals.flip(0)
+        resid = torch.linalg.vector_norm(m @ v[:, :dims] - v[:, :dims] * evals[:dims], dim=0)
+        if bool((resid <= tol * evals[0].abs().clamp(min=1e-300)).all()):
             break
-    evals = ((m @ v) * v).sum(0)
-    order = torch.argsort(evals, descending=True)
-    return evals[order], v[:, order]
+    return evals[:dims], v[:, :dims]
 
 
 def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: int = 0,
@@ -91,15 +100,22 @@ def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: in
     x = backend.tensor(data, dtype=torch.float64)
     x = x - x.mean(dim=0)
     n = x.shape[0]
-    _, d2 = select_pivots(x, n_pivots, seed, progress)
+    pivots, d2 = select_pivots(x, n_pivots, seed, progress)
     k = d2.shape[1]
     c = double_centre(d2)
     q = min(dims, k)
     evals, v = top_eigenvectors(c.T @ c, q, seed=seed)
     sigma = evals.clamp(min=0).sqrt()
-    scale = torch.where(sigma > 1e-12 * sigma.max().clamp(min=1e-300),
-                        (n / k) ** 0.25 / sigma.clamp(min=1e-300).sqrt(), torch.zeros_like(sigma))
-    y = (c @ v) * scale
+    keep = sigma > 1e-12 * sigma.max().clamp(min=1e-300)
+    u = (c @ v) / torch.where(keep, sigma, torch.ones_like(sigma)) * keep
+    # Size: C = X (X_p - mean_p)^T, so with X = U A the Gram G = A A^T solves
+    # Σ V^T = G (U_p - mean_p)^T in least squares; X = U W Λ^½ for G = W Λ W^T.
+    up = u[pivots.to(u.device)]
+    up = up - up.mean(dim=0)
+    g = torch.linalg.lstsq(up, (v * sigma).contiguous()).solution.T
+    lam, w = torch.linalg.eigh((g + g.T) / 2)
+    lam, w = lam.flip(0).clamp(min=0), w.flip(1)
+    y = (u @ w) * lam.sqrt()
     idx = y.abs().argmax(dim=0)
     signs = torch.sign(y[idx, torch.arange(q)])
     signs[signs == 0] = 1
@@ -130,13 +146,15 @@ def pivot_mds_numpy(data: np.ndarray, dims: int = 2, n_pivots: int = DEFAULT_PIV
         pivots.append(int(np.argmax(nearest)))
     d2 = cdist(x, x[pivots], "sqeuclidean")
     c = -0.5 * (d2 - d2.mean(1, keepdims=True) - d2.mean(0, keepdims=True) + d2.mean())
-    evals, evecs = np.linalg.eigh(c.T @ c)
+    u_svd, sig, vt = np.linalg.svd(c, full_matrices=False)
     q = min(dims, k)
-    order = np.argsort(evals)[::-1][:q]
-    sigma = np.sqrt(np.clip(evals[order], 0, None))
-    with np.errstate(divide="ignore"):
-        scale = np.where(sigma > 1e-12 * max(sigma.max(), 1e-300), (n / k) ** 0.25 / np.sqrt(sigma), 0.0)
-    y = (c @ evecs[:, order]) * scale
+    keep = sig[:q] > 1e-12 * max(sig[0], 1e-300)
+    u = u_svd[:, :q] * keep
+    up = u[pivots] - u[pivots].mean(0)
+    g = np.linalg.lstsq(up, (vt[:q].T * sig[:q]), rcond=None)[0].T
+    lam, w = np.linalg.eigh((g + g.T) / 2)
+    lam, w = np.clip(lam[::-1], 0, None), w[:, ::-1]
+    y = (u @ w) * np.sqrt(lam)
     signs = np.sign(y[np.abs(y).argmax(0), np.arange(q)])
     signs[signs == 0] = 1
     y = y * signs
