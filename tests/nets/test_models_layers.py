@@ -86,6 +86,6 @@ def test_torchscript_models_list_their_layers(tmp_path, resnet_file):
     path = tmp_path / "resnet.pt"
     torch.jit.script(resnet).save(str(path))
     model = load_model(str(path))
-    # the scripted forward calls the block as one module: it is listed, not chosen by default
+    # the scripted forward calls the block as one module: its output is the layer to look at
     assert [s.name for s in list_layers(model, (1, 28, 28))] == ["stem", "relu", "block", "pool", "head"]
-    assert default_layers(model, (1, 28, 28)) == ["stem", "relu", "pool", "head"]
+    assert default_layers(model, (1, 28, 28)) == ["stem", "relu", "block", "pool", "head"]
