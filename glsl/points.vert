@@ -31,12 +31,12 @@ void main() {
     float state = floor(texture2D(u_state, uv).r * 255.0 + 0.5);
     float sel = step(128.0, state);
     float hover = step(abs(a_image - u_hover), 0.5);
-    float on = mix(1.0, sel, u_has_selection);         // 1: drawn at full strength
+    float on = max(mix(1.0, sel, u_has_selection), hover);  // 1: drawn at full strength
 
     v_color = u_palette[int(state - 128.0 * sel)];
     v_color.a *= mix(u_fade, 1.0, on);
     float scale = mix(1.0, mix(u_sel_scale.x, u_sel_scale.y, sel), u_has_selection);
-    gl_PointSize = u_size * scale * (1.0 + hover);
+    gl_PointSize = u_size * mix(scale, 2.0, hover);
 
     float y = mix(a_y, fract(mod(a_image, 1024.0) * 0.618034), u_diag);
     // Selected points nearer than the rest, the hovered image nearest of all: with the

@@ -1,0 +1,173 @@
+"""Render cases for the tests: each builds a real EGL scene and returns what the tests check.
+
+They run in a fresh subprocess (``seein.render.offscreen.run_isolated``), because EGL and
+the Qt tests' GL cannot share the one pytest process. Only plain data crosses back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SIZE = (120, 120)
+WHITE = np.array([255, 255, 255, 255], np.uint8)
+
+
+def _scene(size=SIZE):
+    from seein.render.offscreen import egl_app
+    from seein.render.scene import EmbeddingScene
+
+    return EmbeddingScene(app=egl_app(), size=size)
+
+
+def clusters(point_size: float = 6.0) -> dict:
+    """Three single-class clusters at known data positions in a fixed [0, 1] range."""
+    scene = _scene()
+    centres = np.array([[0.2, 0.2], [0.8, 0.3], [0.5, 0.8]], np.float32)
+    pts = np.repeat(centres, 20, axis=0) + np.random.default_rng(0).normal(scale=0.01, size=(60, 2)).astype(np.float32)
+    image_index = np.arange(60) // 5  # 12 images of 5 points
+    labels = np.repeat([0, 1, 2], 4)
+    scene.set_layer(pts, image_index, labels, 12, ranges=np.array([[0.0, 1.0], [0.0, 1.0]]))
+    scene.set_point_size(point_size)
+    scene.view_rect = (0.0, 0.0, 1.0, 1.0)
+    frame = scene.render()
+    sel = labels == 1
+    scene.set_selection(sel)
+    selected = scene.render()
+    uploads = scene.uploads
+    lasso_poly = np.array([[70, 70], [119, 70], [119, 110], [70, 110]], float)  # around cluster 1 (px)
+    image_mask, point_mask = scene.lasso(lasso_poly)
+    box_images, _ = scene.box((0, 80), (50, 119))
+    pick = scene.pick(*_to_px(scene, *_data_to_matrix(centres[2])))
+    miss = scene.pick(5.0, 5.0)
+    scene.set_hover(0)
+    hovered = scene.render()
+    from seein.render.points import default_palette
+
+    return {"frame": frame, "selected": selected, "hovered": hovered, "uploads": uploads,
+            "centres_px": [_to_px(scene, *_data_to_matrix(c)) for c in centres],
+            "palette": (default_palette(3) * 255).round().astype(np.uint8), "labels": labels,
+            "image_index": image_index, "lasso_images": image_mask, "lasso_points": point_mask,
+            "box_images": box_images, "pick": pick, "miss": miss}
+
+
+def _data_to_matrix(value):
+    from seein.render.layout import PAD
+
+    return tuple(PAD + np.asarray(value, float) * (1 - 2 * PAD))
+
+
+def _to_px(scene, x, y):
+    tr = scene.view.scene.node_transform(scene.canvas.scene)
+    px = tr.map(np.array([[x, y]], float))[0, :2]
+    return float(px[0]), float(px[1])
+
+
+def overlap(selected_first: bool) -> dict:
+    """Two images at the very same points, one of each class; select class 1's image."""
+    scene = _scene()
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0.1, 0.9, size=(40, 2)).astype(np.float32)
+    pts = np.concatenate([xy, xy])
+    image_index = np.repeat([1, 0], 40) if selected_first else np.repeat([0, 1], 40)
+    scene.set_layer(pts, image_index, np.array([0, 1]), 2, ranges=np.array([[0.0, 1.0], [0.0, 1.0]]))
+    scene.set_point_size(5.0)
+    scene.view_rect = (0.0, 0.0, 1.0, 1.0)
+    plain = scene.render()
+    scene.set_selection(np.array([False, True]))
+    return {"plain": plain, "selected": scene.render()}
+
+
+def dims_switch() -> dict:
+    """One upload; dims (0, 1) then (2, 3) of the same points; point positions in data."""
+    scene = _scene()
+    pts = np.array([[0.2, 0.2, 0.8, 0.7], [0.2, 0.2, 0.8, 0.7]], np.float32)
+    pts = np.concatenate([pts, [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]]]).astype(np.float32)
+    scene.set_layer(pts, np.arange(4), np.zeros(4, int), 4, mode="scatter")
+    scene.set_point_size(8.0)
+    scene.set_fade(0.0)  # only images 0 and 1 show; 2 and 3 just set the ranges
+    scene.set_selection(np.array([True, True, False, False]))
+    scene.view_rect = (0.0, 0.0, 1.0, 1.0)
+    first = scene.render()
+    before = scene.uploads
+    scene.set_dims(2, 3)
+    scene.view_rect = (0.0, 0.0, 1.0, 1.0)
+    second = scene.render()
+    return {"first": first, "second": second, "before": before, "after": scene.uploads,
+            "expect_first": _to_px(scene, *_data_to_matrix([0.2, 0.2])),
+            "expect_second": _to_px(scene, *_data_to_matrix([0.8, 0.7]))}
+
+
+def splom() -> dict:
+    """A 3-D layer as a 3 x 3 matrix: one image's point per class, known values."""
+    scene = _scene((150, 150))
+    values = np.array([[0.2, 0.5, 0.8]], np.float32)
+    pts = np.concatenate([values, [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]]]).astype(np.float32)
+    scene.set_layer(pts, np.array([0, 1, 1]), np.array([0, 1]), 2)
+    scene.set_point_size(7.0)
+    scene.set_selection(np.array([True, False]))
+    scene.set_fade(0.0)  # the range-setting points vanish
+    scene.view_rect = (0.0, 0.0, 3.0, 3.0)
+    frame = scene.render()
+    from seein.render.layout import PAD
+
+    expect = {}
+    for r in range(3):
+        for c in range(3):
+            if r != c:
+                mx = c + PAD + values[0, c] * (1 - 2 * PAD)
+                my = (2 - r) + PAD + values[0, r] * (1 - 2 * PAD)
+                expect[(r, c)] = _to_px(scene, mx, my)
+    return {"frame": frame, "expect": expect, "panels": [(p.row, p.col) for p in scene.visible_panels()],
+            "drawn": [(p.row, p.col) for p in scene.points.drawn_panels], "mode": scene.mode}
+
+
+def splom_zoomed() -> dict:
+    """A 6 x 6 matrix zoomed on 2 x 2 panels draws only those."""
+    scene = _scene()
+    pts = np.random.default_rng(2).normal(size=(200, 6)).astype(np.float32)
+    scene.set_layer(pts, np.arange(200), np.zeros(200, int), 200)
+    scene.view_rect = (1.0, 3.0, 2.0, 2.0)
+    scene.render()
+    return {"drawn": sorted((p.row, p.col) for p in scene.points.drawn_panels)}
+
+
+def overview() -> dict:
+    """Densities of a 4-D layer, with a box viewport and then a tiny (crosshair) one."""
+    from seein.render.offscreen import egl_app
+    from seein.render.overview import OverviewScene
+
+    ov = OverviewScene(app=egl_app(), size=(160, 160))
+    pts = np.random.default_rng(3).normal(size=(3000, 4)).astype(np.float32)
+    ov.set_points(pts, bins=16)
+    ov.set_viewport((1.0, 1.0, 2.0, 2.0))
+    box = ov.render()
+    box_px = [_ov_px(ov, 1.0, 1.0), _ov_px(ov, 3.0, 3.0)]
+    crosshair_before = ov.crosshair
+    ov.set_viewport((2.0, 2.0, 0.01, 0.01))
+    cross = ov.render()
+    return {"box": box, "cross": cross, "box_px": box_px, "centre_px": _ov_px(ov, 2.005, 2.005),
+            "crosshair": (crosshair_before, ov.crosshair), "navigate": ov.navigate(*_ov_px(ov, 3.0, 1.0)),
+            "empty_cell_px": _ov_px(ov, 0.02, 3.98)}
+
+
+def _ov_px(ov, x, y):
+    tr = ov.view.scene.node_transform(ov.canvas.scene)
+    px = tr.map(np.array([[x, y]], float))[0, :2]
+    return float(px[0]), float(px[1])
+
+
+def every_case() -> dict:
+    """All cases above in one process (one EGL start-up for the whole module), each result
+    or the traceback of its failure, so one broken case fails only its own tests."""
+    import traceback
+
+    runs = {"clusters": (clusters, ()), "overlap_selected_first": (overlap, (True,)),
+            "overlap_selected_last": (overlap, (False,)), "dims_switch": (dims_switch, ()),
+            "splom": (splom, ()), "splom_zoomed": (splom_zoomed, ()), "overview": (overview, ())}
+    out = {}
+    for name, (fn, args) in runs.items():
+        try:
+            out[name] = fn(*args)
+        except Exception:
+            out[name] = {"__error__": traceback.format_exc()}
+    return out

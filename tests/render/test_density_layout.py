@@ -1,0 +1,68 @@
+"""Panel densities against numpy's histogram2d; the matrix layout's arithmetic (no GL)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from seein.compute.density import data_ranges, layer_densities, panel_densities
+from seein.render.layout import PAD, Layout, jitter
+
+
+def test_panel_densities_match_histogram2d():
+    rng = np.random.default_rng(0)
+    pts = rng.normal(size=(3000, 4)).astype(np.float32)
+    dens = panel_densities(pts, bins=12)
+    ranges = data_ranges(pts)
+    assert dens.shape == (4, 4, 12, 12)
+    for r in range(4):
+        for c in range(4):
+            if r == c:
+                h, _ = np.histogram(pts[:, c], bins=12, range=ranges[c])
+                assert np.allclose(dens[r, c].sum(axis=0), h)
+            else:
+                h, _, _ = np.histogram2d(pts[:, r], pts[:, c], bins=12, range=[ranges[r], ranges[c]])
+                assert np.array_equal(dens[r, c], h.astype(np.float32)), (r, c)
+    assert np.array_equal(panel_densities(torch.as_tensor(pts), bins=12), dens)
+    assert np.array_equal(panel_densities(pts, 12, pairs=(3, 1))[0, 0], dens[1, 3])
+
+
+def test_panel_densities_sample_beyond_max_points():
+    pts = np.random.default_rng(1).normal(size=(10000, 2)).astype(np.float32)
+    full = panel_densities(pts, 8, max_points=None)
+    sampled = panel_densities(pts, 8, max_points=2000)
+    assert abs(sampled[0, 1].sum() - 10000) < 1e-3
+    assert np.abs(sampled[0, 1] - full[0, 1]).max() < 0.1 * full[0, 1].max() + 30
+
+
+def test_layer_densities_are_cached_in_the_store(synthetic_store):
+    from seein.store import Store
+
+    with Store.open(synthetic_store) as store:
+        dens, ranges = layer_densities(store, "fc", bins=8)
+        assert dens.shape == (6, 6, 8, 8) and ranges.shape == (6, 2)
+        assert any(r["kind"] == "density" for r in store.results())
+        again, _ = layer_densities(store, "fc", bins=8)
+        assert np.array_equal(again, dens)
+
+
+def test_layout_cells_visible_panels_and_inverse():
+    ranges = np.array([[0.0, 10.0], [-1.0, 1.0], [5.0, 5.0]])
+    lay = Layout(ranges, "splom")
+    assert lay.grid == 3 and lay.ranges[2].tolist() == [5.0, 6.0]  # a flat dim gets a unit range
+    p = lay.panel(0, 1)
+    assert (p.dx, p.dy, p.x0, p.y0) == (1, 0, 1.0, 2.0)  # row 0 on top; column c plots dim c on x
+    assert lay.cell_at(1.5, 2.5) == (0, 1) and lay.cell_at(3.1, 0) is None
+    mx, my = lay.to_matrix(p, np.array([-1.0, 1.0]), np.array([0.0, 10.0]))
+    assert np.allclose(mx, [1 + PAD, 2 - PAD]) and np.allclose(my, [2 + PAD, 3 - PAD])
+    vx, vy = lay.to_data(p, mx, my)
+    assert np.allclose(vx, [-1, 1]) and np.allclose(vy, [0, 10])
+    assert [(q.row, q.col) for q in lay.visible_panels((0.5, 1.5, 1.0, 0.2))] == [(1, 0), (1, 1)]
+    assert len(lay.visible_panels((-5, -5, 20, 20))) == 9
+    scatter = Layout(ranges, "scatter", (2, 0))
+    assert scatter.grid == 1 and (scatter.panel(0, 0).dx, scatter.panel(0, 0).dy) == (2, 0)
+    with pytest.raises(ValueError):
+        Layout(ranges, "scatter", (0, 3))
+    j = jitter(np.arange(5000))
+    assert j.min() >= 0 and j.max() < 1 and len(np.unique(j)) >= 1000

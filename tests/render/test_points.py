@@ -1,0 +1,100 @@
+"""The point visual in real EGL frames: colours, selection on top, sizes, hover, dims, uploads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.render
+
+WHITE = np.array([255, 255, 255])
+
+
+def _colour_pixels(frame, rgb, tol=3):
+    return np.all(np.abs(frame[..., :3].astype(int) - np.asarray(rgb)[:3]) <= tol, axis=-1)
+
+
+@pytest.fixture
+def clusters(case):
+    return case("clusters")
+
+
+def test_class_colours_appear_where_the_points_are(clusters):
+    frame, pal = clusters["frame"], clusters["palette"]
+    assert frame.shape == (120, 120, 4) and frame.dtype == np.uint8
+    for k, (x, y) in enumerate(clusters["centres_px"]):
+        patch = frame[int(y) - 1:int(y) + 2, int(x) - 1:int(x) + 2, :3].reshape(-1, 3)
+        assert (np.abs(patch.astype(int) - pal[k, :3]).max(axis=1) <= 3).any(), f"class {k} not at its cluster"
+        assert _colour_pixels(frame, pal[k]).sum() > 20
+    # away from the clusters: background only, and every drawn pixel is one of the class colours
+    assert (frame[2:10, 2:10, :3] == 255).all()
+    ink = ~np.all(frame[..., :3] == 255, axis=-1)
+    grid = np.all(np.abs(frame[..., :3].astype(int) - 158) <= 2, axis=-1)
+    known = _colour_pixels(frame, pal[0]) | _colour_pixels(frame, pal[1]) | _colour_pixels(frame, pal[2])
+    assert (known | grid)[ink].mean() > 0.97
+
+
+def test_selected_points_grow_and_unselected_fade(clusters):
+    pal, plain, sel = clusters["palette"], clusters["frame"], clusters["selected"]
+    assert _colour_pixels(sel, pal[1]).sum() > 1.5 * _colour_pixels(plain, pal[1]).sum()
+    # unselected classes are no longer drawn at full strength
+    assert _colour_pixels(sel, pal[0]).sum() < 0.2 * _colour_pixels(plain, pal[0]).sum()
+    faded = ~np.all(sel[..., :3] == 255, axis=-1) & ~_colour_pixels(sel, pal[1])
+    assert faded.sum() > 0  # but still visible, faintly
+
+
+def test_selected_points_cover_more_pixels_than_unselected(case):
+    res = case("overlap_selected_first")
+    sel = res["selected"]
+    pal = (np.array([[31, 119, 180], [255, 127, 14]]))
+    assert _colour_pixels(sel, pal[1]).sum() > 0
+    # the same points of the unselected image cover fewer pixels: all their ink is hidden
+    assert _colour_pixels(res["plain"], pal[1]).sum() < _colour_pixels(sel, pal[1]).sum()
+
+
+@pytest.mark.parametrize("selected_first", [True, False])
+def test_selected_colour_wins_every_overlapping_pixel(case, selected_first):
+    res = case("overlap_selected_first" if selected_first else "overlap_selected_last")
+    sel, plain = res["selected"], res["plain"]
+    orange = np.array([255, 127, 14])
+    ink = ~np.all(sel[..., :3] == 255, axis=-1)
+    overlapping = ink & ~np.all(plain[..., :3] == 255, axis=-1)  # covered by both images' points
+    assert overlapping.sum() > 100
+    assert _colour_pixels(sel, orange)[overlapping].all()
+    if selected_first:  # the unselected image is drawn last: without the depth order it would win
+        blue = np.array([31, 119, 180])
+        assert _colour_pixels(plain, blue).sum() > _colour_pixels(plain, orange).sum()
+
+
+def test_hovered_image_is_drawn_larger_on_top(clusters):
+    pal, sel, hov = clusters["palette"], clusters["selected"], clusters["hovered"]
+    # image 0 (class 0, unselected) hovered: its points at full colour, doubled, over the fade
+    assert _colour_pixels(hov, pal[0]).sum() > 2 * _colour_pixels(sel, pal[0]).sum()
+
+
+def test_selection_uploads_bytes_per_image_only(clusters):
+    up = clusters["uploads"]
+    assert up["points"] == 1 and up["point_bytes"] == 60 * 3 * 4
+    assert up["state"] == 2 and up["state_bytes"] == 2 * 12  # set_layer + set_selection: 12 images
+
+
+def test_dims_switch_moves_points_without_upload(case):
+    res = case("dims_switch")
+    assert res["before"] == res["after"] and res["after"]["points"] == 1
+
+    def centroid(frame):
+        ys, xs = np.nonzero(~np.all(frame[..., :3] >= 150, axis=-1)[5:-5, 5:-5])
+        return xs.mean() + 5, ys.mean() + 5
+
+    for frame, (ex, ey) in ((res["first"], res["expect_first"]), (res["second"], res["expect_second"])):
+        cx, cy = centroid(frame)
+        assert abs(cx - ex) < 2 and abs(cy - ey) < 2, ((cx, cy), (ex, ey))
+
+
+def test_lasso_box_and_pick_in_the_view(clusters):
+    labels, image_index = clusters["labels"], clusters["image_index"]
+    assert clusters["lasso_images"].tolist() == (labels == 1).tolist()
+    assert clusters["lasso_points"].tolist() == (labels[image_index] == 1).tolist()
+    assert clusters["box_images"].tolist() == (labels == 0).tolist()
+    assert clusters["pick"] is not None and labels[image_index[clusters["pick"]]] == 2
+    assert clusters["miss"] is None

@@ -1,0 +1,77 @@
+"""Shader files load by name; ``seein screenshot`` writes a correct PNG of a synthetic store."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from seein.errors import SeeinError
+from seein.render.shaders import load_shader, shader_names
+
+
+def test_shaders_load_by_name():
+    names = shader_names()
+    assert {"points.vert", "points.frag", "bare_points.vert", "bare_points.frag"} <= set(names)
+    vert = load_shader("points.vert")
+    assert "void main()" in vert and "u_state" in vert and "a_image" in vert
+    with pytest.raises(SeeinError):
+        load_shader("missing.vert")
+    with pytest.raises(SeeinError):
+        load_shader("../setup.cfg")
+
+
+def _seein(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "seein", *args], capture_output=True, text=True,
+                          timeout=240, env={**os.environ, "EGL_PLATFORM": "surfaceless", **(env or {})})
+
+
+@pytest.mark.render
+def test_screenshot_cli_writes_a_png_of_the_store(synthetic_store, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "shot.png"
+    sel = tmp_path / "sel.csv"
+    sel.write_text("image_id\n" + "".join(f"{i}\n" for i in range(0, 60, 3)))  # class 0 (labels i % 3)
+    res = _seein("screenshot", str(synthetic_store), "--layer", "fc", "--dims", "0,1",
+                 "--select", f"images={sel}", "--size", "160x120", "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    img = np.asarray(Image.open(out))
+    assert img.shape == (120, 160, 4) and (img[..., 3] == 255).all()
+    from seein.state import class_palette
+
+    pal = (class_palette(3) * 255).round().astype(int)
+    counts = [np.all(np.abs(img[..., :3].astype(int) - pal[k, :3]) <= 3, axis=-1).sum() for k in range(3)]
+    assert counts[0] > 50 and counts[0] > 5 * max(counts[1], counts[2])  # class 0 selected, others faded
+
+
+def test_screenshot_cli_errors_are_one_line(synthetic_store, tmp_path, capsys):
+    from seein.cli import main
+
+    assert main(["screenshot", str(synthetic_store), "--layer", "nope", "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "no layer 'nope'" in err and len(err.strip().splitlines()) == 1
+    assert main(["screenshot", str(synthetic_store), "--layer", "fc", "--size", "10x10",
+                 "-o", str(tmp_path / "x.png")]) == 2
+    assert "16..8192" in capsys.readouterr().err
+
+
+@pytest.mark.render
+def test_screenshot_without_egl_says_so_in_one_line(synthetic_store, tmp_path):
+    res = _seein("screenshot", str(synthetic_store), "--layer", "fc", "-o", str(tmp_path / "x.png"),
+                 env={"EGL_PLATFORM": "no-such-platform"})
+    ours = [line for line in res.stderr.splitlines() if line.startswith("seein screenshot")]
+    assert res.returncode == 2 and len(ours) == 1 and "needs EGL" in ours[0], res.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.render
+def test_screenshot_function_returns_rgba(synthetic_store):
+    from seein.render.screenshot import screenshot
+
+    img = screenshot(synthetic_store, "conv", splom=True, select="class=1", size=(96, 96), isolate=True)
+    assert img.shape == (96, 96, 4) and img.dtype == np.uint8
+    assert (~np.all(img[..., :3] == 255, axis=-1)).sum() > 200

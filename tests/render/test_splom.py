@@ -1,0 +1,54 @@
+"""Scatter-plot matrix panels land in their cells; only visible panels are drawn; the overview."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.render
+
+
+def test_splom_panels_land_in_their_cells(case):
+    res = case("splom")
+    frame = res["frame"]
+    assert res["mode"] == "splom" and len(res["drawn"]) == 9
+    blue = np.array([31, 119, 180])
+    is_blue = np.all(np.abs(frame[..., :3].astype(int) - blue) <= 3, axis=-1)
+    for (r, c), (x, y) in res["expect"].items():
+        patch = is_blue[int(round(y)) - 1:int(round(y)) + 2, int(round(x)) - 1:int(round(x)) + 2]
+        assert patch.any(), f"panel ({r}, {c}) has no point at {x:.1f}, {y:.1f}"
+    # each off-diagonal cell holds exactly one blob of the point, the diagonal a 1-D dot plot
+    cell = frame.shape[0] / 3
+    for r in range(3):
+        for c in range(3):
+            block = is_blue[int(r * cell) + 2:int((r + 1) * cell) - 2, int(c * cell) + 2:int((c + 1) * cell) - 2]
+            assert block.sum() > 10, (r, c)
+
+
+def test_only_visible_panels_are_drawn(case):
+    drawn = case("splom_zoomed")["drawn"]
+    # view (1, 3, 2, 2) in a 6 x 6 grid: columns 1-2, matrix y 3-5 -> rows 1-2
+    assert drawn == [(1, 1), (1, 2), (2, 1), (2, 2)]
+
+
+def test_overview_shows_viewport_box_then_crosshair(case):
+    res = case("overview")
+    assert res["crosshair"] == (False, True)
+    red = lambda f: (f[..., 0] > 180) & (f[..., 1] < 80) & (f[..., 2] < 80)  # noqa: E731
+    box, cross = red(res["box"]), red(res["cross"])
+    (x0, y1), (x1, y0) = res["box_px"]  # (1, 1) is bottom-left, (3, 3) top-right
+    x0, x1, y0, y1 = (int(round(v)) for v in (x0, x1, y0, y1))
+    assert box[y0 - 1:y0 + 2, x0 + 5:x1 - 5].any(axis=0).all()  # top edge
+    assert box[y1 - 1:y1 + 2, x0 + 5:x1 - 5].any(axis=0).all()  # bottom edge
+    assert box[y0 + 5:y1 - 5, x0 - 1:x0 + 2].any(axis=1).all()  # left edge
+    assert not box[y0 + 5:y1 - 5, x0 + 5:x1 - 5].any()  # hollow
+    cx, cy = (int(round(v)) for v in res["centre_px"])
+    h, w = cross.shape
+    assert cross[cy - 1:cy + 2, int(0.1 * w):int(0.9 * w)].any(axis=0).all()  # horizontal line
+    assert cross[int(0.1 * h):int(0.9 * h), cx - 1:cx + 2].any(axis=1).all()  # vertical line
+    assert cross.sum() < 6 * (h + w)  # lines, no box
+    # density ink inside cells; clicks map back to a main-view rect centred there
+    dens = res["box"][..., 2].astype(int) - res["box"][..., 0].astype(int)
+    assert (dens > 40).sum() > 500
+    x, y, w_, h_ = res["navigate"]
+    assert abs(x + w_ / 2 - 3.0) < 0.05 and abs(y + h_ / 2 - 1.0) < 0.05 and abs(w_ - 0.01) < 1e-9
