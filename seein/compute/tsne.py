@@ -138,6 +138,8 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
     p = {**DEFAULTS, **{k: v for k, v in params.items() if v is not None}}
     if dims not in (2, 3):
         raise SeeinError(f"t-SNE makes 2-D or 3-D maps, not {dims}-D")
+    if p["place"] not in ("auto", "knn", "transform"):
+        raise SeeinError(f"unknown placement {p['place']!r} (auto, knn, transform)")
     backend = backend or get_backend()
     n_jobs = n_jobs or backend.threads
     x = np.ascontiguousarray(data, dtype=np.float32)
@@ -154,8 +156,6 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
         notes.append(note)
         warnings.warn(note, stacklevel=2)
     place = p["place"] if p["place"] != "auto" else ("knn" if use_cuml else "transform")
-    if place not in ("knn", "transform"):
-        raise SeeinError(f"unknown placement {place!r} (auto, knn, transform)")
     fit_x = x[sample] if len(sample) < n else x
     ee, total = int(p["early_exaggeration_iter"]), int(p["early_exaggeration_iter"]) + int(p["n_iter"])
     rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)

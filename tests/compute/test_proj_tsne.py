@@ -1,0 +1,155 @@
+"""t-SNE: openTSNE path, perplexity clamping, sampling + placement of big layers, progress and cancel."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from seein.backend import Backend
+from seein.compute import tsne as tsne_mod
+from seein.compute.sampling import knn_place, sample_indices
+from seein.compute.tsne import clamp_perplexity, tsne
+from seein.errors import Cancelled, SeeinError
+
+FAST = dict(n_iter=120, early_exaggeration_iter=60)
+
+
+def _blobs(n=240, d=10, k=4, seed=0, spread=8.0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=spread, size=(k, d))
+    labels = np.arange(n) % k
+    return (centres[labels] + rng.normal(size=(n, d))).astype(np.float32), labels
+
+
+def _knn_accuracy(emb, labels, k=10):
+    d = ((emb[:, None, :] - emb[None, :, :]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    nn = np.argsort(d, axis=1)[:, :k]
+    votes = np.array([np.bincount(labels[row], minlength=labels.max() + 1).argmax() for row in nn])
+    return float((votes == labels).mean())
+
+
+def test_tsne_separates_clusters():
+    x, labels = _blobs()
+    res = tsne(x, 2, n_jobs=1, **FAST)
+    assert res.embedding.shape == (240, 2) and res.embedding.dtype == np.float32
+    assert res.engine == "openTSNE" and len(res.sample) == 240 and not res.notes
+    assert _knn_accuracy(res.embedding, labels) > 0.95
+    again = tsne(x, 2, n_jobs=1, **FAST)  # seeded: the same map again
+    np.testing.assert_allclose(again.embedding, res.embedding, atol=1e-4)
+
+
+def test_three_d():
+    x, labels = _blobs(120)
+    res = tsne(x, 3, n_jobs=1, **FAST)
+    assert res.embedding.shape == (120, 3) and np.isfinite(res.embedding).all()
+    assert _knn_accuracy(res.embedding, labels) > 0.9
+
+
+def test_perplexity_clamped_with_a_warning():
+    x, _ = _blobs(40)
+    with pytest.warns(UserWarning, match=r"perplexity 30 is too large for 40 points; using 13"):
+        res = tsne(x, 2, n_jobs=1, **FAST)
+    assert res.perplexity == pytest.approx(13.0)
+    assert "too large" in res.notes[0]
+    assert clamp_perplexity(5, 100) == (5.0, None)
+    with pytest.raises(SeeinError, match="at least 4 points"):
+        clamp_perplexity(30, 3)
+    with pytest.raises(SeeinError, match="positive"):
+        clamp_perplexity(0, 100)
+
+
+def test_bad_parameters():
+    x, _ = _blobs(40)
+    with pytest.raises(SeeinError, match="unknown t-SNE parameter"):
+        tsne(x, 2, perplex=3)
+    with pytest.raises(SeeinError, match="2-D or 3-D"):
+        tsne(x, 4)
+    with pytest.raises(SeeinError, match="placement"):
+        tsne(x, 2, place="magic", n_jobs=1, **FAST)
+
+
+def test_sample_indices_seeded_sorted_unique():
+    a = sample_indices(1000, 100, seed=3)
+    assert len(a) == 100 and np.all(np.diff(a) > 0)
+    np.testing.assert_array_equal(a, sample_indices(1000, 100, seed=3))
+    assert not np.array_equal(a, sample_indices(1000, 100, seed=4))
+    np.testing.assert_array_equal(sample_indices(50, 100), np.arange(50))
+
+
+def _placed_near_neighbours(x, res, k=5):
+    """Each placed point vs the mean map position of its k nearest *fitted* points (input space)."""
+    fitted = np.zeros(len(x), bool)
+    fitted[res.sample] = True
+    placed = np.flatnonzero(~fitted)
+    fx, fy = x[fitted], res.embedding[fitted]
+    d = ((x[placed][:, None, :] - fx[None]) ** 2).sum(-1)
+    nn = np.argsort(d, axis=1)[:, :k]
+    centre = fy[nn].mean(1)
+    err = np.linalg.norm(res.embedding[placed] - centre, axis=1)
+    spread = np.linalg.norm(fy - fy.mean(0), axis=1).mean()
+    return placed, err, spread
+
+
+@pytest.mark.parametrize("place", ["knn", "transform"])
+def test_big_layer_fitted_on_a_sample_rest_placed_near_neighbours(place):
+    x, labels = _blobs(400, seed=1)
+    res = tsne(x, 2, n_jobs=1, limit=150, place=place, **FAST)
+    assert len(res.sample) == 150 and res.engine == f"openTSNE+{place}"
+    assert any("random sample of 150 of 400" in n for n in res.notes)
+    placed, err, spread = _placed_near_neighbours(x, res)
+    assert len(placed) == 250 and np.isfinite(res.embedding).all()
+    assert np.median(err) < 0.15 * spread  # placed among their input-space neighbours
+    assert _knn_accuracy(res.embedding, labels) > 0.95  # and in their class's cluster
+
+
+def test_knn_place_is_a_weighted_neighbour_mean():
+    ref = torch.tensor([[0.0], [1.0], [10.0]])
+    ref_emb = torch.tensor([[0.0, 0.0], [2.0, 0.0], [50.0, 50.0]])
+    out = knn_place(ref, ref_emb, torch.tensor([[0.0], [0.5], [10.0]]), k=2)
+    np.testing.assert_allclose(out[0].numpy(), [0, 0], atol=1e-4)  # on a reference point: its place
+    np.testing.assert_allclose(out[1].numpy(), [1, 0], atol=1e-4)  # halfway: the mean
+    np.testing.assert_allclose(out[2].numpy(), [50, 50], atol=1e-3)
+
+
+def test_progress_reports_both_phases_and_cancel_stops():
+    x, _ = _blobs(120)
+    seen = []
+    tsne(x, 2, n_jobs=1, progress=lambda d, t, m: seen.append((d, t)) and False, n_iter=100,
+         early_exaggeration_iter=50)
+    assert [d for d, _ in seen] == [50, 100, 150] and all(t == 150 for _, t in seen)
+    with pytest.raises(Cancelled):
+        tsne(x, 2, n_jobs=1, progress=lambda d, t, m: True, **FAST)
+
+
+def test_no_callbacks_without_progress(monkeypatch):
+    from openTSNE import TSNE
+
+    got = {}
+    real = TSNE.__init__
+
+    def spy(self, *a, **kw):
+        got.update(kw)
+        real(self, *a, **kw)
+
+    monkeypatch.setattr(TSNE, "__init__", spy)
+    tsne(_blobs(100)[0], 2, n_jobs=1, **FAST)
+    assert got["callbacks"] is None and got["perplexity"] == 30.0 and got["n_jobs"] == 1
+    tsne(_blobs(100)[0], 2, n_jobs=1, progress=lambda *a: False, **FAST)
+    assert got["callbacks"] is not None and got["callbacks_every_iters"] == 50
+
+
+def test_cuda_backend_asks_opentsne_for_3d_and_says_so(monkeypatch):
+    pretend = Backend(name="cuda", device=torch.device("cpu"), xp=np, has_cuml=True, threads=1)
+    calls = []
+    monkeypatch.setattr(tsne_mod, "_cuml", lambda *a: calls.append("cuml"))
+    x, _ = _blobs(80)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = tsne(x, 3, backend=pretend, **FAST)
+    assert res.engine == "openTSNE" and calls == []
+    assert any("2-D only" in str(w.message) for w in caught)
+    assert any("2-D only" in n for n in res.notes)
