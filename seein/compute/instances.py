@@ -60,9 +60,29 @@ def sample_points(n_images: int, points_per_image: int, n_instances: int = N_INS
     return np.concatenate(out)
 
 
+_LAST: dict[tuple, Instances] = {}  # the last read, shared by the analyses of one (layer, snapshot)
+
+
 def read_instances(store: Store, layer: str, snapshot: int = -1, n_instances: int = N_INSTANCES,
                    seed: int = 0) -> Instances:
-    """Read the sampled instances of a layer at a snapshot, streaming over image chunks."""
+    """Read the sampled instances of a layer at a snapshot, streaming over image chunks.
+
+    The last read is remembered (keyed by file, modification time, layer, snapshot and
+    sample), so the perplexity histogram, heatmap and Filter Map of one layer at one
+    snapshot read the layer once between them. Callers must not modify the arrays.
+    """
+    stat = store.path.stat()
+    key = (str(store.path.resolve()), stat.st_mtime_ns, layer, store.snapshot(snapshot).index,
+           int(n_instances), int(seed))
+    hit = _LAST.get(key)
+    if hit is None:
+        hit = _read(store, layer, snapshot, n_instances, seed)
+        _LAST.clear()
+        _LAST[key] = hit
+    return hit
+
+
+def _read(store: Store, layer: str, snapshot: int, n_instances: int, seed: int) -> Instances:
     info = store.layer(layer)
     per = info.points_per_image
     points = sample_points(store.n_images, per, n_instances, seed)

@@ -21,8 +21,6 @@ from .streaming import record_cache
 
 #: Analyses in the order they run; projections come first (the methods of ``project``).
 ANALYSES = ("predictions", "ranges", "kmeans", "perplexity", "heatmap", "filtermap", "inputmap")
-#: Analyses that embed points with t-SNE: run on the embedding snapshots only (default: last).
-EMBEDDING_ANALYSES = ("inputmap",)
 
 
 @dataclass
@@ -32,7 +30,7 @@ class Task:
     kind: str
     layer: str
     snapshot: int
-    run: Callable[[ProgressCallback | None], bool]  # returns True when the result was cached
+    run: Callable[[ProgressCallback | None], object]  # computes (or loads) the result
     cached: bool = False
     seconds: float = 0.0
 
@@ -95,44 +93,46 @@ def plan(store: Store, layers: Sequence[str] | None = None, snapshots: Sequence[
     flat = [layer.name for layer in store.layers if layer.kind == FLAT]
     tasks: list[Task] = []
 
-    def add(kind: str, layer: str, s: int, fn: Callable[[ProgressCallback | None], bool]) -> None:
+    def add(kind: str, layer: str, s: int, fn: Callable[[ProgressCallback | None], object]) -> None:
         tasks.append(Task(kind, layer, s, fn))
 
+    per_layer = {
+        "ranges": ("stats/ranges", lambda n_, s_, p: feature_ranges(store, n_, s_)),
+        "perplexity": ("deepeyes/perplexity", lambda n_, s_, p: perplexity_histogram(store, n_, s_, **inst)),
+        "heatmap": ("deepeyes/heatmap", lambda n_, s_, p: activation_heatmap(store, n_, s_, **inst)),
+        "filtermap": ("deepeyes/filtermap", lambda n_, s_, p: filter_map(store, n_, s_, **inst)),
+    }
     for s in embed:
         for name in layers:
             for method in methods:
                 add(f"projection/{method}", name, s,
-                    lambda p, name=name, s=s, method=method: project(store, name, method, 2, s, p).cached)
+                    lambda p, name=name, s=s, method=method: project(store, name, method, 2, s, p))
     for s in snaps:
         if "predictions" in analyses and has_classes:
-            add("stats/confusion", "", s, lambda p, s=s: _was_cached("stats/confusion", lambda: confusion_matrix(store, s)))
-            add("stats/predictions", "", s, lambda p, s=s: _was_cached("stats/predictions", lambda: prediction_histogram(store, s)))
+            add("stats/confusion", "", s, lambda p, s=s: confusion_matrix(store, s))
+            add("stats/predictions", "", s, lambda p, s=s: prediction_histogram(store, s))
         if "kmeans" in analyses and flat:
             target = last_flat_layer(store)
-            add("clusters/kmeans", target, s, lambda p, s=s, t=target: _was_cached(
-                "clusters/kmeans", lambda: cluster_images(store, t, snapshot=s)))
+            add("clusters/kmeans", target, s, lambda p, s=s, t=target: cluster_images(store, t, snapshot=s))
         for name in layers:
-            for kind, key, fn in (
-                    ("ranges", "stats/ranges", lambda n_, s_: feature_ranges(store, n_, s_)),
-                    ("perplexity", "deepeyes/perplexity", lambda n_, s_: perplexity_histogram(store, n_, s_, **inst)),
-                    ("heatmap", "deepeyes/heatmap", lambda n_, s_: activation_heatmap(store, n_, s_, **inst)),
-                    ("filtermap", "deepeyes/filtermap", lambda n_, s_: filter_map(store, n_, s_, **inst))):
-                if kind in analyses:
-                    add(key, name, s, lambda p, key=key, fn=fn, name=name, s=s: _was_cached(
-                        key, lambda: fn(name, s)))
+            for analysis, (kind, fn) in per_layer.items():
+                if analysis in analyses:
+                    add(kind, name, s, lambda p, fn=fn, name=name, s=s: fn(name, s, p))
     if "inputmap" in analyses:
         for s in embed:
             for name in layers:
-                add("deepeyes/inputmap", name, s, lambda p, name=name, s=s: _was_cached(
-                    "deepeyes/inputmap", lambda: input_map(store, name, s, progress=p, **minst)))
+                add("deepeyes/inputmap", name, s,
+                    lambda p, name=name, s=s: input_map(store, name, s, progress=p, **minst))
     return tasks
 
 
-def _was_cached(kind: str, fn: Callable[[], object]) -> bool:
-    """Run ``fn``; True when its result of ``kind`` came from the store's cache."""
+def _execute(task: Task, progress: ProgressCallback | None) -> bool:
+    """Run one task; True when its result came from the store's cache."""
     with record_cache() as record:
-        fn()
-    hits = [hit for k, hit in record if k == kind]
+        out = task.run(progress)
+    if hasattr(out, "cached"):  # a Projection says so itself
+        return bool(out.cached)
+    hits = [hit for kind, hit in record if kind == task.kind]
     return bool(hits) and all(hits)
 
 
@@ -146,7 +146,7 @@ def run(tasks: Sequence[Task], progress: ProgressCallback | None = None) -> list
             return progress(i, total, f"{task.label}: {message} {done}/{of}") if progress else None
 
         t0 = time.perf_counter()
-        task.cached = bool(task.run(inner))
+        task.cached = _execute(task, inner)
         task.seconds = time.perf_counter() - t0
     report(progress, total, total, "done")
     return list(tasks)
