@@ -1,8 +1,14 @@
 """Forward hooks that catch the chosen layers' outputs as store-ready points.
 
 Extraction and its benchmark share this: one forward pass per batch, every chosen
-layer's output converted on the spot (in torch, which is multi-threaded and releases
-the GIL) to the store's point layout and dtype, so nothing downstream copies again.
+layer's output turned into the store's point layout and dtype in one strided pass.
+
+On the CPU that pass is deferred: the hook keeps a reference to the output, and
+:func:`to_points` converts it later on the writer thread (NumPy casts release the GIL),
+overlapping the next batch's forward pass. An output that a later module changes in
+place (``ReLU(inplace=True)`` after a conv) cannot wait: the capture notices from the
+tensor's version counter (in a first pass outside inference mode,
+:meth:`LayerCapture.calibrate`) and copies that layer in its hook from then on.
 """
 
 from __future__ import annotations
@@ -39,6 +45,24 @@ def as_points(output: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return converted
 
 
+_NUMPY = {torch.float16: np.float16, torch.float32: np.float32}
+
+
+def to_points(output: Any, dtype: torch.dtype) -> np.ndarray:
+    """Finish an output of :class:`LayerCapture`: numpy points in ``dtype`` (one pass, GIL released)."""
+    if isinstance(output, np.ndarray):
+        return output
+    a = output.numpy()
+    if a.ndim == 4:
+        n, c, h, w = a.shape
+        points = np.empty((n, h, w, c), dtype=_NUMPY[dtype])
+        np.copyto(points, a.transpose(0, 2, 3, 1), casting="same_kind")
+        return points.reshape(n * h * w, c)
+    if a.ndim != 2:
+        a = a.reshape(a.shape[0], -1)
+    return np.array(a, dtype=_NUMPY[dtype], order="C", copy=True)
+
+
 class LayerCapture:
     """Forward hooks on named sub-modules of ``model``; use as a context manager.
 
@@ -62,6 +86,9 @@ class LayerCapture:
         self.script = isinstance(model, torch.jit.ScriptModule)
         self._handles = [] if self.script else [
             modules[name].register_forward_hook(self._hook(name)) for name in self.names]
+        self.defer = True  # convert CPU outputs later, in to_points (see the module docstring)
+        self.eager: set[str] = set()  # layers changed in place later in the pass: copy at once
+        self._versions: dict[str, int] = {}
 
     def _hook(self, name: str):
         def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
@@ -75,7 +102,11 @@ class LayerCapture:
         self.shapes[name] = tuple(int(v) for v in output.shape[1:])
         if name not in self.order:
             self.order.append(name)
-        self.outputs[name] = as_points(output, self.dtype)
+        if self.defer and name not in self.eager and output.device.type == "cpu":
+            self.outputs[name] = output.detach()
+            self._versions[name] = -1 if output.is_inference() else output._version
+        else:
+            self.outputs[name] = as_points(output, self.dtype)
 
     def _forward(self, model: torch.nn.Module, batch: torch.Tensor) -> Any:
         if not self.script:
@@ -88,10 +119,19 @@ class LayerCapture:
                 self._keep(call.name, call.module, call.output)
         return out
 
-    def __call__(self, model: torch.nn.Module, batch: torch.Tensor) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Run one batch; return ({layer: points}, logits float32 (n, outputs)) as numpy."""
+    def __call__(self, model: torch.nn.Module, batch: torch.Tensor) -> tuple[dict[str, Any], np.ndarray]:
+        """Run one batch; return ({layer: output}, logits float32 (n, outputs) as numpy).
+
+        Each output is points as numpy, or a CPU tensor still to pass through :func:`to_points`.
+        """
         self.outputs = {}
+        self._versions = {}
         out = self._forward(model, batch)
+        changed = [name for name, version in self._versions.items()
+                   if version >= 0 and self.outputs[name]._version != version]
+        if changed:  # modified in place after its hook: copy those in the hook, run again
+            self.eager.update(changed)
+            return self(model, batch)
         if isinstance(out, (tuple, list)):
             out = out[0]
         if not isinstance(out, torch.Tensor):
@@ -101,7 +141,14 @@ class LayerCapture:
         if missing:
             raise SeeinError(f"layer(s) {', '.join(missing)} never ran in the forward pass; "
                              "choose other layers with --layers")
-        return {name: self.outputs[name].cpu().numpy() for name in self.names}, logits
+        return {name: self.outputs[name] if name in self._versions else self.outputs[name].cpu().numpy()
+                for name in self.names}, logits
+
+    def calibrate(self, model: torch.nn.Module, sample: torch.Tensor) -> None:
+        """One pass outside inference mode (whose tensors keep no version counters) to find the
+        layers that later modules change in place; they are copied in their hooks from then on."""
+        with torch.no_grad():
+            self(model, sample)
 
     def layer_infos(self) -> list[LayerInfo]:
         """LayerInfo of each caught layer, in forward order (after at least one call)."""

@@ -23,7 +23,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
-from .capture import DTYPES, LayerCapture
+from .capture import DTYPES, LayerCapture, to_points
 from .errors import SeeinError
 from .progress import ProgressCallback, report
 from .store import LayerInfo, SnapshotInfo, StoreWriter
@@ -180,8 +180,9 @@ class _WriterThread:
     is raised in the caller at the next ``put`` or at ``close``.
     """
 
-    def __init__(self, writer: StoreWriter, threaded: bool = True):
+    def __init__(self, writer: StoreWriter, dtype: torch.dtype, threaded: bool = True):
         self.writer = writer
+        self.dtype = dtype
         self.error: BaseException | None = None
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._thread = threading.Thread(target=self._loop, name="seein-store-writer", daemon=True) \
@@ -196,13 +197,18 @@ class _WriterThread:
                 return
             if self.error is None:
                 try:
-                    self.writer.write_chunk(*item)
+                    self._write(*item)
                 except BaseException as exc:  # handed to the caller's thread
                     self.error = exc
 
+    def _write(self, snapshot: int, first: int, outputs: Mapping[str, Any], logits: np.ndarray,
+               predictions: np.ndarray | None) -> None:
+        points = {name: to_points(out, self.dtype) for name, out in outputs.items()}
+        self.writer.write_chunk(snapshot, first, points, logits, predictions)
+
     def put(self, *item: Any) -> None:
         if self._thread is None:
-            self.writer.write_chunk(*item)
+            self._write(*item)
             return
         if self.error is not None:
             raise self.error
@@ -235,22 +241,23 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
                           images_per_chunk=min(batch_size, 256))
     model = plan.model.to(device).eval()
     images = torch.from_numpy(np.ascontiguousarray(plan.images))
-    background = _WriterThread(writer, threaded_writes)
+    background = _WriterThread(writer, DTYPES[dtype], threaded_writes)
     try:
-        with LayerCapture(model, [layer.name for layer in plan.layers], DTYPES[dtype]) as capture, \
-                torch.inference_mode():
-            for k, (snap, state) in enumerate(plan.snapshots):
-                start = writer.images_done(snap.index)
-                if start >= n:
-                    continue
-                if state is not None:
-                    _load_state(model, state, snap)
-                for first in range(start, n, batch_size):
-                    report(progress, k * n + first, total, f"snapshot {k + 1}/{len(plan.snapshots)}")
-                    batch = images[first:first + batch_size].to(device, non_blocking=True)
-                    outputs, logits = capture(model, batch)
-                    predictions = np.full(len(logits), -1, np.int64) if plan.embedding else None
-                    background.put(snap.index, first, outputs, logits, predictions)
+        with LayerCapture(model, [layer.name for layer in plan.layers], DTYPES[dtype]) as capture:
+            capture.calibrate(model, images[:2].to(device))
+            with torch.inference_mode():
+                for k, (snap, state) in enumerate(plan.snapshots):
+                    start = writer.images_done(snap.index)
+                    if start >= n:
+                        continue
+                    if state is not None:
+                        _load_state(model, state, snap)
+                    for first in range(start, n, batch_size):
+                        report(progress, k * n + first, total, f"snapshot {k + 1}/{len(plan.snapshots)}")
+                        batch = images[first:first + batch_size].to(device, non_blocking=True)
+                        outputs, logits = capture(model, batch)
+                        predictions = np.full(len(logits), -1, np.int64) if plan.embedding else None
+                        background.put(snap.index, first, outputs, logits, predictions)
         background.close()
         report(progress, total, total, "done")
     except BaseException:
