@@ -34,7 +34,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="receptive-field instances sampled per layer for DeepEyes (default 20000)")
     parser.add_argument("--map-instances", type=int, default=None,
                         help="instances in each Input Map (default 2000)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar and no list, only the summary")
+    parser.add_argument("--verbose", action="store_true", help="list every result (default: a table by kind)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no table, only the summary")
     parser.set_defaults(func=run)
 
 
@@ -47,6 +48,22 @@ def _names(spec: str | None, everything: tuple[str, ...] | None = None) -> list[
     if everything is not None and spec.lower() == "all":
         return list(everything)
     return [part.strip() for part in spec.split(",") if part.strip()]
+
+
+def _table(tasks) -> str:
+    """What was computed, by kind: layers, snapshots, computed / cached counts and time."""
+    rows: dict[str, list] = {}
+    for task in tasks:
+        row = rows.setdefault(task.kind, [set(), set(), 0, 0, 0.0])
+        row[0].add(task.layer)
+        row[1].add(task.snapshot)
+        row[2 if not task.cached else 3] += 1
+        row[4] += task.seconds
+    lines = [f"{'result':<22} {'layers':>6} {'snapshots':>9} {'computed':>8} {'cached':>6} {'time':>9}"]
+    for kind, (layers, snaps, computed, cached, seconds) in rows.items():
+        n_layers = len(layers - {""}) or "-"
+        lines.append(f"{kind:<22} {n_layers:>6} {len(snaps):>9} {computed:>8} {cached:>6} {seconds:>7.1f} s")
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,11 +94,13 @@ def run(args: argparse.Namespace) -> int:
         finally:
             bar.close()
         n_cached = sum(task.cached for task in done)
-        if not args.quiet:
+        if args.verbose:
             for task in done:
-                state = "cached  " if task.cached else "computed"
-                print(f"{state} {task.kind:<22} {task.layer or '-':<16} snapshot {store.snapshot(task.snapshot).index:<4}"
-                      f" {task.seconds:8.2f} s")
+                index = store.snapshot(task.snapshot).index
+                print(f"{'cached  ' if task.cached else 'computed'} {task.kind:<22} {task.layer or '-':<16} "
+                      f"snapshot {index:<4} {task.seconds:8.2f} s")
+        elif not args.quiet and done:
+            print(_table(done))
         print(f"{store.path}: {len(done) - n_cached} computed, {n_cached} already cached "
               f"({len(done)} results) in {time.perf_counter() - t0:.1f} s; cache: {store.cache_dir}")
     sys.stdout.flush()

@@ -27,7 +27,8 @@ def test_compute_twice_second_run_is_cached(synthetic_store, capsys):
     # 3 layers: pca + inputmap at the last snapshot; per snapshot 2 + kmeans + 4 per layer
     n_tasks = 3 * 2 + n_snap * (3 + 4 * 3)
     assert f"{n_tasks} computed, 0 already cached" in out
-    assert out.count("computed deepeyes/heatmap") == 3 * n_snap
+    heatmap_row = next(line for line in out.splitlines() if line.startswith("deepeyes/heatmap"))
+    assert heatmap_row.split()[1:5] == ["3", str(n_snap), str(3 * n_snap), "0"]  # layers snaps computed cached
     assert main(["compute", str(synthetic_store), *FAST, "--quiet"]) == 0
     again = capsys.readouterr().out
     assert f"0 computed, {n_tasks} already cached" in again
@@ -38,10 +39,12 @@ def test_compute_twice_second_run_is_cached(synthetic_store, capsys):
 
 def test_compute_selects_layers_snapshots_and_analyses(synthetic_store, capsys):
     args = ["compute", str(synthetic_store), "--layers", "fc", "--snapshots", "0", "--methods", "none",
-            "--analyses", "ranges,kmeans"]
+            "--analyses", "ranges,kmeans", "--verbose"]
     assert main(args) == 0
-    out = capsys.readouterr().out
-    assert "2 computed, 0 already cached" in out and "clusters/kmeans" in out and "stats/ranges" in out
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in lines[:2]] == [["computed", "clusters/kmeans", "out"],
+                                                        ["computed", "stats/ranges", "fc"]]
+    assert "2 computed, 0 already cached" in lines[-1]
 
 
 @pytest.mark.parametrize("extra, message", [
