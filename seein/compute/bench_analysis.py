@@ -77,7 +77,8 @@ def analysis_benchmarks(data: BenchData) -> dict[str, Any]:
         labels["seein"] = kmeans(x, k, n_init=n_init, max_iter=max_iter, tol=tol, seed=0).labels
 
     def sklearn_kmeans() -> None:
-        labels["sklearn"] = KMeans(k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=0).fit(x).labels_
+        ref = KMeans(k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=0)
+        labels["sklearn"] = ref.fit(x).labels_
 
     res = measure({"kmeans_seein": ours_kmeans, "kmeans_sklearn": sklearn_kmeans}, reps)
     res["kmeans_seein"].update(k=k, n_init=n_init, max_iter=max_iter,
@@ -95,14 +96,14 @@ def analysis_benchmarks(data: BenchData) -> dict[str, Any]:
     full["jaccard_seein_full_sample"].update(rows=len(x), filters=int(x.shape[1]))
 
     rng = np.random.default_rng(0)
-    wide_x = (rng.exponential(size=(JACCARD_ROWS, WIDE_FILTERS)) * (rng.random((JACCARD_ROWS, WIDE_FILTERS)) < 0.5))
-    wide_x = wide_x.astype(np.float32)
+    shape = (JACCARD_ROWS, WIDE_FILTERS)
+    wide_x = (rng.exponential(size=shape) * (rng.random(shape) < 0.5)).astype(np.float32)
     wide = measure({"jaccard_wide_seein": lambda: weighted_jaccard(wide_x),
                     "jaccard_wide_naive": lambda: weighted_jaccard_naive(wide_x)}, max(1, reps // 3))
     wide["jaccard_wide_seein"].update(rows=JACCARD_ROWS, filters=WIDE_FILTERS)
 
-    perp = measure({"perplexity_seein": lambda: perplexity(x), "perplexity_numpy": lambda: _numpy_perplexity(x)},
-                   reps)
+    perp = measure({"perplexity_seein": lambda: perplexity(x),
+                    "perplexity_numpy": lambda: _numpy_perplexity(x)}, reps)
     results = {**res, **jac, **full, **wide, **perp}
 
     def ratio(a: str, b: str) -> float:

@@ -134,7 +134,8 @@ def kmeans(points: np.ndarray, k: int = 30, *, n_init: int = 4, max_iter: int = 
 
         km = KMeans(n_clusters=k, init="k-means++", n_init=n_init, max_iter=max_iter, tol=tol,
                     random_state=seed).fit(x_np)
-        return KMeansResult(np.asarray(km.labels_, dtype=np.int64), np.asarray(km.cluster_centers_, np.float32),
+        return KMeansResult(np.asarray(km.labels_, dtype=np.int64),
+                            np.asarray(km.cluster_centers_, np.float32),
                             float(km.inertia_), int(km.n_iter_))
     x = torch.from_numpy(x_np).to(backend.device)
     gen = torch.Generator(device="cpu").manual_seed(int(seed))
@@ -156,7 +157,8 @@ def last_flat_layer(store: Store) -> str:
 
 
 def cluster_images(store: Store, layer: str | None = None, k: int = 30, n_nearest: int = 20,
-                   snapshot: int = -1, seed: int = 0, n_init: int = 4, max_iter: int = 100) -> dict[str, np.ndarray]:
+                   snapshot: int = -1, seed: int = 0, n_init: int = 4,
+                   max_iter: int = 100) -> dict[str, np.ndarray]:
     """deepViz's clustered images: k-means of the images in a flat layer, nearest images per centre.
 
     Returns (cached as ``clusters/kmeans``) ``labels`` int64 (N,) cluster of each image,

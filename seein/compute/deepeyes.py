@@ -64,7 +64,8 @@ def histogram_edges(n_filters: int, bins: int = _BINS) -> np.ndarray:
 
 
 def perplexity_histogram(store: Store, layer: str, snapshot: int = -1, bins: int = _BINS,
-                         n_instances: int = N_INSTANCES, seed: int = 0, rectify: bool = True) -> dict[str, np.ndarray]:
+                         n_instances: int = N_INSTANCES, seed: int = 0,
+                         rectify: bool = True) -> dict[str, np.ndarray]:
     """The perplexity histogram of one layer at one snapshot (cached as ``deepeyes/perplexity``).
 
     Returns ``counts`` int64 (bins,), ``edges`` float64 (bins + 1,) over [1, |F|], and
@@ -99,7 +100,8 @@ def perplexity_histograms(store: Store, layer: str, snapshots: list[int] | None 
             "diff": diff, "snapshots": np.array([store.snapshot(s).index for s in snaps])}
 
 
-def _snapshot_maxima(store: Store, layer: str, snapshot: int, n_instances: int, seed: int) -> dict[str, np.ndarray]:
+def _snapshot_maxima(store: Store, layer: str, snapshot: int, n_instances: int,
+                     seed: int) -> dict[str, np.ndarray]:
     """Per-filter maximum and per filter x class maximum over the sample of one snapshot (cached)."""
     params = {"n_instances": int(n_instances), "seed": int(seed)}
 
@@ -117,7 +119,8 @@ def _snapshot_maxima(store: Store, layer: str, snapshot: int, n_instances: int, 
 
 
 def activation_heatmap(store: Store, layer: str, snapshot: int = -1, beta: float = 0.5, theta: float = 0.8,
-                       since: int = 0, n_instances: int = N_INSTANCES, seed: int = 0) -> dict[str, np.ndarray]:
+                       since: int = 0, n_instances: int = N_INSTANCES,
+                       seed: int = 0) -> dict[str, np.ndarray]:
     """DeepEyes' activation heatmap of a layer at a snapshot (cached as ``deepeyes/heatmap``).
 
     Returns, for the F filters and K classes:
@@ -160,6 +163,7 @@ def activation_heatmap(store: Store, layer: str, snapshot: int = -1, beta: float
         return {"max": mu.astype(np.float32), "max_by_class": mu_class.astype(np.float32),
                 "frequency": active.mean(axis=0).astype(np.float32), "frequency_by_class": freq_class,
                 "last_reached": last.astype(np.int64), "staleness": (s - last).astype(np.int64),
-                "staleness_steps": (steps[s] - steps[last]).astype(np.int64), "threshold": np.float64(threshold)}
+                "staleness_steps": (steps[s] - steps[last]).astype(np.int64),
+                "threshold": np.float64(threshold)}
 
     return cached(store, "deepeyes/heatmap", layer, snapshot, params, compute)[0]

@@ -91,12 +91,14 @@ def embed_distances(dist: np.ndarray, seed: int = 0, perplexity_: float = 30.0) 
     from openTSNE import TSNE
 
     perp = float(min(perplexity_, max(1.0, (n - 1) / 3.0)))
-    emb = TSNE(perplexity=perp, metric="precomputed", initialization="spectral", random_state=seed,
-               n_jobs=1, neighbors="exact", negative_gradient_method="bh").fit(np.asarray(dist, dtype=np.float64))
+    tsne = TSNE(perplexity=perp, metric="precomputed", initialization="spectral", random_state=seed,
+                n_jobs=1, negative_gradient_method="bh")  # one thread: few points (see inputmap)
+    emb = tsne.fit(np.asarray(dist, dtype=np.float64))
     return np.asarray(emb, dtype=np.float32), "tsne"
 
 
-def class_association(values: np.ndarray, labels: np.ndarray, n_classes: int, rectify: bool = True) -> np.ndarray:
+def class_association(values: np.ndarray, labels: np.ndarray, n_classes: int,
+                      rectify: bool = True) -> np.ndarray:
     """t (F, K): cumulative (rectified) activation of every filter on instances of each class."""
     x = np.maximum(values, 0) if rectify else np.abs(values)
     t = np.zeros((x.shape[1], n_classes), dtype=np.float64)

@@ -41,7 +41,8 @@ def tsne_2d(values: np.ndarray, seed: int = 0, perplexity: float = 30.0,
     # Threads do not pay on a few thousand points, and on a busy machine openTSNE's
     # thread barriers can make two threads 10-50x slower than one (measured).
     n_jobs = 1 if n < _THREADED else None
-    return tsne_mod.tsne(x, 2, progress=progress, perplexity=perp, seed=seed, limit=n, n_jobs=n_jobs).embedding
+    res = tsne_mod.tsne(x, 2, progress=progress, perplexity=perp, seed=seed, limit=n, n_jobs=n_jobs)
+    return res.embedding
 
 
 def input_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = N_MAP, seed: int = 0,
@@ -60,9 +61,10 @@ def input_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = N
         _, y, x = store.point_cell(layer, inst.points)
         rf = store.receptive_fields(layer)
         boxes = rf[np.minimum(y, rf.shape[0] - 1), np.minimum(x, rf.shape[1] - 1)]
+        top = inst.values.max(axis=1) if inst.values.size else np.zeros(len(inst), np.float32)
         return {"embedding": tsne_2d(inst.values, seed, perplexity, progress), "points": inst.points,
                 "images": inst.images, "cells": np.stack([y, x], axis=1).astype(np.int64),
                 "boxes": boxes.astype(np.int32), "labels": inst.labels, "activations": inst.values,
-                "max_activation": inst.values.max(axis=1) if inst.values.size else np.zeros(len(inst), np.float32)}
+                "max_activation": top}
 
     return cached(store, "deepeyes/inputmap", layer, snapshot, params, compute)[0]

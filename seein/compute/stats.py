@@ -88,7 +88,8 @@ def prediction_histogram(store: Store, snapshot: int = -1, image_mask: np.ndarra
     return cached(store, "stats/predictions", "", snapshot, {"bins": int(bins)}, compute)[0]
 
 
-def mean_activation(store: Store, layer: str, image_mask: np.ndarray | None, snapshot: int = -1) -> np.ndarray:
+def mean_activation(store: Store, layer: str, image_mask: np.ndarray | None,
+                    snapshot: int = -1) -> np.ndarray:
     """Average output of a layer over the selected images: float32 (C, H, W) or (D,).
 
     Only chunks holding a selected image are read, so a small selection of a large
