@@ -73,7 +73,7 @@ class PointsVisual(Visual):
                                      interpolation="nearest", wrapping="clamp_to_edge")
         self._n_points = 0
         self._n_images = 0
-        self._max_panels = 64
+        self._max_panels = 1024
         self._has_selection = False
         self._hovering = False
         prog = self.shared_program

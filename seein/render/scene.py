@@ -21,6 +21,9 @@ from ..compute.hittest import box_hits, images_hit, lasso_hits
 from .layout import Layout, Panel, jitter
 from .points import PointsNode, default_palette
 
+MAX_PANELS = 64  # more visible panels than this: the view shows their densities instead
+POINT_BUDGET = 20_000_000  # or more points than this per frame (visible panels x points)
+
 GRID_COLOR = (0.62, 0.62, 0.62, 1.0)
 
 
@@ -50,6 +53,13 @@ class EmbeddingScene:
                                        color=GRID_COLOR, parent=self.view.scene, method="gl")
         self.grid.set_gl_state(depth_test=False, blend=True)
         self.grid.order = 1
+        self.density = scene.visuals.Image(np.full((1, 1, 4), 255, np.uint8), parent=self.view.scene,
+                                           interpolation="nearest")
+        self.density.visible = False
+        self.density.order = -1
+        self._density_key: tuple | None = None
+        self.max_panels = MAX_PANELS
+        self.point_budget = POINT_BUDGET
         self._points = np.zeros((0, 2), np.float32)
         self._image_index = np.zeros(0, np.int64)
         self._n_images = 0
@@ -122,6 +132,7 @@ class EmbeddingScene:
         self.grid.set_data(pos=np.concatenate([vertical, vertical[:, ::-1]]).astype(np.float32))
         if home:
             self.home()
+        self._update_density_mode()
         self.canvas.update()
 
     def set_dims(self, i: int, j: int) -> None:
@@ -186,7 +197,41 @@ class EmbeddingScene:
         self.view.camera.rect = tuple(float(v) for v in rect)
 
     def _on_camera(self, event: Any = None) -> None:
+        self._update_density_mode()
         self.view_changed.emit(self.view_rect)
+
+    @property
+    def showing_densities(self) -> bool:
+        """True while the view is zoomed out over too many panels to draw their points."""
+        return bool(self.density.visible)
+
+    def _update_density_mode(self) -> None:
+        """Points for a few panels; the panels' cached density images when too many are visible.
+
+        A matrix zoomed out over hundreds of panels would draw every point hundreds of
+        times; its density images (computed once per layer and mode) cost one quad.
+        """
+        if not len(self._points):
+            return
+        layout = self._layout()
+        visible = len(layout.visible_panels(self.view_rect))
+        dense = visible > self.max_panels or visible * len(self._points) > self.point_budget
+        if dense:
+            key = (id(self._points), self._mode, self._dims if self._mode == "scatter" else None)
+            if key != self._density_key:
+                from vispy.visuals.transforms import STTransform
+
+                from ..compute.density import panel_densities
+                from .overview import density_image
+
+                pairs = self._dims if self._mode == "scatter" else None
+                bins = 64 if layout.grid <= 16 else max(8, 1024 // layout.grid)
+                img, cell = density_image(panel_densities(self._points, bins, self._ranges, pairs=pairs))
+                self.density.set_data(img)
+                self.density.transform = STTransform(scale=(1.0 / cell, 1.0 / cell))
+                self._density_key = key
+        self.density.visible = dense
+        self.points.visible = not dense
 
     def visible_panels(self) -> list[Panel]:
         """The panels the current view shows (what the next frame draws)."""

@@ -156,6 +156,20 @@ def _ov_px(ov, x, y):
     return float(px[0]), float(px[1])
 
 
+def dense_splom() -> dict:
+    """A 12 x 12 matrix zoomed out shows densities, zoomed in points again."""
+    scene = _scene()
+    pts = np.random.default_rng(4).normal(size=(400, 12)).astype(np.float32)
+    scene.set_layer(pts, np.arange(400), np.zeros(400, int), 400)
+    scene.view_rect = (0.0, 0.0, 12.0, 12.0)
+    far = scene.render()
+    far_state = (scene.showing_densities, len(scene.points.drawn_panels))
+    scene.view_rect = (0.0, 10.0, 2.0, 2.0)
+    near = scene.render()
+    return {"far": far, "far_state": far_state, "near": near,
+            "near_state": (scene.showing_densities, len(scene.points.drawn_panels))}
+
+
 def every_case() -> dict:
     """All cases above in one process (one EGL start-up for the whole module), each result
     or the traceback of its failure, so one broken case fails only its own tests."""
@@ -163,7 +177,8 @@ def every_case() -> dict:
 
     runs = {"clusters": (clusters, ()), "overlap_selected_first": (overlap, (True,)),
             "overlap_selected_last": (overlap, (False,)), "dims_switch": (dims_switch, ()),
-            "splom": (splom, ()), "splom_zoomed": (splom_zoomed, ()), "overview": (overview, ())}
+            "splom": (splom, ()), "splom_zoomed": (splom_zoomed, ()), "overview": (overview, ()),
+            "dense_splom": (dense_splom, ())}
     out = {}
     for name, (fn, args) in runs.items():
         try:

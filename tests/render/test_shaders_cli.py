@@ -61,8 +61,10 @@ def test_screenshot_cli_errors_are_one_line(synthetic_store, tmp_path, capsys):
 
 @pytest.mark.render
 def test_screenshot_without_egl_says_so_in_one_line(synthetic_store, tmp_path):
+    not_egl = tmp_path / "libEGL.so.1"
+    not_egl.write_text("not a library")  # VisPy loads $EGL_LIBRARY: this one cannot load
     res = _seein("screenshot", str(synthetic_store), "--layer", "fc", "-o", str(tmp_path / "x.png"),
-                 env={"EGL_PLATFORM": "no-such-platform"})
+                 env={"EGL_LIBRARY": str(not_egl)})
     ours = [line for line in res.stderr.splitlines() if line.startswith("seein screenshot")]
     assert res.returncode == 2 and len(ours) == 1 and "needs EGL" in ours[0], res.stderr
     assert not (tmp_path / "x.png").exists()

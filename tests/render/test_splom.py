@@ -52,3 +52,17 @@ def test_overview_shows_viewport_box_then_crosshair(case):
     assert (dens > 40).sum() > 500
     x, y, w_, h_ = res["navigate"]
     assert abs(x + w_ / 2 - 3.0) < 0.05 and abs(y + h_ / 2 - 1.0) < 0.05 and abs(w_ - 0.01) < 1e-9
+
+
+def test_zoomed_out_matrix_shows_densities_instead_of_points(case):
+    res = case("dense_splom")
+    assert res["far_state"] == (True, 0)  # 144 panels: no point drawn, density images instead
+    assert res["near_state"] == (False, 4)
+    ink = lambda f: (f[..., 2].astype(int) - f[..., 0].astype(int)) > 30  # noqa: E731  blue-ish
+    far = ink(res["far"])
+    h, w = far.shape
+    cell = w / 12
+    filled = [far[int(r * cell):int((r + 1) * cell), int(c * cell):int((c + 1) * cell)].any()
+              for r in range(12) for c in range(12)]
+    assert sum(filled) >= 140  # every cell (up to rounding at the border) has its density
+    assert ink(res["near"]).sum() > 50
