@@ -19,6 +19,21 @@ from seein.testing import make_store
 FAST = dict(n_iter=60, early_exaggeration_iter=30)
 
 
+@pytest.fixture(autouse=True)
+def one_thread(monkeypatch):
+    """One CPU thread (SEEIN_THREADS=1): on a shared, busy machine OpenMP threads spin-wait."""
+    import torch
+
+    from seein.backend import get_backend
+
+    threads = torch.get_num_threads()
+    monkeypatch.setenv("SEEIN_THREADS", "1")
+    get_backend.cache_clear()
+    yield
+    get_backend.cache_clear()
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture
 def opentsne_calls(monkeypatch):
     """Count the calls into openTSNE (the expensive part) without changing what they do."""
@@ -52,7 +67,8 @@ def test_second_call_with_same_parameters_is_cached(synthetic_store, opentsne_ca
 
 def test_every_method_and_dims(synthetic_store):
     with Store.open(synthetic_store) as store:
-        for method, params in (("pca", {}), ("pivotmds", {"n_pivots": 20}), ("tsne", FAST)):
+        for method, params in (("pca", {}), ("pivotmds", {"n_pivots": 20}),
+                               ("tsne", dict(FAST, limit=200, place="knn"))):
             for dims in (2, 3):
                 proj = project(store, "conv", method, dims, **params)
                 assert proj.embedding.shape == (60 * 25, dims) and proj.embedding.dtype == np.float32

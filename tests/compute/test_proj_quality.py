@@ -1,0 +1,45 @@
+"""Quality on the demo (LeNet on digits): t-SNE of fc1 separates the classes as openTSNE does."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.manifold import trustworthiness
+from sklearn.neighbors import KNeighborsClassifier
+
+from seein.compute.projection import project
+from seein.store import Store
+
+
+def knn_accuracy(embedding: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
+    """Leave-one-out k-NN class accuracy in the map (each point's k nearest others vote)."""
+    clf = KNeighborsClassifier(n_neighbors=k + 1).fit(embedding, labels)
+    _, idx = clf.kneighbors(embedding)
+    votes = labels[idx[:, 1:]]  # drop the point itself
+    pred = np.array([np.bincount(v, minlength=labels.max() + 1).argmax() for v in votes])
+    return float((pred == labels).mean())
+
+
+@pytest.mark.slow
+def test_tsne_of_fc1_separates_digits_as_well_as_opentsne(demo_store, monkeypatch):
+    import torch
+    from openTSNE import TSNE
+
+    from seein.backend import get_backend
+
+    threads = torch.get_num_threads()
+    monkeypatch.setenv("SEEIN_THREADS", "1")
+    get_backend.cache_clear()
+    with Store.open(demo_store) as store:
+        x = store.read_activations("fc1")
+        labels = store.labels
+        ours = project(store, "fc1", "tsne", cache=False).embedding
+    get_backend.cache_clear()
+    torch.set_num_threads(threads)
+    reference = np.asarray(TSNE(random_state=0).fit(x))  # openTSNE with its own defaults
+    acc = knn_accuracy(ours, labels)
+    t_ours = trustworthiness(x, ours, n_neighbors=10)
+    t_ref = trustworthiness(x, reference, n_neighbors=10)
+    print(f"fc1 t-SNE: 10-NN accuracy {acc:.4f}, trustworthiness {t_ours:.4f} (openTSNE defaults {t_ref:.4f})")
+    assert acc >= 0.95, acc
+    assert t_ours >= t_ref - 0.01, (t_ours, t_ref)
