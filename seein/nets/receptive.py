@@ -1,14 +1,16 @@
 """Receptive fields: the input-pixel box [y0, x0, y1, x1) behind each cell of a structured layer.
 
-Two ways, which agree where both apply (a test checks it):
+Three ways, which agree where they apply (tests check it):
 
 * **composed**: when a layer's input reaches it through a plain chain of modules
   (each module's input is exactly the previous module's output, as recorded by
   forward hooks and tensor version counters), the box is the composition of
   the kernel/stride/padding/dilation of the conv and pool modules on that
   chain (taps in the padding read nothing). Cheap and exact.
-* **gradient support**: for anything else (residual additions, functional calls
-  between modules, TorchScript) the box is the bounding box of the input pixels
+* **graph**: the same composition along the autograd graph, for residual and
+  branching networks (:mod:`seein.nets.rf_graph`). Exact, one forward pass.
+* **gradient support**: for anything else (TorchScript, operations the graph
+  walk does not model) the box is the bounding box of the input pixels
   that get a nonzero gradient from the cell. The probe is a float32 copy with
   every weight positive (1/fan-in, so values stay near 1) and max pooling replaced by sum pooling, run on an input
   of ones, so no contribution cancels or is routed away; one backward pass
@@ -234,16 +236,28 @@ def _gradient_boxes(probe: nn.Module, input_shape: Sequence[int], name: str,
     return out
 
 
+def _graph_outputs(model: nn.Module, shape: tuple[int, ...]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """One grad-enabled forward pass (batch of 1) whose autograd graph the graph walk reads."""
+    x = torch.zeros((1, *shape), device=model_device(model), requires_grad=True)
+    with torch.enable_grad():
+        _, calls = trace(model, x)
+    return x, {c.name: c.output for c in calls}
+
+
 def receptive_fields(model: nn.Module, input_shape: Sequence[int], layer_names: Sequence[str],
                      method: str = "auto") -> dict[str, np.ndarray]:
     """Boxes int32 (H, W, 4) = [y0, x0, y1, x1) in input pixels for each structured layer named.
 
-    ``method``: "auto" composes where the path is a plain chain and uses the
-    gradient support elsewhere; "composed" or "gradient" force one (composed
-    raises SeeinError where it does not apply). Flat layers are left out.
+    ``method``: "auto" composes along a plain chain of modules where there is
+    one, else along the autograd graph (residual adds, concatenations), else
+    uses the gradient support (TorchScript, operations the walk does not model).
+    "composed", "graph" or "gradient" force one; the first two raise SeeinError
+    where they do not apply. Flat layers are left out.
     """
-    if method not in ("auto", "composed", "gradient"):
-        raise SeeinError(f"unknown receptive-field method {method!r} (auto, composed, gradient)")
+    from .rf_graph import graph_boxes
+
+    if method not in ("auto", "composed", "graph", "gradient"):
+        raise SeeinError(f"unknown receptive-field method {method!r} (auto, composed, graph, gradient)")
     shape = tuple(int(v) for v in input_shape)
     x = torch.zeros((1, *shape), device=model_device(model))
     with torch.no_grad():
@@ -253,19 +267,29 @@ def receptive_fields(model: nn.Module, input_shape: Sequence[int], layer_names: 
     if unknown:
         raise SeeinError(f"no layer output for {', '.join(unknown)} (layers: {', '.join(last)})")
     result: dict[str, np.ndarray] = {}
-    probe = None
+    probe = graph = None
     for name in layer_names:
         out = calls[last[name]].output
         if out.ndim != 4:
             continue
         hw = (int(out.shape[2]), int(out.shape[3]))
-        chain = None if (method == "gradient" or is_script(model)) else _chain(calls, x, last[name])
-        if chain is not None:
-            result[name] = _compose(chain, hw, shape[1:])
-        elif method == "composed":
-            raise SeeinError(f"layer {name!r} is not on a plain chain of conv/pool modules; "
-                             "use the gradient method")
-        else:
-            probe = probe if probe is not None else _positive_copy(model)
-            result[name] = _gradient_boxes(probe, shape, name, hw)
+        if method in ("auto", "composed") and not is_script(model):
+            chain = _chain(calls, x, last[name])
+            if chain is not None:
+                result[name] = _compose(chain, hw, shape[1:])
+                continue
+            if method == "composed":
+                raise SeeinError(f"layer {name!r} is not on a plain chain of conv/pool modules; "
+                                 "use the graph or gradient method")
+        if method in ("auto", "graph") and not is_script(model):
+            graph = graph if graph is not None else _graph_outputs(model, shape)
+            boxes = graph_boxes(graph[1][name], graph[0])
+            if boxes is not None:
+                result[name] = boxes
+                continue
+            if method == "graph":
+                raise SeeinError(f"layer {name!r}: its autograd graph holds operations other than "
+                                 "conv, pool and elementwise ones; use the gradient method")
+        probe = probe if probe is not None else _positive_copy(model)
+        result[name] = _gradient_boxes(probe, shape, name, hw)
     return result

@@ -36,13 +36,15 @@ def test_lenet_composed_equals_gradient_and_known_sizes():
     np.testing.assert_array_equal(composed["pool2"], expected_boxes(4, 4, 28, lambda i: (4 * i, 4 * i + 16)))
 
 
-def test_residual_net_uses_gradient_and_agrees_where_composed_applies(resnet_file):
+def test_residual_net_gradient_and_graph_agree_and_composed_where_it_applies(resnet_file):
     model = load_model(f"{resnet_file}:TinyResNet")
     names = ["stem", "relu", "block.conv1", "block.conv2", "pool"]
     auto = receptive_fields(model, (1, 28, 28), names)
+    graph = receptive_fields(model, (1, 28, 28), names, method="graph")
     gradient = receptive_fields(model, (1, 28, 28), names, method="gradient")
     for name in names:
         np.testing.assert_array_equal(auto[name], gradient[name], err_msg=name)
+        np.testing.assert_array_equal(graph[name], gradient[name], err_msg=name)
     # the plain chain stem -> relu -> block.conv1 composes, and agrees with the gradient
     composed = receptive_fields(model, (1, 28, 28), ["stem", "block.conv1"], method="composed")
     for name in composed:
@@ -78,6 +80,8 @@ def test_inplace_residual_is_not_mistaken_for_a_chain(tmp_path):
         np.testing.assert_array_equal(auto[name], gradient[name], err_msg=name)
     with pytest.raises(SeeinError):
         receptive_fields(model, (1, 12, 12), ["c"], method="composed")
+    graph = receptive_fields(model, (1, 12, 12), ["c"], method="graph")  # pad and slice along channels
+    np.testing.assert_array_equal(graph["c"], gradient["c"])
 
 
 def test_torchscript_max_pool_gets_full_windows(tmp_path, resnet_file):
@@ -109,9 +113,11 @@ def test_strided_dilated_padded_chain_matches_gradient(tmp_path):
     model = load_model(f"{path}:Net")
     names = [f"seq.{i}" for i in range(6)]
     composed = receptive_fields(model, (3, 33, 30), names, method="composed")
+    graph = receptive_fields(model, (3, 33, 30), names, method="graph")
     gradient = receptive_fields(model, (3, 33, 30), names, method="gradient")
     for name in names:
         np.testing.assert_array_equal(composed[name], gradient[name], err_msg=name)
+        np.testing.assert_array_equal(graph[name], gradient[name], err_msg=name)
 
 
 def test_row_and_column_probe_equals_probing_every_cell(resnet_file):
@@ -122,3 +128,55 @@ def test_row_and_column_probe_equals_probing_every_cell(resnet_file):
         fast = _gradient_boxes(probe, (1, 28, 28), name, hw)
         full = _support_boxes(probe, (1, 28, 28), name, hw[1], np.arange(hw[0] * hw[1])).reshape(*hw, 4)
         np.testing.assert_array_equal(fast, full, err_msg=name)
+
+
+BRANCHY = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Down(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(4, 8, 3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=2, dilation=2)
+        self.short = nn.Conv2d(4, 8, 1, stride=2)
+
+    def forward(self, x):
+        return F.relu(self.conv2(F.relu(self.conv1(x))) + self.short(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 4, 5, padding=2)
+        self.down = Down()
+        self.wide = nn.Conv2d(8, 4, (1, 3))
+        self.mix = nn.Conv2d(12, 6, 1)
+        self.gap = nn.AdaptiveAvgPool2d((2, 3))
+        self.cropped = nn.Conv2d(6, 6, 3, stride=2)
+        self.crop = nn.Conv2d(6, 6, 1)
+
+    def forward(self, x):
+        d = self.down(F.max_pool2d(self.stem(x), 2))
+        m = self.mix(torch.cat([F.pad(self.wide(d), (1, 1)), d], 1))   # channel concat
+        g = self.gap(m)
+        c = self.crop(F.interpolate(self.cropped(m[:, :, 1:, :-2]), scale_factor=2))  # slice; then upsampling
+        return g.flatten(1) + c.mean((2, 3)).sum(1, keepdim=True)
+"""
+
+
+def test_branching_net_graph_equals_gradient_and_unknown_ops_fall_back(tmp_path):
+    path = tmp_path / "branchy.py"
+    path.write_text(BRANCHY)
+    model = load_model(f"{path}:Net")
+    names = ["stem", "down.conv1", "down.conv2", "down.short", "mix", "gap", "cropped"]
+    graph = receptive_fields(model, (3, 23, 26), names, method="graph")
+    gradient = receptive_fields(model, (3, 23, 26), names + ["crop"], method="gradient")
+    for name in names:
+        np.testing.assert_array_equal(graph[name], gradient[name], err_msg=name)
+    with pytest.raises(SeeinError, match="autograd graph"):
+        receptive_fields(model, (3, 23, 26), ["crop"], method="graph")
+    auto = receptive_fields(model, (3, 23, 26), ["crop"])
+    np.testing.assert_array_equal(auto["crop"], gradient["crop"])
