@@ -52,7 +52,7 @@ def _is_default_type(type_name: str, module: nn.Module) -> bool:
     if isinstance(module, (nn.modules.conv._ConvNd, nn.Linear)):
         return True
     if is_script(module) and any(True for _ in module.children()):
-        return not type_name.startswith(("BatchNorm", "Dropout"))  # a scripted container: its output
+        return not type_name.startswith(("BatchNorm", "Dropout"))  # a container standing for its insides
     base = type_name.removeprefix("Lazy")
     return (base.startswith("Conv") or base in ("Linear", "Bilinear") or "Pool" in base
             or base in _ACTIVATIONS)
@@ -92,16 +92,19 @@ def default_layers(model: nn.Module, input_shape: Sequence[int]) -> list[str]:
     """Names of the layers extraction takes when the user does not pick: leaf conv/pool/linear/activations.
 
     Left out: BatchNorm, Dropout, containers, modules called more than once,
-    and outputs that are neither C x H x W nor flat vectors. In a TorchScript
-    model only the modules its top-level ``forward`` calls have outputs, so there
-    a container (a residual stage) counts as a layer too.
+    and outputs that are neither C x H x W nor flat vectors. Should a TorchScript
+    model show only its top-level calls (no module hierarchy recorded), a
+    container whose insides have no outputs counts as a layer.
     """
     modules = dict(model.named_modules())
+    specs = list_layers(model, input_shape)
+    listed = {s.name for s in specs}
     script = is_script(model)
     names = []
-    for spec in list_layers(model, input_shape):
+    for spec in specs:
         module = modules[spec.name]
-        leaf = script or not any(True for _ in module.children())
+        kids = [f"{spec.name}.{n}" for n, _ in module.named_children()]
+        leaf = not kids or (script and not any(k in listed for k in kids))
         if (leaf and spec.calls == 1 and len(spec.output_shape) in (1, 3)
                 and _is_default_type(spec.type, module)):
             names.append(spec.name)

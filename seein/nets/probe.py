@@ -1,13 +1,14 @@
 """Run a network once and see every layer's output: forward hooks, or graph outputs for TorchScript.
 
 Python modules are watched with forward hooks on their leaf modules. TorchScript
-modules refuse hooks, so their forward graph is copied with the output of every
-sub-module call it makes added to the returned tuple; that lists the modules the
-top-level ``forward`` calls (a scripted container shows as one layer).
+modules refuse hooks, so their forward graph is copied, inlined, and the output
+of every module (named by the module hierarchy TorchScript records on each
+node) is added to the returned tuple.
 """
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -77,7 +78,7 @@ def _trace_hooks(model: nn.Module, x: torch.Tensor) -> tuple[object, list[Call]]
 
 def _swap_max_pools(graph: torch._C.Graph) -> None:
     """Inline every call and replace max pooling by average pooling (every window pixel gets gradient)."""
-    torch._C._jit_pass_inline(graph)
+    torch._C._jit_pass_inline(graph)  # a no-op if already inlined
     for node in list(graph.nodes()):
         if node.kind() != "aten::max_pool2d":
             continue
@@ -91,12 +92,35 @@ def _swap_max_pools(graph: torch._C.Graph) -> None:
         node.destroy()
 
 
-def _script_probe(model: torch.jit.ScriptModule, sum_pool: bool = False) -> tuple[Callable, list[str]]:
-    """A function returning (outputs..., sub-module outputs...) and those sub-modules' names.
+_HIERARCHY_ITEM = re.compile(r"([^.()]+)\(([^()]*)\)")
+_NOT_LAYERS = {"prim::Constant", "prim::GetAttr", "prim::ListConstruct", "prim::TupleConstruct"}
 
-    ``sum_pool`` also swaps max pooling for average pooling (for gradient probes).
-    """
-    graph = model.forward.graph.copy()
+
+def _module_path(node) -> list[str]:
+    """``seq(Sequential).1(B).c(Conv2d).SELF(Conv2d)`` -> ["seq", "1", "c"]."""
+    return [name for name, _ in _HIERARCHY_ITEM.findall(node.getModuleHierarchy())
+            if name not in ("SELF", "UNKNOWN_INSTANCE")]
+
+
+def _outputs_by_hierarchy(graph: torch._C.Graph) -> tuple[list, list[str]]:
+    """Inline every call, then take each module's output: the last tensor its scope computes."""
+    torch._C._jit_pass_inline(graph)
+    found: dict[str, object] = {}
+    for node in graph.nodes():
+        if node.kind() in _NOT_LAYERS or node.outputsSize() != 1:
+            continue
+        if node.output().type().kind() != "TensorType":
+            continue
+        path = _module_path(node)
+        for i in range(1, len(path) + 1):
+            name = ".".join(path[:i])
+            found.pop(name, None)  # re-insert: dict order becomes the order of last computation
+            found[name] = node.output()
+    return list(found.values()), list(found)
+
+
+def _outputs_by_calls(graph: torch._C.Graph) -> tuple[list, list[str]]:
+    """The outputs of the sub-module calls the top-level forward makes (no inlining)."""
     self_value = next(iter(graph.inputs()))
     names: dict[object, str] = {self_value: ""}
     extra, extra_names = [], []
@@ -112,6 +136,26 @@ def _script_probe(model: torch.jit.ScriptModule, sum_pool: bool = False) -> tupl
             if target in names and names[target] and out is not None and out.type().kind() == "TensorType":
                 extra.append(out)
                 extra_names.append(names[target])
+    return extra, extra_names
+
+
+def _script_probe(model: torch.jit.ScriptModule, sum_pool: bool = False) -> tuple[Callable, list[str]]:
+    """A function returning (outputs..., sub-module outputs...) and those sub-modules' names.
+
+    The forward graph is inlined and every node's module hierarchy (kept by
+    TorchScript for debugging) names the module it belongs to, so nested
+    modules have outputs too; if that metadata is missing, only the modules the
+    top-level forward calls are seen. ``sum_pool`` also swaps max pooling for
+    average pooling (for gradient probes).
+    """
+    graph = model.forward.graph.copy()
+    try:
+        extra, extra_names = _outputs_by_hierarchy(graph)
+    except (RuntimeError, AttributeError):
+        extra, extra_names = [], []
+    if not extra:
+        graph = model.forward.graph.copy()
+        extra, extra_names = _outputs_by_calls(graph)
     ret = graph.return_node()
     outputs = list(ret.inputs())
     values = outputs + extra
@@ -121,7 +165,7 @@ def _script_probe(model: torch.jit.ScriptModule, sum_pool: bool = False) -> tupl
     ret.removeAllInputs()
     ret.addInput(tup.output())
     if sum_pool:
-        _swap_max_pools(graph)
+        _swap_max_pools(graph)  # after picking outputs: replaced nodes keep feeding them
     fn = torch._C._create_function_from_graph("seein_probe", graph)
     n_out = len(outputs)
 

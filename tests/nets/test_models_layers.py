@@ -86,6 +86,10 @@ def test_torchscript_models_list_their_layers(tmp_path, resnet_file):
     path = tmp_path / "resnet.pt"
     torch.jit.script(resnet).save(str(path))
     model = load_model(str(path))
-    # the scripted forward calls the block as one module: its output is the layer to look at
-    assert [s.name for s in list_layers(model, (1, 28, 28))] == ["stem", "relu", "block", "pool", "head"]
-    assert default_layers(model, (1, 28, 28)) == ["stem", "relu", "block", "pool", "head"]
+    # nested modules have outputs too (named from TorchScript's module hierarchy); containers are listed
+    assert [s.name for s in list_layers(model, (1, 28, 28))] == [
+        "stem", "relu", "block.conv1", "block.bn1", "block.conv2", "block.bn2", "block", "pool", "head"]
+    assert default_layers(model, (1, 28, 28)) == default_layers(resnet, (1, 28, 28))
+    out, got = capture(model, torch.ones(2, 1, 28, 28), ["block.conv2", "block"])
+    y = resnet.block.conv2(torch.relu(resnet.block.bn1(resnet.block.conv1(resnet.relu(resnet.stem(torch.ones(2, 1, 28, 28)))))))
+    assert torch.allclose(got["block.conv2"], y, atol=1e-5)

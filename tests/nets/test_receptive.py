@@ -87,7 +87,8 @@ def test_inplace_residual_is_not_mistaken_for_a_chain(tmp_path):
 def test_torchscript_max_pool_gets_full_windows(tmp_path, resnet_file):
     resnet = tmp_path / "resnet.pt"
     torch.jit.script(load_model(f"{resnet_file}:TinyResNet")).save(str(resnet))
-    boxes = receptive_fields(load_model(str(resnet)), (1, 28, 28), ["block", "pool"])
+    boxes = receptive_fields(load_model(str(resnet)), (1, 28, 28), ["block.conv1", "block", "pool"])
+    np.testing.assert_array_equal(boxes["block.conv1"], expected_boxes(28, 28, 28, lambda i: (i - 2, i + 3)))
     np.testing.assert_array_equal(boxes["block"], expected_boxes(28, 28, 28, lambda i: (i - 3, i + 4)))
     np.testing.assert_array_equal(boxes["pool"], expected_boxes(14, 14, 28, lambda i: (2 * i - 3, 2 * i + 5)))
     lenet = build_model("lenet")
