@@ -86,8 +86,10 @@ class Layout:
     def visible_panels(self, rect: tuple[float, float, float, float]) -> list[Panel]:
         """Panels whose cell meets the rectangle (x, y, w, h) in matrix coordinates."""
         x, y, w, h = rect
-        eps = 1e-6 * max(abs(w), abs(h), 1e-12)  # a view edge on a cell boundary shows no sliver
-        x, y, w, h = x + eps, y + eps, w - 2 * eps, h - 2 * eps
+        # A sliver of a cell no deeper than its padding shows no point: leave it out (and a
+        # view edge on a cell boundary, up to rounding, shows nothing of the next cell).
+        eps = PAD * 0.99 if self.grid > 1 else 0.0
+        x, y, w, h = x + eps, y + eps, max(w - 2 * eps, 0.0), max(h - 2 * eps, 0.0)
         n = self.grid
         c0, c1 = max(0, int(math.floor(x))), min(n - 1, int(math.ceil(x + w)) - 1)
         rb0, rb1 = max(0, int(math.floor(y))), min(n - 1, int(math.ceil(y + h)) - 1)

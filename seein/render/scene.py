@@ -53,6 +53,11 @@ class EmbeddingScene:
                                        color=GRID_COLOR, parent=self.view.scene, method="gl")
         self.grid.set_gl_state(depth_test=False, blend=True)
         self.grid.order = 1
+        self.labels = scene.visuals.Text("", color=(0.25, 0.25, 0.25, 1.0), font_size=7, anchor_x="left",
+                                         anchor_y="bottom", parent=self.view.scene)
+        self.labels.order = 2
+        self.labels.visible = False
+        self.dim_names: list[str] | None = None
         self.density = scene.visuals.Image(np.full((1, 1, 4), 255, np.uint8), parent=self.view.scene,
                                            interpolation="nearest")
         self.density.visible = False
@@ -74,11 +79,12 @@ class EmbeddingScene:
     # -- data ------------------------------------------------------------------------------
     def set_layer(self, points: np.ndarray, image_index: np.ndarray, labels_per_image: np.ndarray,
                   n_images: int, palette: np.ndarray | None = None, *, ranges: np.ndarray | None = None,
-                  mode: str | None = None) -> None:
+                  mode: str | None = None, dim_names: Sequence[str] | None = None) -> None:
         """Show a layer: points (n_points, D), image of each point, class of each image.
 
         The one upload of the layer. ``mode`` defaults to a scatter for D <= 2 and a
-        matrix for D > 2; ``ranges`` (D, 2) to each dimension's min and max.
+        matrix for D > 2; ``ranges`` (D, 2) to each dimension's min and max; ``dim_names``
+        label the matrix's diagonal (default ``d0, d1, ...``).
         """
         pts = np.ascontiguousarray(points, dtype=np.float32)
         if pts.ndim == 1:
@@ -94,6 +100,7 @@ class EmbeddingScene:
                       if len(pts) else np.tile([0.0, 1.0], (pts.shape[1], 1)))
         self._ranges = np.asarray(ranges, dtype=np.float64)
         d = pts.shape[1]
+        self.dim_names = None if dim_names is None else [str(v) for v in dim_names][:d]
         self._mode = mode or ("scatter" if d <= 2 else "splom")
         self._dims = (0, 1) if d >= 2 else (0, 0)
         self._selection = None
@@ -130,6 +137,11 @@ class EmbeddingScene:
         ticks = np.arange(n + 1, dtype=np.float32)
         vertical = np.stack([np.repeat(ticks, 2), np.tile([0.0, n], n + 1)], axis=1)
         self.grid.set_data(pos=np.concatenate([vertical, vertical[:, ::-1]]).astype(np.float32))
+        if layout.mode == "splom":  # name each diagonal cell: row k and column k show that dim
+            names = self.dim_names or [f"d{k}" for k in range(n)]
+            self.labels.text = [str(names[k]) for k in range(n)]
+            self.labels.pos = np.array([[k + 0.03, n - k - 0.03] for k in range(n)], np.float32)
+        self.labels.visible = layout.mode == "splom"
         if home:
             self.home()
         self._update_density_mode()

@@ -60,6 +60,9 @@ def test_layout_cells_visible_panels_and_inverse():
     assert np.allclose(vx, [-1, 1]) and np.allclose(vy, [0, 10])
     assert [(q.row, q.col) for q in lay.visible_panels((0.5, 1.5, 1.0, 0.2))] == [(1, 0), (1, 1)]
     assert len(lay.visible_panels((-5, -5, 20, 20))) == 9
+    # a sliver of a neighbouring cell no deeper than its (empty) padding is not drawn
+    assert [(q.row, q.col) for q in lay.visible_panels((0.0, 0.0, 1.0 + PAD / 2, 1.0))] == [(2, 0)]
+    assert [(q.row, q.col) for q in lay.visible_panels((0.0, 0.0, 1.0 + 2 * PAD, 1.0))] == [(2, 0), (2, 1)]
     scatter = Layout(ranges, "scatter", (2, 0))
     assert scatter.grid == 1 and (scatter.panel(0, 0).dx, scatter.panel(0, 0).dy) == (2, 0)
     with pytest.raises(ValueError):
