@@ -8,6 +8,10 @@ Two ways to the same components:
   covariance, then projects chunk by chunk. This suits the usual case of a layer with
   far more points than dimensions (a conv layer: millions of points, tens of channels).
 
+Layers wider than ``COV_MAX_DIMS`` (a D x D covariance would not fit comfortably) are
+read once and decomposed by the randomized ``torch.pca_lowrank`` (seeded, four power
+iterations) instead.
+
 Signs are deterministic, as scikit-learn's (``svd_flip`` on the components): the
 largest-magnitude loading of each component is positive. So results match
 ``sklearn.decomposition.PCA`` (full SVD) up to float tolerance, not just up to sign.
@@ -23,6 +27,9 @@ import numpy as np
 from ..backend import get_backend
 from ..progress import ProgressCallback, report
 from .sampling import check_finite, check_layer
+
+
+COV_MAX_DIMS = 4096
 
 
 @dataclass
@@ -45,8 +52,12 @@ def _flip_signs(components: Any) -> Any:
     return components * signs[:, None]
 
 
-def pca(data: Any, dims: int = 2) -> PCAResult:
-    """Principal components of an in-memory array (n, D) on the backend's device."""
+def pca(data: Any, dims: int = 2, lowrank: bool = False) -> PCAResult:
+    """Principal components of an in-memory array (n, D) on the backend's device.
+
+    ``lowrank`` uses the randomized ``torch.pca_lowrank`` (for very wide data) instead of
+    the exact thin SVD.
+    """
     import torch
 
     backend = get_backend()
@@ -54,7 +65,13 @@ def pca(data: Any, dims: int = 2) -> PCAResult:
     k = min(dims, x.shape[0], x.shape[1])
     mean = x.mean(dim=0)
     xc = x - mean
-    _, s, vt = torch.linalg.svd(xc, full_matrices=False)
+    if lowrank:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            _, s, v = torch.pca_lowrank(xc, q=min(k + 8, *xc.shape), center=False, niter=4)
+        vt = v.T
+    else:
+        _, s, vt = torch.linalg.svd(xc, full_matrices=False)
     comps = _flip_signs(vt[:k])
     scores = xc @ comps.T
     var = s[:k] ** 2 / max(x.shape[0] - 1, 1)
@@ -80,6 +97,10 @@ def pca_store(store: Any, layer: str, snapshot: int = -1, dims: int = 2,
     backend = get_backend()
     n = check_layer(store, layer, snapshot)
     d = store.layer(layer).dims
+    if d > COV_MAX_DIMS:
+        from .sampling import load_points
+
+        return pca(load_points(store, layer, snapshot, progress), dims, lowrank=True)
     total = 2 * store.n_images
     s1 = torch.zeros(d, dtype=torch.float64, device=backend.device)
     s2 = torch.zeros((d, d), dtype=torch.float64, device=backend.device)

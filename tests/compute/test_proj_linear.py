@@ -27,6 +27,21 @@ def test_pca_matches_sklearn_including_signs():
     np.testing.assert_allclose(ours.explained_variance, ref.explained_variance_, rtol=1e-4)
 
 
+def test_lowrank_pca_for_wide_layers_matches_sklearn(synthetic_store, monkeypatch):
+    rng = np.random.default_rng(4)  # a clear spectrum: a few strong directions plus noise
+    x = (rng.normal(size=(80, 4)) * [9, 5, 2, 1]) @ rng.normal(size=(4, 300)) + rng.normal(size=(80, 300)) * 0.1
+    ours = pca(x, 2, lowrank=True)
+    ref = PCA(2, svd_solver="full").fit(x)
+    np.testing.assert_allclose(ours.embedding, ref.transform(x), atol=1e-3)
+    from seein.compute import pca as pca_mod
+
+    monkeypatch.setattr(pca_mod, "COV_MAX_DIMS", 3)  # fc (6 dims) now counts as wide
+    with Store.open(synthetic_store) as store:
+        wide = pca_store(store, "fc", dims=2)
+        exact = PCA(2, svd_solver="full").fit_transform(store.read_activations("fc"))
+    np.testing.assert_allclose(wide.embedding, exact, atol=1e-3)
+
+
 def test_streamed_pca_equals_in_memory_and_sklearn(synthetic_store):
     with Store.open(synthetic_store) as store:
         x = store.read_activations("conv")
