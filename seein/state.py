@@ -20,11 +20,13 @@ import numpy as np
 from .bus import (CellEvent, DimsEvent, EventBus, HoverEvent, LayerEvent, ModeEvent,
                   ProjectionEvent, SelectionEvent, ViewportEvent)
 from .errors import SeeinError
+from .progress import ProgressCallback, report
 from .store import STRUCTURED, LayerInfo, Store
 
 MODES = ("scatter", "splom", "projection")
 METHODS = ("pca", "tsne", "pivotmds")
 HISTORY_LIMIT = 200
+HOME_POINTS_BUDGET = 4_500_000  # points drawn in a matrix's first view (see AppState.home_rect)
 
 # Colour-blind-safe qualitative colours (Okabe-Ito, then Tableau), RGBA in [0, 1].
 _BASE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -318,6 +320,21 @@ class AppState:
         self.viewport = tuple(float(v) for v in rect)
         self.bus.viewport_changed.emit(ViewportEvent(self.viewport, source))
 
+    def home_rect(self, points_budget: int = HOME_POINTS_BUDGET) -> Optional[tuple[float, float, float, float]]:
+        """The first view of a large matrix: the top-left k x k panels, k so that ~``points_budget``
+        points are drawn (at least 1, at most 4); None for a scatter (the scene's own home).
+
+        A million-point layer's 4 x 4 corner is 16 M points a frame, seconds on a software
+        rasteriser; its 2 x 2 corner keeps the window interactive, the overview shows the rest.
+        """
+        info = self.info
+        if info is None or self.mode != "splom":
+            return None
+        n = max(self.require_store().n_points(info.name), 1)
+        k = int(min(max(int((points_budget / n) ** 0.5), 1), 4, info.dims))
+        m = 0.02 * k
+        return (-m, info.dims - k - m, k + 2 * m, k + 2 * m)
+
     def panel_rect(self, i: int, j: int, margin: float = 0.04) -> tuple[float, float, float, float]:
         """The viewport (x, y, w, h) showing panel (row ``i``, column ``j``) of the active layer's matrix.
 
@@ -488,14 +505,15 @@ class AppState:
         self._last_projection = (layer, embedding)
         self.bus.projection_changed.emit(ProjectionEvent(layer, method, snapshot, embedding, start))
 
-    def feature_maps(self, mask: np.ndarray | None = None,
-                     snapshot: int | None = None) -> list[tuple[str, np.ndarray]]:
+    def feature_maps(self, mask: np.ndarray | None = None, snapshot: int | None = None,
+                     progress: ProgressCallback | None = None) -> list[tuple[str, np.ndarray]]:
         """The feature-map view's content for an image mask: [("input", (C,H,W)), (layer, maps)].
 
         One selected image gives its own response, several their average (``mean_activation``),
         none gives []. Each array is scaled to [0, 1] over its whole layer so that brighter
         means stronger within the layer. ``mask`` and ``snapshot`` default to the current
-        values; pass copies when calling from a worker thread.
+        values; pass copies when calling from a worker thread. ``progress`` is told after
+        each layer and may cancel (seein.progress).
         """
         store = self.require_store()
         mask = self.selection if mask is None else np.asarray(mask, dtype=bool)
@@ -509,8 +527,10 @@ class AppState:
         else:
             from .compute.stats import mean_activation, mean_image
             image = mean_image(store, mask).transpose(2, 0, 1)
-            maps = [np.asarray(mean_activation(store, layer.name, mask, snapshot=snapshot))
-                    for layer in store.layers]
+            maps = []
+            for k, layer in enumerate(store.layers):
+                report(progress, k, len(store.layers), f"averaging {layer.name}")
+                maps.append(np.asarray(mean_activation(store, layer.name, mask, snapshot=snapshot)))
         out = [("input", _unit(image))]
         out += [(layer.name, _unit(m)) for layer, m in zip(store.layers, maps)]
         return out

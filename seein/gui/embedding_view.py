@@ -27,6 +27,7 @@ from .worker import Task
 MODE_LABELS = {"scatter": "Scatter", "splom": "Matrix", "projection": "Projection"}
 METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "pivotmds": "PivotMDS"}
 TRANSITION_MS = 900
+HOVER_REDRAW_MAX_POINTS = 2_000_000  # points per frame up to which a hover redraws to highlight
 
 
 class EmbeddingView(QtWidgets.QWidget):
@@ -167,8 +168,16 @@ class EmbeddingView(QtWidgets.QWidget):
         self.canvas.update()
 
     def _on_hover(self, event: HoverEvent) -> None:
-        self.scene.set_hover(event.image)
-        self.canvas.update()
+        # Highlighting costs a full redraw; on huge layers the details view alone answers a hover.
+        if self.points_per_frame() <= HOVER_REDRAW_MAX_POINTS:
+            self.scene.set_hover(event.image)
+            self.canvas.update()
+
+    def points_per_frame(self) -> int:
+        """How many points the next frame draws (0 while the scene shows density images)."""
+        if self.scene.showing_densities:
+            return 0
+        return len(self.scene.visible_panels()) * self.scene.points.n_points
 
     def _on_style(self, name: str, value: float) -> None:
         (self.scene.set_point_size if name == "point_size" else self.scene.set_fade)(value)
@@ -183,7 +192,11 @@ class EmbeddingView(QtWidgets.QWidget):
         self.state.set_viewport(rect, source="embedding")
 
     def reset_view(self) -> None:
-        self.scene.home()
+        rect = self.state.home_rect()
+        if rect is None:
+            self.scene.home()
+        else:
+            self.scene.view_rect = rect
         self.canvas.update()
 
     # -- controls -> state --------------------------------------------------------------------

@@ -165,11 +165,12 @@ class FeatureMapView(QtWidgets.QScrollArea):
     def _start(self) -> None:
         if self._task is not None and self._task.isRunning():
             self._pending = True  # one computation at a time; the latest request follows it
+            self._task.cancel()  # its result would be stale anyway
             return
         if self.state.store is None:
             return
         mask, snapshot, generation = self.state.selection.copy(), self.state.snapshot, self._generation
-        self._task = Task(lambda progress: self.state.feature_maps(mask, snapshot), "feature maps", self)
+        self._task = Task(lambda progress: self.state.feature_maps(mask, snapshot, progress), "feature maps", self)
         self._task.done.connect(lambda maps: self._on_done(maps, generation))
         self._task.failed.connect(self.state.bus.status.emit)
         self._task.finished.connect(self._on_finished)
@@ -197,5 +198,7 @@ class FeatureMapView(QtWidgets.QScrollArea):
     def shutdown(self) -> None:
         self._subs.disconnect()
         self._debounce.stop()
+        self._pending = False
         if self._task is not None:
+            self._task.cancel()
             self._task.wait()
