@@ -16,7 +16,7 @@ from seein.store import StoreWriter
 
 from .test_engine import assert_same_stores
 
-ARGS = ["extract", "--model", "lenet", "--split", "all", "--limit", "120", "--batch-size", "4", "--quiet"]
+ARGS = ["extract", "--model", "lenet", "--split", "all", "--limit", "48", "--batch-size", "4", "--quiet"]
 
 
 def images_done(partial):
@@ -37,7 +37,7 @@ def test_kill_9_then_resume_equals_a_clean_run(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
-        while images_done(partial) < 8:
+        while images_done(partial) < 4:
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "no progress within two minutes"
             time.sleep(0.05)
@@ -47,7 +47,7 @@ def test_kill_9_then_resume_equals_a_clean_run(tmp_path):
     assert proc.returncode == -signal.SIGKILL
     assert partial.exists() and not out.exists(), "killed before it finished"
     done = images_done(partial)
-    assert 8 <= done < 120 * 6
+    assert 4 <= done < 48 * 6
 
     # without --resume an existing partial is an error that says what to do
     assert main([*ARGS, "-o", str(out)]) == 2
