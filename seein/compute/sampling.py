@@ -61,7 +61,7 @@ def sample_indices(n: int, limit: int, seed: int = 0) -> np.ndarray:
 
 
 def knn_place(reference: Any, reference_embedding: Any, new: Any, k: int = 10,
-              chunk: int = 8192, progress: ProgressCallback | None = None) -> Any:
+              chunk: int | None = None, progress: ProgressCallback | None = None) -> Any:
     """Place new points at the distance-weighted mean embedding of their k nearest references.
 
     Works on torch tensors on any device (the GPU's way to place points t-SNE did not
@@ -71,6 +71,7 @@ def knn_place(reference: Any, reference_embedding: Any, new: Any, k: int = 10,
     import torch
 
     k = max(1, min(int(k), reference.shape[0]))
+    chunk = chunk or max(1, (1 << 24) // max(1, reference.shape[0]))  # ~64 MB of distances
     out = torch.empty((new.shape[0], reference_embedding.shape[1]), dtype=reference_embedding.dtype,
                       device=reference_embedding.device)
     for start in range(0, new.shape[0], chunk):

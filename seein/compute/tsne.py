@@ -10,10 +10,11 @@ Big layers: with more points than ``limit`` (default 20,000), t-SNE is fitted on
 seeded random sample of ``limit`` points, and every other point is *placed* into that
 fitted map without moving it:
 
-- ``place="transform"`` (CPU default): openTSNE's ``TSNEEmbedding.transform``, which
+- ``place="transform"`` (CPU default up to ``TRANSFORM_MAX`` = 100,000 points to place): openTSNE's ``TSNEEmbedding.transform``, which
   starts each new point at the median of its 25 nearest sample points' positions and
   optimises it against the fixed map (chunk by chunk, so progress and cancel work);
-- ``place="knn"`` (CUDA default, also on the CPU; far faster): each new point goes to
+- ``place="knn"`` (CUDA default, and the CPU default beyond ``TRANSFORM_MAX`` points,
+  where ``transform`` would take many minutes; far faster): each new point goes to
   the distance-weighted mean position of its 10 nearest sample points
   (:func:`seein.compute.sampling.knn_place`, torch on the device).
 
@@ -49,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "seed": 0, "limit": 20000, "place": "auto",
 }
 PLACE_CHUNK = 20000
+TRANSFORM_MAX = 100_000
 CALLBACK_EVERY = 50  # openTSNE evaluates the KL error at each callback: not too often
 MIN_POINTS = 4
 
@@ -155,10 +157,11 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
         note = "cuML's t-SNE is 2-D only: this 3-D t-SNE runs on the CPU with openTSNE"
         notes.append(note)
         warnings.warn(note, stacklevel=2)
-    place = p["place"] if p["place"] != "auto" else ("knn" if use_cuml else "transform")
     fit_x = x[sample] if len(sample) < n else x
-    ee, total = int(p["early_exaggeration_iter"]), int(p["early_exaggeration_iter"]) + int(p["n_iter"])
     rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
+    place = p["place"] if p["place"] != "auto" else (
+        "knn" if use_cuml or len(rest) > TRANSFORM_MAX else "transform")
+    ee, total = int(p["early_exaggeration_iter"]), int(p["early_exaggeration_iter"]) + int(p["n_iter"])
     out = np.empty((n, dims), dtype=np.float32)
     model = None
     if use_cuml:  # pragma: no cover - CUDA only
