@@ -74,7 +74,9 @@ class EmbeddingScene:
         self._selection: np.ndarray | None = None
         self._size = 4.0
         self._fade = 0.15
-        self.view.scene.transform.changed.connect(self._on_camera)
+        self._watched = None  # the camera's scene transform whose changes we follow
+        self.view.scene.events.transform_change.connect(self._watch_transform)
+        self._watch_transform()
 
     # -- data ------------------------------------------------------------------------------
     def set_layer(self, points: np.ndarray, image_index: np.ndarray, labels_per_image: np.ndarray,
@@ -207,6 +209,16 @@ class EmbeddingScene:
     @view_rect.setter
     def view_rect(self, rect: Sequence[float]) -> None:
         self.view.camera.rect = tuple(float(v) for v in rect)
+
+    def _watch_transform(self, event: Any = None) -> None:
+        """Follow the scene transform the camera installs (it replaces it once, then mutates it)."""
+        tr = self.view.scene.transform
+        if tr is not self._watched:
+            if self._watched is not None:
+                self._watched.changed.disconnect(self._on_camera)
+            tr.changed.connect(self._on_camera)
+            self._watched = tr
+        self._on_camera()
 
     def _on_camera(self, event: Any = None) -> None:
         self._update_density_mode()

@@ -126,9 +126,13 @@ def splom_zoomed() -> dict:
     scene = _scene()
     pts = np.random.default_rng(2).normal(size=(200, 6)).astype(np.float32)
     scene.set_layer(pts, np.arange(200), np.zeros(200, int), 200)
+    emitted = []
+    scene.view_changed.connect(emitted.append)
     scene.view_rect = (1.0, 3.0, 2.0, 2.0)
     scene.render()
-    return {"drawn": sorted((p.row, p.col) for p in scene.points.drawn_panels)}
+    drawn = sorted((p.row, p.col) for p in scene.points.drawn_panels)
+    scene.view.camera.pan((1.0, 0.0))  # as a mouse drag does
+    return {"drawn": drawn, "emitted": emitted, "rect": scene.view_rect}
 
 
 def overview() -> dict:

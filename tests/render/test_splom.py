@@ -26,9 +26,15 @@ def test_splom_panels_land_in_their_cells(case):
 
 
 def test_only_visible_panels_are_drawn(case):
-    drawn = case("splom_zoomed")["drawn"]
+    res = case("splom_zoomed")
     # view (1, 3, 2, 2) in a 6 x 6 grid: columns 1-2, matrix y 3-5 -> rows 1-2
-    assert drawn == [(1, 1), (1, 2), (2, 1), (2, 2)]
+    assert res["drawn"] == [(1, 1), (1, 2), (2, 1), (2, 2)]
+
+
+def test_view_changes_are_announced(case):
+    res = case("splom_zoomed")
+    assert np.allclose(res["emitted"][0], (1.0, 3.0, 2.0, 2.0))
+    assert np.allclose(res["emitted"][-1], res["rect"]) and np.isclose(res["rect"][0], 2.0)
 
 
 def test_overview_shows_viewport_box_then_crosshair(case):
