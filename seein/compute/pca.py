@@ -47,7 +47,7 @@ def _flip_signs(components: Any) -> Any:
     import torch
 
     idx = components.abs().argmax(dim=1)
-    signs = torch.sign(components[torch.arange(components.shape[0]), idx])
+    signs = torch.sign(components[torch.arange(components.shape[0], device=components.device), idx])
     signs[signs == 0] = 1
     return components * signs[:, None]
 

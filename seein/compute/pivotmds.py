@@ -117,7 +117,7 @@ def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: in
     lam, w = lam.flip(0).clamp(min=0), w.flip(1)
     y = (u @ w) * lam.sqrt()
     idx = y.abs().argmax(dim=0)
-    signs = torch.sign(y[idx, torch.arange(q)])
+    signs = torch.sign(y[idx, torch.arange(q, device=y.device)])
     signs[signs == 0] = 1
     y = y * signs
     report(progress, k + 1, k + 1, "PivotMDS")

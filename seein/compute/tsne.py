@@ -152,7 +152,7 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
     if note:
         notes.append(note)
         warnings.warn(note, stacklevel=2)
-    use_cuml = backend.is_cuda and backend.has_cuml and dims == 2
+    use_cuml = backend.is_cuda and backend.has_cuml and backend.has_cupy and dims == 2
     if backend.is_cuda and backend.has_cuml and dims == 3:
         note = "cuML's t-SNE is 2-D only: this 3-D t-SNE runs on the CPU with openTSNE"
         notes.append(note)

@@ -143,7 +143,7 @@ def test_no_callbacks_without_progress(monkeypatch):
 
 
 def test_cuda_backend_asks_opentsne_for_3d_and_says_so(monkeypatch):
-    pretend = Backend(name="cuda", device=torch.device("cpu"), xp=np, has_cuml=True, threads=1)
+    pretend = Backend(name="cuda", device=torch.device("cpu"), xp=np, has_cupy=True, has_cuml=True, threads=1)
     calls = []
     monkeypatch.setattr(tsne_mod, "_cuml", lambda *a: calls.append("cuml"))
     x, _ = _blobs(80)
@@ -153,3 +153,32 @@ def test_cuda_backend_asks_opentsne_for_3d_and_says_so(monkeypatch):
     assert res.engine == "openTSNE" and calls == []
     assert any("2-D only" in str(w.message) for w in caught)
     assert any("2-D only" in n for n in res.notes)
+
+
+def test_cuda_backend_dispatches_2d_to_cuml_and_places_by_knn(monkeypatch):
+    """The CUDA path's control flow, run on the CPU with a stand-in for cuML."""
+    pretend = Backend(name="cuda", device=torch.device("cpu"), xp=np, has_cupy=True, has_cuml=True, threads=1)
+    seen = {}
+
+    def fake_cuml(x, p):
+        seen.update(p, n=len(x))
+        return (x[:, :2] * 3).astype(np.float32)  # any map that keeps neighbours together
+
+    monkeypatch.setattr(tsne_mod, "_cuml", fake_cuml)
+    monkeypatch.setattr(tsne_mod, "_opentsne", lambda *a: pytest.fail("openTSNE must not run"))
+    x, labels = _blobs(300, seed=2)
+    progress = []
+    res = tsne(x, 2, backend=pretend, limit=100, perplexity=20, progress=lambda *a: progress.append(a) and False)
+    assert seen["n"] == 100 and seen["perplexity"] == 20 and seen["early_exaggeration"] == 12
+    assert res.engine == "cuml+knn" and len(res.sample) == 100
+    np.testing.assert_allclose(res.embedding[res.sample], x[res.sample, :2] * 3, rtol=1e-6)
+    placed, err, spread = _placed_near_neighbours(x, res)
+    assert np.median(err) < 0.25 * spread
+    assert progress and progress[-1][0] == progress[-1][1]
+
+
+def test_auto_placement_switches_to_knn_for_many_points(monkeypatch):
+    monkeypatch.setattr(tsne_mod, "TRANSFORM_MAX", 50)
+    x, _ = _blobs(200, seed=3)
+    res = tsne(x, 2, n_jobs=1, limit=120, **FAST)
+    assert res.engine == "openTSNE+knn"
