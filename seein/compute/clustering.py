@@ -85,7 +85,7 @@ def _assign(x, centers):
     c2 = (centers * centers).sum(1)
     labels = torch.empty(len(x), dtype=torch.int64, device=x.device)
     for s in range(0, len(x), _BLOCK):
-        labels[s:s + _BLOCK] = torch.addmm(c2, x[s:s + _BLOCK], centers.T, alpha=-2).argmin(1)
+        labels[s:s + _BLOCK] = torch.addmm(c2, x[s:s + _BLOCK], centers.T, alpha=-2).min(1).indices
     return labels
 
 
