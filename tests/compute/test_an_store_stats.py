@@ -150,3 +150,14 @@ def test_one_point_and_one_class(tmp_path):
         assert fm["embedding"].shape == (3, 2) and (fm["color_class"] == 0).all()
         assert np.allclose(fm["size"][:2], 1.0)  # all from one class: perplexity 1 over classes
         assert fm["size"][2] == pytest.approx(0.5)  # a dead filter: uniform over the 2 classes
+
+
+def test_embedding_network_has_no_predictions_and_compute_skips_them(tmp_path):
+    from seein.compute import pipeline
+
+    path = tiny_store(tmp_path / "emb.h5", [{"fc": FC[0]}], LABELS, [np.zeros((4, 1))])  # one output: -1
+    with Store.open(path) as store:
+        with pytest.raises(SeeinError, match="no class outputs"):
+            stats.confusion_matrix(store)
+        kinds = {task.kind for task in pipeline.plan(store, methods=[])}
+        assert "stats/confusion" not in kinds and {"clusters/kmeans", "deepeyes/heatmap"} <= kinds
