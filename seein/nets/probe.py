@@ -1,6 +1,6 @@
 """Run a network once and see every layer's output: forward hooks, or graph outputs for TorchScript.
 
-Python modules are watched with forward hooks on their leaf modules. TorchScript
+Python modules are watched with forward hooks on every sub-module. TorchScript
 modules refuse hooks, so their forward graph is copied, inlined, and the output
 of every module (named by the module hierarchy TorchScript records on each
 node) is added to the returned tuple.
@@ -49,9 +49,10 @@ def module_type(module: nn.Module) -> str:
     return str(getattr(module, "original_name", None) or type(module).__name__)
 
 
-def _leaves(model: nn.Module) -> Iterable[tuple[str, nn.Module]]:
+def _submodules(model: nn.Module) -> Iterable[tuple[str, nn.Module]]:
+    """Every named module but the model itself: leaves and containers (a residual block's output)."""
     for name, module in model.named_modules():
-        if name and not any(True for _ in module.children()):
+        if name:
             yield name, module
 
 
@@ -67,7 +68,7 @@ def _trace_hooks(model: nn.Module, x: torch.Tensor) -> tuple[object, list[Call]]
                               inp._version if inp is not None else -1, output._version))
         return hook
 
-    handles = [m.register_forward_hook(make_hook(n)) for n, m in _leaves(model)]
+    handles = [m.register_forward_hook(make_hook(n)) for n, m in _submodules(model)]
     try:
         out = model(x)
     finally:

@@ -64,7 +64,8 @@ def _chain(calls: list[Call], x: torch.Tensor, index: int) -> list[Call] | None:
     producer: dict[tuple[int, int], int] = {}
     for j, c in enumerate(calls[:index + 1]):
         c.producer = producer.get((id(c.input), c.input_version)) if c.input is not None else None
-        producer[(id(c.output), c.output_version)] = j
+        if not any(True for _ in c.module.children()):  # a container passes on its last child's output
+            producer[(id(c.output), c.output_version)] = j
     chain, j = [], index
     while True:
         c = calls[j]

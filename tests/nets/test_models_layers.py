@@ -46,7 +46,8 @@ def test_user_residual_model_with_weights(resnet_file, resnet_weights):
     assert float(model.block.bn1.running_mean[0]) == 0.25  # the weights were applied
     specs = {s.name: s for s in list_layers(model, (1, 28, 28))}
     assert list(specs) == ["stem", "relu", "block.conv1", "block.bn1", "block.conv2", "block.bn2",
-                           "pool", "head"]
+                           "block", "pool", "head"]
+    assert specs["block"] == LayerSpec("block", "Block", (8, 28, 28))  # after the residual add and relu
     assert specs["pool"] == LayerSpec("pool", "MaxPool2d", (8, 14, 14))
     assert specs["head"].output_shape == (10,)
     assert default_layers(model, (1, 28, 28)) == ["stem", "relu", "block.conv1", "block.conv2", "pool", "head"]

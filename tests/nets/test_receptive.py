@@ -38,7 +38,7 @@ def test_lenet_composed_equals_gradient_and_known_sizes():
 
 def test_residual_net_gradient_and_graph_agree_and_composed_where_it_applies(resnet_file):
     model = load_model(f"{resnet_file}:TinyResNet")
-    names = ["stem", "relu", "block.conv1", "block.conv2", "pool"]
+    names = ["stem", "relu", "block.conv1", "block.conv2", "block", "pool"]
     auto = receptive_fields(model, (1, 28, 28), names)
     graph = receptive_fields(model, (1, 28, 28), names, method="graph")
     gradient = receptive_fields(model, (1, 28, 28), names, method="gradient")
