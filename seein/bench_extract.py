@@ -33,25 +33,27 @@ def _plan(model: str, dataset: str, split: str, limit: int | None,
                           dataset_spec=data.spec, model_spec=model, source={"model": model})
 
 
-def _forward(model: torch.nn.Module, images: torch.Tensor, batch_size: int, device: torch.device) -> float:
-    t0 = time.perf_counter()
+def _forward(model: torch.nn.Module, images: torch.Tensor, batch_size: int,
+             device: torch.device) -> tuple[float, float]:
+    c0, t0 = time.process_time(), time.perf_counter()
     with torch.inference_mode():
         for first in range(0, len(images), batch_size):
             out = model(images[first:first + batch_size].to(device))
         if device.type == "cuda":
             torch.cuda.synchronize()
     del out
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
-def _extract(plan: ExtractionPlan, folder: Path, batch_size: int, dtype: str, threaded: bool) -> tuple[float, int]:
+def _extract(plan: ExtractionPlan, folder: Path, batch_size: int, dtype: str,
+             threaded: bool) -> tuple[float, float, int]:
     path = folder / "bench.h5"
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     run_plan(plan, path, force=True, batch_size=batch_size, dtype=dtype, threaded_writes=threaded)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     size = path.stat().st_size
     path.unlink()
-    return elapsed, size
+    return elapsed, cpu, size
 
 
 def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "all",
@@ -67,21 +69,28 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
     times: dict[str, list[float]] = {"forward": [], "extract": []}
     if sync_writes:
         times["extract_sync_writes"] = []
+    cpu: dict[str, list[float]] = {k: [] for k in times}
     size = 0
     with tempfile.TemporaryDirectory(prefix="seein-bench-") as tmp:
         folder = Path(tmp)
         _forward(net, images, batch_size, device)  # warm-up: allocator, kernels, page cache
         _extract(plan, folder, batch_size, dtype, True)
         for _ in range(repeats):
-            times["forward"].append(_forward(net, images, batch_size, device))
-            elapsed, size = _extract(plan, folder, batch_size, dtype, True)
+            elapsed, used = _forward(net, images, batch_size, device)
+            times["forward"].append(elapsed)
+            cpu["forward"].append(used)
+            elapsed, used, size = _extract(plan, folder, batch_size, dtype, True)
             times["extract"].append(elapsed)
+            cpu["extract"].append(used)
             if sync_writes:
-                times["extract_sync_writes"].append(_extract(plan, folder, batch_size, dtype, False)[0])
+                elapsed, used, _ = _extract(plan, folder, batch_size, dtype, False)
+                times["extract_sync_writes"].append(elapsed)
+                cpu["extract_sync_writes"].append(used)
     results = {}
     for name, values in times.items():
         median = statistics.median(values)
-        results[name] = {"seconds_median": median, "seconds": values, "images_per_s": n / median}
+        results[name] = {"seconds_median": median, "seconds": values, "images_per_s": n / median,
+                         "cpu_seconds_median": statistics.median(cpu[name])}
     results["extract"].update(bytes=size, mb_per_s=size / 1e6 / statistics.median(times["extract"]))
     return {
         "benchmark": "extract",
@@ -89,5 +98,10 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
                    "layers": [layer.name for layer in plan.layers], "batch_size": batch_size, "dtype": dtype,
                    "repeats": repeats, "device": str(device), "threads": torch.get_num_threads()},
         "results": results,
-        "ratios": {"extract_vs_forward": results["extract"]["images_per_s"] / results["forward"]["images_per_s"]},
+        "ratios": {
+            "extract_vs_forward": results["extract"]["images_per_s"] / results["forward"]["images_per_s"],
+            # the same in CPU seconds (all threads): steadier than wall time on a busy machine
+            "extract_vs_forward_cpu": results["forward"]["cpu_seconds_median"]
+            / results["extract"]["cpu_seconds_median"],
+        },
     }
