@@ -33,16 +33,18 @@ EVAL_BATCH = 512
 @contextlib.contextmanager
 def deterministic(seed: int, threads: int = 1) -> Iterator[None]:
     """Seeded, deterministic, fixed-thread torch for the block; the caller's settings come back after."""
-    saved = (torch.are_deterministic_algorithms_enabled(), torch.get_num_threads())
+    saved = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
+             torch.get_num_threads())
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        torch.use_deterministic_algorithms(True)
+        # warn_only: a user's model with an op that has no deterministic kernel still trains (with a warning)
+        torch.use_deterministic_algorithms(True, warn_only=True)
         torch.set_num_threads(threads)
         try:
             yield
         finally:
-            torch.use_deterministic_algorithms(saved[0])
-            torch.set_num_threads(saved[1])
+            torch.use_deterministic_algorithms(saved[0], warn_only=saved[1])
+            torch.set_num_threads(saved[2])
 
 
 def snapshot_steps(total_steps: int, k: int) -> list[int]:

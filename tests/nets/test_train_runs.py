@@ -116,3 +116,17 @@ def test_a_user_residual_model_trains_and_reloads(tmp_path, resnet_file):
     model = run.model()
     assert torch.equal(model.block.bn2.running_var, run.snapshots[-1][1]["block.bn2.running_var"])
     assert not torch.equal(run.snapshots[0][1]["block.bn2.running_var"], run.snapshots[1][1]["block.bn2.running_var"])
+
+
+def test_training_settings_do_not_leak_to_the_caller():
+    from seein.train import deterministic
+
+    threads = torch.get_num_threads()
+    torch.manual_seed(5)
+    expected = torch.rand(2)
+    torch.manual_seed(5)
+    with deterministic(123):
+        assert torch.are_deterministic_algorithms_enabled() and torch.get_num_threads() == 1
+        torch.rand(100)
+    assert not torch.are_deterministic_algorithms_enabled() and torch.get_num_threads() == threads
+    assert torch.equal(torch.rand(2), expected)
