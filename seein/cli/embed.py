@@ -28,21 +28,31 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+# flag -> (attribute of args, parameter of project(), methods it applies to)
+_FLAGS = {
+    "--perplexity": ("perplexity", "perplexity", ("tsne",)),
+    "--n-iter": ("n_iter", "n_iter", ("tsne",)),
+    "--limit": ("limit", "limit", ("tsne",)),
+    "--seed": ("seed", "seed", ("tsne", "pivotmds")),
+    "--pivots": ("pivots", "n_pivots", ("pivotmds",)),
+}
+
+
 def _params(args: argparse.Namespace) -> dict:
-    names = {"tsne": {"perplexity": args.perplexity, "n_iter": args.n_iter, "seed": args.seed,
-                      "limit": args.limit},
-             "pivotmds": {"seed": args.seed, "n_pivots": args.pivots}}.get(args.method, {})
-    given = {k: v for k, v in names.items() if v is not None}
+    """The method parameters given on the command line; a flag of another method is an error."""
     from ..errors import SeeinError
 
-    stray = [flag for flag, value in (("--perplexity", args.perplexity), ("--n-iter", args.n_iter),
-                                      ("--seed", args.seed), ("--limit", args.limit),
-                                      ("--pivots", args.pivots))
-             if value is not None and flag.lstrip("-").replace("-", "_").replace("pivots", "n_pivots")
-             not in names]
+    params, stray = {}, []
+    for flag, (attr, name, methods) in _FLAGS.items():
+        value = getattr(args, attr)
+        if value is None:
+            continue
+        if args.method not in methods:
+            stray.append(flag)
+        params[name] = value
     if stray:
         raise SeeinError(f"{', '.join(stray)} does not apply to --method {args.method}")
-    return given
+    return params
 
 
 def run(args: argparse.Namespace) -> int:
