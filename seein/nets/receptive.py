@@ -12,23 +12,24 @@ Three ways, which agree where they apply (tests check it):
 * **gradient support**: for anything else (TorchScript, operations the graph
   walk does not model) the box is the bounding box of the input pixels
   that get a nonzero gradient from the cell. The probe is a float32 copy with
-  every weight positive (1/fan-in, so values stay near 1) and max pooling replaced by sum pooling, run on an input
-  of ones, so no contribution cancels or is routed away; one backward pass
+  every weight positive (1/fan-in, so values stay near 1) and max pooling
+  replaced by sum pooling (a thread-local torch-function mode), run on an
+  input of ones, so no contribution cancels or is routed away; one backward pass
   serves a whole batch of cells (one copy of the input per cell), and only the
   middle row and column of cells (plus the corners, as a check) need probing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from ..errors import SeeinError
 from .layers import _ACTIVATIONS
@@ -132,16 +133,24 @@ def _sum_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fa
     return (out, torch.zeros_like(out, dtype=torch.long)) if return_indices else out
 
 
-@contextlib.contextmanager
-def _sum_pooling() -> Iterator[None]:
-    """Temporarily make F.max_pool2d (modules and functional calls alike) a sum pool."""
-    saved = F.max_pool2d, F.adaptive_max_pool2d
-    F.max_pool2d = _sum_pool2d
-    F.adaptive_max_pool2d = lambda x, size, return_indices=False: F.adaptive_avg_pool2d(x, size)
-    try:
-        yield
-    finally:
-        F.max_pool2d, F.adaptive_max_pool2d = saved
+class _SumPooling(TorchFunctionMode):
+    """Within the block, in this thread only, max pooling (module, functional or torch.*) is sum pooling.
+
+    A torch-function mode is thread-local, so other threads (an extraction
+    running beside the app) keep their real max pooling.
+    """
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "")
+        if name in ("max_pool2d", "max_pool2d_with_indices"):
+            if name == "max_pool2d_with_indices":
+                kwargs["return_indices"] = True
+            return _sum_pool2d(*args, **kwargs)
+        if name in ("adaptive_max_pool2d", "adaptive_max_pool2d_with_indices"):
+            out = F.adaptive_avg_pool2d(args[0], args[1] if len(args) > 1 else kwargs["output_size"])
+            return (out, torch.zeros_like(out, dtype=torch.long)) if name.endswith("indices") else out
+        return func(*args, **kwargs)
 
 
 def _positive_copy(model: nn.Module) -> nn.Module:
@@ -196,7 +205,7 @@ def _support_boxes(probe: nn.Module, input_shape: Sequence[int], name: str, w: i
     for start in range(0, len(cells), _CELLS_PER_PASS):
         chunk = cells[start:start + _CELLS_PER_PASS]
         x = torch.ones((len(chunk), *input_shape), device=model_device(probe), requires_grad=True)
-        with torch.enable_grad(), _sum_pooling():
+        with torch.enable_grad(), _SumPooling():
             y = _layer_output(probe, x, name)
             grad_out = torch.zeros_like(y)
             ys, xs = np.divmod(chunk, w)

@@ -181,3 +181,21 @@ def test_branching_net_graph_equals_gradient_and_unknown_ops_fall_back(tmp_path)
         receptive_fields(model, (3, 23, 26), ["crop"], method="graph")
     auto = receptive_fields(model, (3, 23, 26), ["crop"])
     np.testing.assert_array_equal(auto["crop"], gradient["crop"])
+
+
+def test_sum_pooling_probe_stays_in_its_thread():
+    import threading
+
+    import torch.nn.functional as F
+
+    from seein.nets.receptive import _SumPooling
+
+    x = torch.arange(16.0).reshape(1, 1, 4, 4)
+    other = []
+    with _SumPooling():
+        assert float(F.max_pool2d(x, 2)[0, 0, 0, 0]) == 0 + 1 + 4 + 5  # summed here
+        thread = threading.Thread(target=lambda: other.append(float(F.max_pool2d(x, 2)[0, 0, 0, 0])))
+        thread.start()
+        thread.join()
+    assert other == [5.0]  # a real max pool in another thread
+    assert float(F.max_pool2d(x, 2)[0, 0, 0, 0]) == 5.0
