@@ -76,6 +76,15 @@ def default_mode(info: LayerInfo) -> str:
     return "scatter" if info.dims <= 2 else "splom"
 
 
+def suggested_point_size(n_points: int) -> float:
+    """A first point diameter for a layer: big dots for a few thousand points, one pixel
+    for millions (the paper's density against resolution trade-off, before the user picks)."""
+    for limit, size in ((5_000, 5.0), (50_000, 3.0), (500_000, 2.0)):
+        if n_points <= limit:
+            return size
+    return 1.0
+
+
 def parse_select(spec: str, store: Store) -> np.ndarray:
     """An image mask from a CLI spec: ``class=1`` (index or name), ``images=0,5,9`` or ``all``."""
     key, _, value = spec.partition("=")
@@ -202,6 +211,7 @@ class AppState:
         self.fade: float = 0.15
         self.viewport: Optional[tuple[float, float, float, float]] = None
         self.select_mode = SelectMode.REPLACE  # what a click or lasso does with no modifier held
+        self._size_chosen = False
         self._projections: dict[tuple[str, str, int], np.ndarray] = {}
         self._points_cache: Optional[tuple[tuple, np.ndarray]] = None
         self._points_lock = threading.Lock()
@@ -260,6 +270,8 @@ class AppState:
             self.dims = (0, min(1, info.dims - 1))
         if self.mode != "projection":
             self.mode = default_mode(info)
+        if not self._size_chosen:
+            self.set_point_size(suggested_point_size(info.n_points(store.n_images)), user=False)
         self.bus.layer_changed.emit(LayerEvent(name, previous, source))
 
     def step_layer(self, step: int) -> None:
@@ -344,7 +356,9 @@ class AppState:
         d = self.info.dims
         return (j - margin, d - 1 - i - margin, 1 + 2 * margin, 1 + 2 * margin)
 
-    def set_point_size(self, size: float) -> None:
+    def set_point_size(self, size: float, user: bool = True) -> None:
+        """Point diameter in pixels; once the user sets it, layer changes stop suggesting sizes."""
+        self._size_chosen = self._size_chosen or user
         if float(size) != self.point_size:
             self.point_size = float(size)
             self.bus.style_changed.emit("point_size", self.point_size)

@@ -140,7 +140,7 @@ class MainWindow(QtWidgets.QMainWindow):
     @property
     def busy(self) -> bool:
         """True while a view still has drawing work pending (feature-map averages, a projection)."""
-        return self.feature_maps.busy or self.embedding.busy
+        return self.feature_maps.busy or self.embedding.busy or self.overview.busy
 
     # -- tools --------------------------------------------------------------------------
     def set_lasso(self, on: bool) -> None:

@@ -41,8 +41,10 @@ def virtual_display(width: int = 1920, height: int = 1200) -> Iterator[str | Non
         raise SeeinError("no display and no Xvfb to render the window offscreen "
                          "(install xvfb, or run under xvfb-run)")
     n = _free_display()
-    proc = subprocess.Popen([exe, f":{n}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # -terminate: the server exits by itself once its last client (this process) disconnects,
+    # so Qt can close its connection at interpreter exit before the server goes away.
+    proc = subprocess.Popen([exe, f":{n}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp",
+                             "-terminate"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     socket = Path(f"/tmp/.X11-unix/X{n}")
     try:
         deadline = time.monotonic() + 10
@@ -54,9 +56,19 @@ def virtual_display(width: int = 1920, height: int = 1200) -> Iterator[str | Non
         yield f":{n}"
     finally:
         os.environ.pop("DISPLAY", None)
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if not _has_client():
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        # else: Qt still holds a connection; the server ends when it closes (-terminate)
+
+
+def _has_client() -> bool:
+    """True when a QApplication (a client of the X server) still exists in this process."""
+    import sys
+
+    widgets = sys.modules.get("qtpy.QtWidgets")
+    return bool(widgets is not None and widgets.QApplication.instance() is not None)
