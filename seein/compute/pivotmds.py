@@ -61,9 +61,14 @@ def select_pivots(x: Any, k: int, seed: int = 0, progress: ProgressCallback | No
     return pivots, d2
 
 
-def double_centre(d2: Any) -> Any:
-    """``-1/2 (D² - row means - column means + grand mean)`` of an (n, k) matrix."""
-    return -0.5 * (d2 - d2.mean(dim=1, keepdim=True) - d2.mean(dim=0, keepdim=True) + d2.mean())
+def double_centre(d2: Any, inplace: bool = False) -> Any:
+    """``-1/2 (D² - row means - column means + grand mean)`` of an (n, k) matrix.
+
+    ``inplace`` overwrites ``d2`` (saves one n x k matrix on a million-point layer).
+    """
+    rows, cols, grand = d2.mean(dim=1, keepdim=True), d2.mean(dim=0, keepdim=True), d2.mean()
+    out = d2 if inplace else d2.clone()
+    return out.sub_(rows).sub_(cols).add_(grand).mul_(-0.5)
 
 
 def top_eigenvectors(m: Any, dims: int, iters: int = 500, tol: float = 1e-12, seed: int = 0) -> tuple[Any, Any]:
@@ -102,7 +107,7 @@ def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: in
     n = x.shape[0]
     pivots, d2 = select_pivots(x, n_pivots, seed, progress)
     k = d2.shape[1]
-    c = double_centre(d2)
+    c = double_centre(d2, inplace=True)
     q = min(dims, k)
     evals, v = top_eigenvectors(c.T @ c, q, seed=seed)
     sigma = evals.clamp(min=0).sqrt()
