@@ -58,8 +58,10 @@ class PointsVisual(Visual):
     shrink, the hovered image's points double in size in front of everything.
     """
 
-    def __init__(self) -> None:
-        Visual.__init__(self, vcode=load_shader("points.vert"), fcode=load_shader("points.frag"))
+    def __init__(self, vertex: str = "points.vert") -> None:
+        Visual.__init__(self, vcode=load_shader(vertex), fcode=load_shader("points.frag"))
+        self._animated = "a_x0" in load_shader(vertex)
+        self._start_buffers: list[gloo.VertexBuffer] = []
         self._draw_mode = "points"
         self.set_gl_state(depth_test=True, depth_func="lequal", blend=True,
                           blend_func=("src_alpha", "one_minus_src_alpha", "one", "one_minus_src_alpha"), cull_face=False)
@@ -83,6 +85,8 @@ class PointsVisual(Visual):
         prog["u_hover"] = -1.0
         prog["u_diag"] = 0.0
         prog["u_xform"] = (1.0, 0.0, 1.0, 0.0)
+        if self._animated:
+            prog["u_t"] = 1.0
         self.set_palette(default_palette(1))
         self.set_style()
         self.freeze()
@@ -111,6 +115,35 @@ class PointsVisual(Visual):
         self.shared_program["a_image"] = self._image_buffer
         self.layout = layout
         self.set_selection(None)
+
+    def share_data(self, other: "PointsVisual", start: np.ndarray | None = None) -> None:
+        """Draw ``other``'s uploaded layer (same buffers and selection texture: no upload).
+
+        For the animated variant (``vertex="points_transition.vert"``), ``start`` (n, 2)
+        are the start positions of the scatter's two dims: 8 bytes per point, uploaded here.
+        """
+        self._dim_buffers, self._image_buffer = other._dim_buffers, other._image_buffer
+        self._state, self._classes = other._state, other._classes
+        self._n_points, self._n_images = other._n_points, other._n_images
+        self._has_selection = other._has_selection
+        self.shared_program["u_has_selection"] = float(self._has_selection)
+        self.layout = other.layout
+        self.shared_program["u_state"] = self._state
+        self.shared_program["u_state_size"] = (float(self._state.shape[1]), float(self._state.shape[0]))
+        self.shared_program["a_image"] = self._image_buffer
+        if start is not None:
+            start = np.asarray(start, dtype=np.float32)
+            if start.shape != (self._n_points, 2):
+                raise ValueError(f"start positions must be ({self._n_points}, 2), got {start.shape}")
+            self._start_buffers = [gloo.VertexBuffer(np.ascontiguousarray(start[:, k])) for k in range(2)]
+            self.uploads["points"] += 1
+            self.uploads["point_bytes"] += start.nbytes
+        self.update()
+
+    def set_t(self, t: float) -> None:
+        """Progress of the animated variant's transition, 0 (start) to 1 (in place)."""
+        self.shared_program["u_t"] = float(min(max(t, 0.0), 1.0))
+        self.update()
 
     @property
     def n_points(self) -> int:
@@ -213,6 +246,9 @@ class PointsVisual(Visual):
             prog["a_y"] = self._dim_buffers[panel.dy]
             prog["u_diag"] = 1.0 if panel.diagonal else 0.0
             prog["u_xform"] = (mx * sx, ox * sx + tx, my * sy, oy * sy + ty)
+            if self._animated:
+                start = self._start_buffers or [self._dim_buffers[panel.dx], self._dim_buffers[panel.dy]]
+                prog["a_x0"], prog["a_y0"] = start
             self._program.draw(self._draw_mode)
             self.drawn_panels.append(panel)
 

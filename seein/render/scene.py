@@ -74,6 +74,8 @@ class EmbeddingScene:
         self._selection: np.ndarray | None = None
         self._size = 4.0
         self._fade = 0.15
+        self._palette = default_palette(1)
+        self._transition = None  # the animated point visual, made on first use
         self._watched = None  # the camera's scene transform whose changes we follow
         self.view.scene.events.transform_change.connect(self._watch_transform)
         self._watch_transform()
@@ -107,7 +109,9 @@ class EmbeddingScene:
         self._dims = (0, 1) if d >= 2 else (0, 0)
         self._selection = None
         n_classes = int(labels.max()) + 1 if len(labels) else 1
-        self.points.set_palette(default_palette(n_classes) if palette is None else palette)
+        self._end_transition()
+        self._palette = np.asarray(default_palette(n_classes) if palette is None else palette, np.float32)
+        self.points.set_palette(self._palette)
         self.points.set_data(pts, image_index, np.maximum(labels, 0), self._layout())
         self.points.set_style(size=self._size, fade=self._fade)
         self._relayout(home=True)
@@ -126,8 +130,12 @@ class EmbeddingScene:
 
     @property
     def uploads(self) -> dict[str, int]:
-        """Upload counters of the point visual (layer uploads, selection uploads, bytes)."""
-        return dict(self.points.uploads)
+        """Upload counters of the point visuals (layer uploads, selection uploads, bytes)."""
+        total = dict(self.points.uploads)
+        if self._transition is not None:
+            for key, value in self._transition.uploads.items():
+                total[key] += value
+        return total
 
     def _layout(self) -> Layout:
         return Layout(self._ranges, self._mode, self._dims)
@@ -170,27 +178,82 @@ class EmbeddingScene:
         """Brush a set of images (bool over images) or clear it (None): uploads n_images bytes."""
         self._selection = None if image_mask is None else np.asarray(image_mask, dtype=bool)
         self.points.set_selection(self._selection)
+        if self._transition is not None:  # it reads the same selection texture
+            self._transition._has_selection = self._selection is not None
+            self._transition.shared_program["u_has_selection"] = float(self._selection is not None)
         self.canvas.update()
 
+    def _visuals(self) -> list:
+        return [self.points] + ([self._transition] if self._transition is not None else [])
+
     def set_hover(self, image: int | None) -> None:
-        self.points.set_hover(image)
+        for visual in self._visuals():
+            visual.set_hover(image)
         self.canvas.update()
 
     def set_point_size(self, size: float) -> None:
         """Base point diameter in pixels (the paper's density vs resolution trade-off)."""
         self._size = float(size)
-        self.points.set_style(size=self._size, fade=self._fade)
+        for visual in self._visuals():
+            visual.set_style(size=self._size, fade=self._fade)
         self.canvas.update()
 
     def set_fade(self, fade: float) -> None:
         """Alpha of unselected points while a selection exists (0 hides them, 1 no fade)."""
         self._fade = float(fade)
-        self.points.set_style(size=self._size, fade=self._fade)
+        for visual in self._visuals():
+            visual.set_style(size=self._size, fade=self._fade)
         self.canvas.update()
 
     def set_palette(self, palette: np.ndarray) -> None:
-        self.points.set_palette(palette)
+        self._palette = np.asarray(palette, dtype=np.float32)
+        for visual in self._visuals():
+            visual.set_palette(palette)
         self.canvas.update()
+
+    # -- transitions (Deepling: points move from the previous layer's map to the new one) ----
+    def set_transition(self, start: np.ndarray | None) -> None:
+        """Start animating the scatter's points from ``start`` (n_points, 2) to their place.
+
+        ``start`` is in the data space of the dims shown (e.g. the previous layer's map
+        aligned to the new one). Drawn by an animated copy of the point visual sharing
+        the uploaded layer (8 bytes per point for the start positions), so the
+        everyday shader stays lean. None ends the transition.
+        """
+        if start is None or self._mode != "scatter":
+            self._end_transition()
+            return
+        if self._transition is None:
+            self._transition = PointsNode(vertex="points_transition.vert", parent=self.view.scene)
+        tr = self._transition
+        tr.share_data(self.points, start)
+        tr.set_palette(self._palette)
+        tr.set_style(size=self._size, fade=self._fade)
+        tr.set_hover(None)
+        tr.set_t(0.0)
+        tr.visible, self.points.visible = True, False
+        self.canvas.update()
+
+    def set_transition_t(self, t: float) -> None:
+        """Move the transition to ``t`` in [0, 1]; at 1 the points are in place and it ends."""
+        if self._transition is None or not self._transition.visible:
+            return
+        self._transition.set_t(t)
+        if t >= 1.0:
+            self._end_transition()
+        self.canvas.update()
+
+    @property
+    def in_transition(self) -> bool:
+        tr = getattr(self, "_transition", None)
+        return tr is not None and bool(tr.visible)
+
+    def _end_transition(self) -> None:
+        if self._transition is not None and self._transition.visible:
+            self._transition.visible = False
+            self._transition._start_buffers = []
+            self._update_density_mode()
+            self.canvas.update()
 
     # -- camera ----------------------------------------------------------------------------
     def home(self) -> None:
@@ -255,7 +318,7 @@ class EmbeddingScene:
                 self.density.transform = STTransform(scale=(1.0 / cell, 1.0 / cell))
                 self._density_key = key
         self.density.visible = dense
-        self.points.visible = not dense
+        self.points.visible = not dense and not self.in_transition
 
     def visible_panels(self) -> list[Panel]:
         """The panels the current view shows (what the next frame draws)."""

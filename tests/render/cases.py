@@ -174,6 +174,29 @@ def dense_splom() -> dict:
             "near_state": (scene.showing_densities, len(scene.points.drawn_panels))}
 
 
+def transition() -> dict:
+    """A scatter animated from start positions: at t=0 the points sit at the start, at 1 in place."""
+    scene = _scene()
+    end = np.array([[0.8, 0.8]] * 5 + [[0.0, 0.0], [1.0, 1.0]], np.float32)
+    start = end.copy()
+    start[:5] = 0.2
+    scene.set_layer(end, np.arange(7), np.zeros(7, int), 7)
+    scene.set_point_size(8.0)
+    scene.set_fade(0.0)
+    scene.set_selection(np.arange(7) < 5)  # hide the two range-setting points
+    scene.view_rect = (0.0, 0.0, 1.0, 1.0)
+    uploads = scene.uploads
+    scene.set_transition(start)
+    at_start = scene.render()
+    scene.set_transition_t(0.5)
+    half = scene.render()
+    scene.set_transition_t(1.0)
+    done = scene.render()
+    return {"start": at_start, "half": half, "done": done, "in_transition": scene.in_transition,
+            "uploads": (uploads, scene.uploads),
+            "px": [_to_px(scene, *_data_to_matrix(v)) for v in ([0.2, 0.2], [0.5, 0.5], [0.8, 0.8])]}
+
+
 def every_case() -> dict:
     """All cases above in one process (one EGL start-up for the whole module), each result
     or the traceback of its failure, so one broken case fails only its own tests."""
@@ -182,7 +205,7 @@ def every_case() -> dict:
     runs = {"clusters": (clusters, ()), "overlap_selected_first": (overlap, (True,)),
             "overlap_selected_last": (overlap, (False,)), "dims_switch": (dims_switch, ()),
             "splom": (splom, ()), "splom_zoomed": (splom_zoomed, ()), "overview": (overview, ()),
-            "dense_splom": (dense_splom, ())}
+            "dense_splom": (dense_splom, ()), "transition": (transition, ())}
     out = {}
     for name, (fn, args) in runs.items():
         try:

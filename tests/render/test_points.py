@@ -98,3 +98,18 @@ def test_lasso_box_and_pick_in_the_view(clusters):
     assert clusters["box_images"].tolist() == (labels == 0).tolist()
     assert clusters["pick"] is not None and labels[image_index[clusters["pick"]]] == 2
     assert clusters["miss"] is None
+
+
+def test_transition_moves_points_from_start_to_place(case):
+    res = case("transition")
+
+    def centroid(frame):
+        ys, xs = np.nonzero(~np.all(frame[..., :3] >= 150, axis=-1)[5:-5, 5:-5])
+        return xs.mean() + 5, ys.mean() + 5
+
+    for key, (ex, ey) in zip(("start", "half", "done"), res["px"]):
+        cx, cy = centroid(res[key])
+        assert abs(cx - ex) < 2.5 and abs(cy - ey) < 2.5, (key, (cx, cy), (ex, ey))
+    assert not res["in_transition"]
+    before, after = res["uploads"]
+    assert after["point_bytes"] - before["point_bytes"] == 7 * 2 * 4  # only the start positions
