@@ -34,6 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="receptive-field instances sampled per layer for DeepEyes (default 20000)")
     parser.add_argument("--map-instances", type=int, default=None,
                         help="instances in each Input Map (default 2000)")
+    parser.add_argument("--map-features", choices=("layer", "neuronal"), default="layer",
+                        help="what the Input Map embeds: each instance's activations in the layer, or "
+                             "its neuronal receptive field in the layer before, as DeepEyes (default: layer)")
     parser.add_argument("--verbose", action="store_true", help="list every result (default: a table by kind)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no table, only the summary")
     parser.set_defaults(func=run)
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             snapshots=pipeline.parse_snapshots(store, args.snapshots),
             embed_snapshots=pipeline.parse_snapshots(store, args.embed_snapshots),
             methods=_names(args.methods) or [], analyses=_names(args.analyses, pipeline.ANALYSES) or [],
-            n_instances=args.instances, map_instances=args.map_instances)
+            n_instances=args.instances, map_instances=args.map_instances, map_features=args.map_features)
         check_cache_writable(store)
         bar = TqdmProgress(desc="compute", unit="task", disable=True if args.quiet else None)
         try:

@@ -6,24 +6,29 @@ together; it keeps its image, cell, receptive-field box and label, so a view can
 it by class, show the image patch it covers, and draw any filter's activation (or the
 maximum over the filters, DeepEyes' Fig. 7d) on top.
 
-DeepEyes embeds the activations of the *neuronal receptive field* (the previous layer's
-neurons feeding the cell) with HSNE; here the instance's own depth column is embedded
-with t-SNE, which the store supports for every layer kind.
+What is embedded (``features``): "layer", the instance's own activation vector (its
+depth column: what the layer *outputs* there), or "neuronal", as DeepEyes does, the
+activations of its *neuronal receptive field* (:mod:`seein.compute.neuronal`: what the
+layer takes *in* there), so instances are close when they are similar input for the
+layer. DeepEyes uses HSNE for the layout; here it is t-SNE on a sample.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..errors import SeeinError
 from ..progress import ProgressCallback
 from ..store import Store
 from . import tsne as tsne_mod
 from .instances import read_instances
+from .neuronal import neuronal_features
 from .streaming import cached
 
 #: Instances in an Input Map by default (t-SNE on a few thousand points takes seconds).
 N_MAP = 2000
 _THREADED = 5000  # t-SNE of fewer points runs single-threaded
+FEATURES = ("layer", "neuronal")
 
 
 def tsne_2d(values: np.ndarray, seed: int = 0, perplexity: float = 30.0,
@@ -46,7 +51,8 @@ def tsne_2d(values: np.ndarray, seed: int = 0, perplexity: float = 30.0,
 
 
 def input_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = N_MAP, seed: int = 0,
-              perplexity: float = 30.0, progress: ProgressCallback | None = None) -> dict[str, np.ndarray]:
+              perplexity: float = 30.0, progress: ProgressCallback | None = None,
+              features: str = "layer") -> dict[str, np.ndarray]:
     """The Input Map of a layer at a snapshot (cached as ``deepeyes/inputmap``).
 
     Returns ``embedding`` float32 (n, 2), ``points`` int64 (n,) point index in the layer,
@@ -54,7 +60,11 @@ def input_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = N
     field [y0, x0, y1, x1) in input pixels, ``labels`` int64 (n,), ``activations``
     float32 (n, F) (for drawing one filter's activation) and ``max_activation`` float32 (n,).
     """
+    if features not in FEATURES:
+        raise SeeinError(f"unknown Input Map features {features!r} ({', '.join(FEATURES)})")
     params = {"n_instances": int(n_instances), "seed": int(seed), "perplexity": float(perplexity)}
+    if features != "layer":
+        params["features"] = features  # (the default stays out of the key: older caches remain valid)
 
     def compute() -> dict[str, np.ndarray]:
         inst = read_instances(store, layer, snapshot, n_instances, seed)
@@ -62,7 +72,8 @@ def input_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = N
         rf = store.receptive_fields(layer)
         boxes = rf[np.minimum(y, rf.shape[0] - 1), np.minimum(x, rf.shape[1] - 1)]
         top = inst.values.max(axis=1) if inst.values.size else np.zeros(len(inst), np.float32)
-        return {"embedding": tsne_2d(inst.values, seed, perplexity, progress), "points": inst.points,
+        data = inst.values if features == "layer" else neuronal_features(store, layer, snapshot, inst.points)
+        return {"embedding": tsne_2d(data, seed, perplexity, progress), "points": inst.points,
                 "images": inst.images, "cells": np.stack([y, x], axis=1).astype(np.int64),
                 "boxes": boxes.astype(np.int32), "labels": inst.labels, "activations": inst.values,
                 "max_activation": top}

@@ -91,3 +91,27 @@ def test_unwritable_cache_still_returns_results(synthetic_store):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             assert stats.confusion_matrix(store).sum() == 60
+
+
+def test_neuronal_receptive_fields(synthetic_store):
+    from seein.compute.neuronal import neuronal_features
+
+    with Store.open(synthetic_store) as store:
+        p = 7 * 25 + 2 * 5 + 3  # image 7, conv cell (2, 3): box [2, 3, 5, 6) of the 12 x 12 input
+        patch = neuronal_features(store, "conv", -1, np.array([p, 0]))
+        np.testing.assert_allclose(patch[0], store.image(7)[2:5, 3:6, 0].ravel() / 255.0, rtol=1e-6)
+        whole = neuronal_features(store, "fc", 0, np.array([4, 9]))  # fc is fed by all of conv
+        np.testing.assert_allclose(whole[1], store.feature_maps("conv", 9, 0).ravel())
+        im = inputmap.input_map(store, "fc", n_instances=30, features="neuronal")
+        plain = inputmap.input_map(store, "fc", n_instances=30)
+        assert im["embedding"].shape == (30, 2) and not np.allclose(im["embedding"], plain["embedding"])
+        np.testing.assert_array_equal(im["activations"], plain["activations"])  # the layer's own filters
+
+
+def test_window_extent_at_the_border():
+    from seein.compute.neuronal import _extent
+
+    lo, hi = np.arange(0, 10, 2), np.arange(0, 10, 2) + 6  # previous cells [0,6), [2,8), ... (clipped later)
+    assert _extent(lo, hi, 0, 10) == (0, 3)  # [0,6) [2,8) [4,10)
+    assert _extent(np.array([0, 0, 2]), np.array([3, 5, 7]), 0, 5) == (0, 2)
+    assert _extent(lo, hi, 4, 6) == (1, 1)  # a box smaller than any cell: the nearest cell ([2, 8))
