@@ -26,10 +26,11 @@ class Call:
     name: str
     type: str
     module: nn.Module
-    output: torch.Tensor
+    output: torch.Tensor  # a copy taken when the module returned (later in-place ops leave it alone)
     input: torch.Tensor | None = None  # first positional input (hooks only)
     input_version: int = -1  # the input's in-place version counter when the module saw it
     output_version: int = -1
+    tensor: torch.Tensor | None = None  # the output object itself (hooks only), to follow a chain
 
 
 def is_script(model: nn.Module) -> bool:
@@ -64,8 +65,8 @@ def _trace_hooks(model: nn.Module, x: torch.Tensor) -> tuple[object, list[Call]]
             if not isinstance(output, torch.Tensor):
                 return
             inp = args[0] if args and isinstance(args[0], torch.Tensor) else None
-            calls.append(Call(name, module_type(module), module, output, inp,
-                              inp._version if inp is not None else -1, output._version))
+            calls.append(Call(name, module_type(module), module, output.clone(), inp,
+                              inp._version if inp is not None else -1, output._version, output))
         return hook
 
     handles = [m.register_forward_hook(make_hook(n)) for n, m in _submodules(model)]
@@ -140,6 +141,17 @@ def _outputs_by_calls(graph: torch._C.Graph) -> tuple[list, list[str]]:
     return extra, extra_names
 
 
+def _clone_after(graph: torch._C.Graph, value):
+    """A copy of ``value`` taken right where it is computed."""
+    node = value.node()
+    with graph.insert_point_guard(node):
+        no_format = graph.insertConstant(None)
+    clone = graph.create("aten::clone", [value, no_format])
+    clone.insertAfter(node)
+    clone.output().setType(value.type())
+    return clone.output()
+
+
 def _script_probe(model: torch.jit.ScriptModule, sum_pool: bool = False) -> tuple[Callable, list[str]]:
     """A function returning (outputs..., sub-module outputs...) and those sub-modules' names.
 
@@ -157,6 +169,7 @@ def _script_probe(model: torch.jit.ScriptModule, sum_pool: bool = False) -> tupl
     if not extra:
         graph = model.forward.graph.copy()
         extra, extra_names = _outputs_by_calls(graph)
+    extra = [_clone_after(graph, v) for v in extra]  # keep each value as computed, before any in-place op
     ret = graph.return_node()
     outputs = list(ret.inputs())
     values = outputs + extra

@@ -66,7 +66,7 @@ def _chain(calls: list[Call], x: torch.Tensor, index: int) -> list[Call] | None:
     for j, c in enumerate(calls[:index + 1]):
         c.producer = producer.get((id(c.input), c.input_version)) if c.input is not None else None
         if not any(True for _ in c.module.children()):  # a container passes on its last child's output
-            producer[(id(c.output), c.output_version)] = j
+            producer[(id(c.tensor), c.output_version)] = j
     chain, j = [], index
     while True:
         c = calls[j]

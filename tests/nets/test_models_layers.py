@@ -94,3 +94,16 @@ def test_torchscript_models_list_their_layers(tmp_path, resnet_file):
     out, got = capture(model, torch.ones(2, 1, 28, 28), ["block.conv2", "block"])
     y = resnet.block.conv2(torch.relu(resnet.block.bn1(resnet.block.conv1(resnet.relu(resnet.stem(torch.ones(2, 1, 28, 28)))))))
     assert torch.allclose(got["block.conv2"], y, atol=1e-5)
+
+
+def test_captured_outputs_are_kept_before_later_in_place_ops():
+    from torch import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(inplace=True), nn.Flatten()).eval()
+    x = torch.randn(1, 1, 6, 6)
+    expected = model[0](x)
+    assert (expected < 0).any()
+    for net in (model, torch.jit.script(model)):
+        _, got = capture(net, x, ["0", "1"])
+        assert torch.allclose(got["0"], expected) and torch.allclose(got["1"], expected.clamp(min=0))
