@@ -38,8 +38,11 @@ def check_finite(values: np.ndarray, store: Store, layer: str, snapshot: int, fi
                                      else ~np.isfinite(values))[0])
         image = first_image + bad_row // max(1, store.layer(layer).points_per_image)
         index = store.snapshot(snapshot).index
+        hint = ""
+        if np.isinf(values).any() and store.activations(layer, snapshot).dtype == np.float16:
+            hint = " (beyond float16's range? extract with --dtype float32)"
         raise SeeinError(f"layer {layer!r} at snapshot {index} holds NaN or Inf activations "
-                         f"(first at image {image}); re-extract it", store.path)
+                         f"(first at image {image}){hint}", store.path)
 
 
 def chunks(store: Store, layer: str, snapshot: int = -1,
