@@ -48,9 +48,10 @@ def format_summary(s: dict[str, Any]) -> str:
         lines.append(f"  {snap['index']:>3}  step {snap['step']:<7} epoch {snap['epoch']:<6.3g} {metrics}")
     lines.append(f"layers    {len(s['layers'])}")
     width = max((len(layer["name"]) for layer in s["layers"]), default=4)
+    mwidth = max((len(layer["module"]) for layer in s["layers"]), default=6)
     for layer in s["layers"]:
         shape = "x".join(map(str, layer["shape"]))
-        lines.append(f"  {layer['name']:<{width}}  {layer['kind']:<10} {layer['module']:<10} {shape:<10} "
+        lines.append(f"  {layer['name']:<{width}}  {layer['kind']:<10} {layer['module']:<{mwidth}} {shape:<10} "
                      f"{layer['points']:>10,} points of {layer['dims']} dims")
     if s["curves"]:
         lines.append(f"curves    {', '.join(s['curves'])}")

@@ -124,3 +124,70 @@ def test_float32_and_layer_choice(tmp_path):
     with Store.open(out) as store:
         assert store.dtype == np.float32 and [layer.name for layer in store.layers] == ["pool2", "fc3"]
         assert store.logits().shape == (20, 2) and set(store.predictions().tolist()) == {-1}  # an embedding
+
+
+RESNET = """
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c)
+        self.conv2, self.bn2 = nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        return F.relu(x + self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
+
+
+class ResNet(nn.Module):
+    channels = 1
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(self.channels, 8, 3, stride=2, padding=1)
+        self.relu = nn.ReLU(inplace=True)
+        self.block = Block(8)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.block(self.relu(self.stem(x)))), 1))
+
+
+class ResNetRGB(ResNet):
+    channels = 3
+"""
+
+
+@pytest.mark.parametrize("fmt, cls", [("mnist", "ResNet"), ("cifar10", "ResNetRGB")])
+def test_a_users_residual_net_on_mnist_and_cifar_files(tmp_path, fmt, cls):
+    import importlib.util
+
+    from seein.data.samples import write_cifar10_dir, write_mnist_dir
+
+    (tmp_path / "resnet.py").write_text(RESNET)
+    (write_mnist_dir if fmt == "mnist" else write_cifar10_dir)(tmp_path / fmt)
+    spec = importlib.util.spec_from_file_location("user_resnet", tmp_path / "resnet.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    torch.manual_seed(3)
+    net = getattr(module, cls)()
+    torch.save(net.state_dict(), tmp_path / "w.pt")
+    out = tmp_path / "user.h5"
+    seein("extract", "--model", f"{tmp_path / 'resnet.py'}:{cls}", "--weights", tmp_path / "w.pt",
+          "--dataset", f"{fmt}:{tmp_path / fmt}", "--quiet", "-o", out)
+    with Store.open(out) as store:
+        assert [layer.name for layer in store.layers] == ["stem", "relu", "block.conv1", "block.conv2", "pool", "fc"]
+        assert store.input_shape == ((1, 28, 28) if fmt == "mnist" else (3, 32, 32))
+        assert store.read_activations("stem").min() < 0  # caught before the in-place ReLU changed it
+        assert store.read_activations("relu").min() >= 0
+        assert store.receptive_field("block.conv2", 5, 5) == (5, 5, 16, 16)  # stride 2, three 3x3 convs
+        net.eval()
+        with torch.no_grad():
+            from seein.data import load_dataset
+
+            logits = net(torch.from_numpy(load_dataset(f"{fmt}:{tmp_path / fmt}").images)).numpy()
+        np.testing.assert_allclose(store.logits(), logits, rtol=1e-4, atol=1e-5)
