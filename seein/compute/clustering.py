@@ -133,7 +133,7 @@ def kmeans(points: np.ndarray, k: int = 30, *, n_init: int = 4, max_iter: int = 
         from cuml.cluster import KMeans  # CUDA only
 
         km = KMeans(n_clusters=k, init="k-means++", n_init=n_init, max_iter=max_iter, tol=tol,
-                    random_state=seed).fit(x_np)
+                    random_state=seed, output_type="numpy").fit(x_np)
         return KMeansResult(np.asarray(km.labels_, dtype=np.int64),
                             np.asarray(km.cluster_centers_, np.float32),
                             float(km.inertia_), int(km.n_iter_))
