@@ -13,7 +13,6 @@ reflections are switched off.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
