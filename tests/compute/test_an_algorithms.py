@@ -87,3 +87,30 @@ def test_classical_mds_and_class_association():
     vals = np.array([[1.0, 0.0], [2.0, -1.0], [0.0, 5.0]])
     t = class_association(vals, np.array([0, 0, 1]), 3)
     np.testing.assert_allclose(t, [[3, 0, 0], [0, 5, 0]])
+
+
+def test_cuml_engine_is_called_with_the_same_settings(monkeypatch):
+    """The CUDA-only branch, run with a scikit-learn stand-in for cuML's KMeans (no GPU here)."""
+    import sys
+    import types
+
+    from sklearn.cluster import KMeans as SkKMeans
+
+    seen = {}
+
+    class FakeKMeans(SkKMeans):
+        def __init__(self, *, output_type=None, **kw):
+            seen.update(kw, output_type=output_type)
+            super().__init__(**kw)
+
+    cuml = types.ModuleType("cuml")
+    cluster = types.ModuleType("cuml.cluster")
+    cluster.KMeans = FakeKMeans
+    cuml.cluster = cluster
+    monkeypatch.setitem(sys.modules, "cuml", cuml)
+    monkeypatch.setitem(sys.modules, "cuml.cluster", cluster)
+    x = np.random.default_rng(0).normal(size=(100, 3))
+    res = kmeans(x, 4, n_init=2, max_iter=50, seed=7, engine="cuml")
+    assert seen == {"n_clusters": 4, "init": "k-means++", "n_init": 2, "max_iter": 50, "tol": 1e-4,
+                    "random_state": 7, "output_type": "numpy"}
+    assert res.labels.dtype == np.int64 and res.centers.shape == (4, 3) and res.n_iter >= 1
