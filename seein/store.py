@@ -566,7 +566,10 @@ class StoreWriter:
         partial = cls.partial_path_for(path)
         if not partial.exists():
             raise SeeinError("nothing to resume (no partial file from an earlier run)", partial)
-        f = _open_h5(partial, "r+")
+        try:
+            f = _open_h5(partial, "r+")
+        except SeeinError as exc:
+            raise SeeinError(f"{exc.problem}; start again with --force", partial) from None
         if f.attrs.get("format") != FORMAT_NAME or int(f.attrs.get("schema_version", -1)) != SCHEMA_VERSION:
             f.close()
             raise SeeinError("the partial file is not a store of this version; delete it and start again",

@@ -133,3 +133,12 @@ def assert_same_stores(a, b):
         skip = {"created"}
         assert {k: str(v) for k, v in fa.attrs.items() if k not in skip} == \
             {k: str(v) for k, v in fb.attrs.items() if k not in skip}
+
+
+def test_a_damaged_partial_is_reported_not_resumed(tmp_path):
+    out = tmp_path / "d.h5"
+    StoreWriter.partial_path_for(out).write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
+    with pytest.raises(SeeinError, match=r"d\.h5\.partial: not a readable HDF5 store.*start again with --force"):
+        run_plan(tiny_plan(), out, resume=True)
+    run_plan(tiny_plan(), out, force=True)
+    assert Store.open(out).n_images == 50
