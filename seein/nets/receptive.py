@@ -9,8 +9,8 @@ Three ways, which agree where they apply (tests check it):
   chain (taps in the padding read nothing). Cheap and exact.
 * **graph**: the same composition along the autograd graph, for residual and
   branching networks (:mod:`seein.nets.rf_graph`). Exact, one forward pass.
-* **gradient support**: for anything else (TorchScript, operations the graph
-  walk does not model) the box is the bounding box of the input pixels
+* **gradient support**: for anything else (operations the graph walk does not
+  model) the box is the bounding box of the input pixels
   that get a nonzero gradient from the cell. The probe is a float32 copy with
   every weight positive (1/fan-in, so values stay near 1) and max pooling
   replaced by sum pooling (a thread-local torch-function mode), run on an
@@ -259,8 +259,8 @@ def receptive_fields(model: nn.Module, input_shape: Sequence[int], layer_names: 
     """Boxes int32 (H, W, 4) = [y0, x0, y1, x1) in input pixels for each structured layer named.
 
     ``method``: "auto" composes along a plain chain of modules where there is
-    one, else along the autograd graph (residual adds, concatenations), else
-    uses the gradient support (TorchScript, operations the walk does not model).
+    one (Python modules), else along the autograd graph (residual adds,
+    concatenations; TorchScript too), else uses the gradient support.
     "composed", "graph" or "gradient" force one; the first two raise SeeinError
     where they do not apply. Flat layers are left out.
     """
@@ -291,7 +291,7 @@ def receptive_fields(model: nn.Module, input_shape: Sequence[int], layer_names: 
             if method == "composed":
                 raise SeeinError(f"layer {name!r} is not on a plain chain of conv/pool modules; "
                                  "use the graph or gradient method")
-        if method in ("auto", "graph") and not is_script(model):
+        if method in ("auto", "graph"):
             graph = graph if graph is not None else _graph_outputs(model, shape)
             boxes = graph_boxes(graph[1][name], graph[0])
             if boxes is not None:

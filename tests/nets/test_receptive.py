@@ -87,14 +87,17 @@ def test_inplace_residual_is_not_mistaken_for_a_chain(tmp_path):
 def test_torchscript_max_pool_gets_full_windows(tmp_path, resnet_file):
     resnet = tmp_path / "resnet.pt"
     torch.jit.script(load_model(f"{resnet_file}:TinyResNet")).save(str(resnet))
-    boxes = receptive_fields(load_model(str(resnet)), (1, 28, 28), ["block.conv1", "block", "pool"])
-    np.testing.assert_array_equal(boxes["block.conv1"], expected_boxes(28, 28, 28, lambda i: (i - 2, i + 3)))
-    np.testing.assert_array_equal(boxes["block"], expected_boxes(28, 28, 28, lambda i: (i - 3, i + 4)))
-    np.testing.assert_array_equal(boxes["pool"], expected_boxes(14, 14, 28, lambda i: (2 * i - 3, 2 * i + 5)))
+    scripted = load_model(str(resnet))
+    names = ["block.conv1", "block", "pool"]
+    for method in ("gradient", "auto"):  # the graph's max pools become sum pools; auto walks the graph
+        boxes = receptive_fields(scripted, (1, 28, 28), names, method=method)
+        np.testing.assert_array_equal(boxes["block.conv1"], expected_boxes(28, 28, 28, lambda i: (i - 2, i + 3)))
+        np.testing.assert_array_equal(boxes["block"], expected_boxes(28, 28, 28, lambda i: (i - 3, i + 4)))
+        np.testing.assert_array_equal(boxes["pool"], expected_boxes(14, 14, 28, lambda i: (2 * i - 3, 2 * i + 5)))
     lenet = build_model("lenet")
     path = tmp_path / "lenet.pt"
     torch.jit.script(lenet).save(str(path))
-    scripted = receptive_fields(load_model(str(path)), (1, 28, 28), STRUCTURED)
+    scripted = receptive_fields(load_model(str(path)), (1, 28, 28), STRUCTURED, method="gradient")
     composed = receptive_fields(lenet, (1, 28, 28), STRUCTURED, method="composed")
     for name in STRUCTURED:
         np.testing.assert_array_equal(scripted[name], composed[name], err_msg=name)
