@@ -98,10 +98,16 @@ def test_cuml_engine_is_called_with_the_same_settings(monkeypatch):
 
     seen = {}
 
-    class FakeKMeans(SkKMeans):
+    class FakeKMeans:
         def __init__(self, *, output_type=None, **kw):
             seen.update(kw, output_type=output_type)
-            super().__init__(**kw)
+            self._km = SkKMeans(**kw)
+
+        def fit(self, x):
+            self._km.fit(x)
+            self.labels_, self.cluster_centers_ = self._km.labels_, self._km.cluster_centers_
+            self.inertia_, self.n_iter_ = self._km.inertia_, self._km.n_iter_
+            return self
 
     cuml = types.ModuleType("cuml")
     cluster = types.ModuleType("cuml.cluster")
