@@ -117,7 +117,7 @@ def run_app(store_path: str | os.PathLike | None, *, screenshot: str | os.PathLi
             raise SeeinError("no display to open a window on (set DISPLAY, or use --screenshot)")
         app = qt_application()
         window = build_window(store_path, layer=layer, select=select, size=size)
-        code = app.exec_()
+        code = app.exec()
         window.deleteLater()
         return int(code)
     wh = parse_size(size) or (1600, 1000)

@@ -17,7 +17,7 @@ from qtpy import QtCore, QtGui, QtWidgets
 
 from ..bus import SelectionEvent, Subscriptions
 from ..state import AppState
-from .qimage import to_qimage
+from .qimage import event_point, to_qimage
 from .worker import Task
 
 HEADER = 18
@@ -113,7 +113,7 @@ class FeatureMapCanvas(QtWidgets.QWidget):
         return None
 
     def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
-        pos = QtCore.QPointF(event.pos())
+        pos = QtCore.QPointF(event_point(event))
         name = self.header_at(pos)
         if name is not None and name != "input":
             self.layer_clicked.emit(name)

@@ -12,7 +12,7 @@ from qtpy import QtCore, QtGui, QtWidgets
 from ..bus import SelectionEvent, Subscriptions
 from ..state import AppState, class_palette
 from .modifiers import mode_from_modifiers
-from .qimage import to_qcolor
+from .qimage import event_point, to_qcolor
 
 
 class Legend(QtWidgets.QListWidget):
@@ -57,7 +57,7 @@ class Legend(QtWidgets.QListWidget):
             item.setFont(font)
 
     def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
-        item = self.itemAt(event.pos())
+        item = self.itemAt(event_point(event))
         if item is not None and event.button() == QtCore.Qt.LeftButton:
             mode = mode_from_modifiers(event.modifiers(), self.state.select_mode)
             self.state.select_class(item.data(QtCore.Qt.UserRole), mode, source="legend")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from qtpy import QtGui
+from qtpy import QtCore, QtGui
 
 
 def to_qimage(array: np.ndarray) -> QtGui.QImage:
@@ -28,3 +28,10 @@ def to_qcolor(rgba) -> QtGui.QColor:
     """A QColor of an RGBA (or RGB) tuple in [0, 1]."""
     c = [float(v) for v in rgba]
     return QtGui.QColor.fromRgbF(c[0], c[1], c[2], c[3] if len(c) > 3 else 1.0)
+
+
+def event_point(event) -> "QtCore.QPoint":
+    """A Qt mouse event's position in its widget (Qt 6 ``position()``, Qt 5 ``pos()``)."""
+    if hasattr(event, "position"):
+        return event.position().toPoint()
+    return event.pos()

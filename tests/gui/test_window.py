@@ -244,3 +244,17 @@ def test_view_cli_screenshot(synthetic_store, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "seein", "view", str(synthetic_store), "--screenshot",
                           str(out), "--layer", "nope"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "no layer 'nope'" in bad.stderr
+
+
+def test_projection_can_be_cancelled(make_window, synthetic_store, qtbot):
+    w = make_window(synthetic_store, layer="conv")
+    events = []
+    w.state.bus.progress.connect(events.append)
+    w.state.set_mode("projection", "tsne")
+    assert w.embedding.busy and w.status.cancel_button.isVisible()
+    qtbot.mouseClick(w.status.cancel_button, QtCore.Qt.LeftButton)
+    qtbot.waitUntil(lambda: events and events[-1].finished, timeout=20000)
+    assert events[-1].message == "cancelled" and w.state.projection("conv") is None
+    assert not w.status.progress_bar.isVisible()
+    QtWidgets.QApplication.processEvents()
+    assert w.centralWidget() is w.embedding  # the window is still there and responsive
