@@ -7,7 +7,7 @@ import sys
 
 EPILOG = """examples:
   seein train --model lenet --dataset digits --epochs 4 --snapshots 6 --seed 0 -o lenet.run.pt
-  seein train --model siamese-lenet --epochs 6 -o siamese.run.pt
+  seein train --model siamese-lenet --epochs 10 -o siamese.run.pt
   seein train --model net.py:Net --dataset mnist:~/mnist --optimizer sgd --lr 0.01 -o net.run.pt
 then: seein extract --run lenet.run.pt -o lenet.h5
 """

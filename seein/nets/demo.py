@@ -16,26 +16,27 @@ from ..paths import demo_dir
 from ..progress import ProgressCallback
 from .models import BUNDLED
 
-#: Bumped whenever the recipe or the bundled networks change, so old demo runs are rebuilt.
-DEMO_VERSION = 1
+#: Per model, bumped whenever its recipe or network changes, so an old demo run is rebuilt.
+DEMO_VERSIONS = {"lenet": 1, "siamese-lenet": 2}
+DEMO_VERSION = DEMO_VERSIONS["lenet"]
 
 #: How each demo run is trained (data set digits, training split).
 RECIPES = {
     "lenet": dict(epochs=4, snapshots=6, seed=0, batch_size=64, optimizer="adam"),
-    "siamese-lenet": dict(epochs=6, snapshots=6, seed=0, batch_size=64, optimizer="adam"),
+    "siamese-lenet": dict(epochs=10, snapshots=6, seed=0, batch_size=64, optimizer="adam"),
 }
 
 
 def demo_run_path(model: str = "lenet") -> Path:
     """Where the demo run of ``model`` lives (it may not exist yet)."""
-    return demo_dir() / f"{model}-digits-v{DEMO_VERSION}.run.pt"
+    return demo_dir() / f"{model}-digits-v{DEMO_VERSIONS.get(model, 1)}.run.pt"
 
 
-def _is_valid(path: Path) -> bool:
+def _is_valid(path: Path, model: str) -> bool:
     from .runs import load_run
 
     try:
-        return load_run(path).meta.get("extra", {}).get("demo_version") == DEMO_VERSION
+        return load_run(path).meta.get("extra", {}).get("demo_version") == DEMO_VERSIONS[model]
     except SeeinError:
         return False
 
@@ -44,25 +45,26 @@ def demo_run(model: str = "lenet", progress: ProgressCallback | None = None) -> 
     """Path of the trained demo run of ``model`` (``lenet`` or ``siamese-lenet``), training it if missing.
 
     LeNet: 4 epochs on the digits training split, 6 snapshots, about 97% test
-    accuracy. Siamese LeNet: 6 epochs of contrastive training, 6 snapshots.
+    accuracy. Siamese LeNet: 10 epochs of contrastive training, 6 snapshots,
+    about 94% nearest-centroid test accuracy in its 2-D embedding.
     """
     if model not in BUNDLED:
         raise SeeinError(f"no demo run for {model!r} (demo models: {', '.join(BUNDLED)})")
     path = demo_run_path(model)
-    if path.exists() and _is_valid(path):
+    if path.exists() and _is_valid(path, model):
         return path
     lock_path = path.with_name(path.name + ".lock")
     with open(lock_path, "a+") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
         try:
-            if path.exists() and _is_valid(path):  # another process built it while we waited
+            if path.exists() and _is_valid(path, model):  # another process built it while we waited
                 return path
             from ..train import train
 
             return train(model, "digits", path, progress=progress, split="train",
-                         extra={"demo_version": DEMO_VERSION}, **RECIPES[model])
+                         extra={"demo_version": DEMO_VERSIONS[model]}, **RECIPES[model])
         finally:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
-__all__ = ["demo_run", "demo_run_path", "RECIPES", "DEMO_VERSION"]
+__all__ = ["demo_run", "demo_run_path", "RECIPES", "DEMO_VERSIONS"]

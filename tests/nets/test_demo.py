@@ -55,7 +55,7 @@ def test_concurrent_callers_build_once(home, monkeypatch):
     assert len(calls) == 1 and len(set(results)) == 1 and load_run(results[0]).snapshots
     # a damaged or stale demo file is rebuilt, not trusted
     results[0].write_bytes(b"truncated")
-    assert load_run(demo_run("lenet")).meta["extra"]["demo_version"] == demo_module.DEMO_VERSION
+    assert load_run(demo_run("lenet")).meta["extra"]["demo_version"] == demo_module.DEMO_VERSIONS["lenet"]
     assert len(calls) == 2
 
 
