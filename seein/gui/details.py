@@ -69,13 +69,16 @@ class DetailsView(QtWidgets.QWidget):
         layout.addWidget(self.picture, 1)
         layout.addWidget(self.caption)
         self.shown_image: Optional[int] = None
+        self._shown: Optional[tuple] = None
         self._subs = Subscriptions()
         self._subs.connect(state.bus.hover_changed, self._on_hover)
         self._subs.connect(state.bus.cell_focused, self._on_cell)
         self._subs.connect(state.bus.store_changed, lambda store: self._clear())
+        self._subs.connect(state.bus.snapshot_changed, self._on_snapshot)
 
     def _clear(self) -> None:
         self.shown_image = None
+        self._shown = None
         self.picture.set_image(None)
         self.caption.setText("Hover over a point to see its image.")
 
@@ -83,6 +86,7 @@ class DetailsView(QtWidgets.QWidget):
         store = self.state.store
         box = self.state.receptive_box(layer, cell) if layer else None
         self.shown_image = image
+        self._shown = (image, layer, cell, prefix)
         self.picture.set_image(to_qimage(store.image(image)), box)
         d = self.state.describe_image(image)
         where = f", cell ({cell[0]}, {cell[1]}) of {layer}" if cell is not None else ""
@@ -90,6 +94,10 @@ class DetailsView(QtWidgets.QWidget):
         pred = f"predicted {d['prediction_name']}{mark}" if d["prediction"] >= 0 else "no class output"
         self.caption.setText(f"{prefix}image {d['image']} (id {d['image_id']}){where}\n"
                              f"label {d['label_name']}, {pred}")
+
+    def _on_snapshot(self, k: int) -> None:
+        if self._shown is not None:  # the prediction belongs to the snapshot shown
+            self._show(*self._shown)
 
     def _on_hover(self, event: HoverEvent) -> None:
         if event.image is not None:

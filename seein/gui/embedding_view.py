@@ -314,7 +314,7 @@ class EmbeddingView(QtWidgets.QWidget):
         if (event.layer, event.method, event.snapshot) != (s.layer, s.method, s.snapshot) or s.mode != "projection":
             return
         self._reload()
-        if event.start is not None and hasattr(self.scene, "set_transition"):
+        if event.start is not None:
             # the scene interpolates in its vertex shader from these start positions
             self.scene.set_transition(event.start)
             self._anim_start = time.perf_counter()

@@ -186,9 +186,16 @@ def test_projection_runs_off_thread_with_progress(make_window, synthetic_store, 
     qtbot.waitUntil(lambda: w.state.projection("fc") is not None, timeout=20000)
     assert progress[-1].finished and w.embedding.scene.n_dims == 2
     w.state.set_layer("out")  # in projection mode: project, then animate from fc's aligned positions
-    qtbot.waitUntil(lambda: w.state.projection("out") is not None, timeout=20000)
+    scene = w.embedding.scene
+    frames = []
+    qtbot.waitUntil(lambda: scene.in_transition, timeout=20000)
+    while scene.in_transition:
+        frames.append(scene.render())
+        QtWidgets.QApplication.processEvents()
     wait_idle(qtbot, w)
-    assert w.embedding.scene.n_dims == 2
+    final = scene.render()
+    assert w.state.projection("out") is not None and scene.n_dims == 2
+    assert frames and (frames[0] != final).any()  # the points moved from where fc had them
 
 
 def test_settings_remember_store_and_layout(make_window, synthetic_store, qtbot):
