@@ -140,8 +140,7 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 
-def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str,
-                 images_per_chunk: int) -> StoreWriter:
+def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str) -> StoreWriter:
     attrs = _source_attrs(plan)
     if resume:
         writer = StoreWriter.resume(out)
@@ -170,7 +169,7 @@ def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str,
         receptive_fields={k: v for k, v in plan.receptive_fields.items()
                           if k in {layer.name for layer in plan.layers}},
         curves=plan.curves, dataset_spec=plan.dataset_spec, model_spec=plan.model_spec,
-        dtype=np.dtype(dtype), images_per_chunk=images_per_chunk, extra_attrs=attrs)
+        dtype=np.dtype(dtype), extra_attrs=attrs)
 
 
 class _WriterThread:
@@ -237,8 +236,7 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
     device = device or default_device()
     n = len(plan.images)
     total = n * len(plan.snapshots)
-    writer = _open_writer(plan, out, resume=resume, dtype=dtype,
-                          images_per_chunk=min(batch_size, 256))
+    writer = _open_writer(plan, out, resume=resume, dtype=dtype)
     model = plan.model.to(device).eval()
     images = torch.from_numpy(np.ascontiguousarray(plan.images))
     background = _WriterThread(writer, DTYPES[dtype], threaded_writes)

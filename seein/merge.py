@@ -88,7 +88,7 @@ def merge(shards: Sequence[str | os.PathLike], out: str | os.PathLike, *, force:
             receptive_fields={layer.name: first.receptive_fields(layer.name)
                               for layer in first.layers if layer.kind == "structured"},
             curves=first.curves, dataset_spec=first.dataset_spec, model_spec=first.model_spec,
-            dtype=first.dtype, images_per_chunk=min(images_per_chunk, 256),
+            dtype=first.dtype,
             extra_attrs={"source": first.attrs.get("source", ""), "shard": "", "image_start": 0,
                          "image_stop": first.shard[2], "images_total": first.shard[2]})
         try:

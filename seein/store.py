@@ -483,7 +483,7 @@ class StoreWriter:
         self.partial_path = partial_path
         self._file = file
         self._raw = os.open(partial_path, os.O_WRONLY)  # rows of activations go straight in
-        self._offsets: dict[tuple[int, str], int | None] = {}
+        self._datasets: dict[int, tuple[h5py.Group, dict[str, tuple[h5py.Dataset, int | None]]]] = {}
 
     @staticmethod
     def partial_path_for(path: str | os.PathLike) -> Path:
@@ -497,7 +497,7 @@ class StoreWriter:
                receptive_fields: Mapping[str, np.ndarray] | None = None,
                curves: Mapping[str, np.ndarray] | None = None, dataset_spec: str = "",
                model_spec: str = "", dtype: Any = np.float16,
-               images_per_chunk: int = 64, extra_attrs: Mapping[str, Any] | None = None) -> "StoreWriter":
+               extra_attrs: Mapping[str, Any] | None = None) -> "StoreWriter":
         """Start a new store at ``path + '.partial'`` with all metadata and empty activations."""
         partial = cls.partial_path_for(path)
         partial.parent.mkdir(parents=True, exist_ok=True)
@@ -544,8 +544,8 @@ class StoreWriter:
                 g.attrs["images_done"] = 0
                 for k, v in snap.metrics.items():
                     g.attrs[k] = float(v)
-                _allocated(g, "logits", (n, n_outputs), np.float32, images_per_chunk)
-                _allocated(g, "predictions", (n,), np.int64, images_per_chunk)
+                _allocated(g, "logits", (n, n_outputs), np.float32)
+                _allocated(g, "predictions", (n,), np.int64)
                 ag = g.create_group("layers")
                 for layer in layers:
                     _allocated(ag, layer.name, (layer.n_points(n), layer.dims), dtype)
@@ -592,36 +592,38 @@ class StoreWriter:
         its points already (n*H*W, C). ``predictions`` defaults to the argmax of the
         logits (-1 for a net with a single output).
         """
-        g = self._file["snapshots"][_snapshot_key(snapshot_index)]
+        g, datasets = self._snapshot_datasets(snapshot_index)
         n = int(logits.shape[0])
-        for name, out in outputs.items():
-            ds = g["layers"][name]
-            pts = to_points(out)
-            per = pts.shape[0] // n
-            if pts.shape != (n * per, ds.shape[1]) or (image_start + n) * per > ds.shape[0]:
-                raise ValueError(f"layer {name}: {pts.shape} points do not fit rows "
-                                 f"{image_start * per}.. of {ds.shape}")
-            offset = self._offset(snapshot_index, name, ds)
-            if offset is None:
-                ds[image_start * per:(image_start + n) * per] = pts.astype(ds.dtype, copy=False)
-            else:
-                rows = np.ascontiguousarray(pts, dtype=ds.dtype)
-                _pwrite_all(self._raw, memoryview(rows).cast("B"), offset + image_start * per * rows.strides[0])
         logits = np.asarray(logits, dtype=np.float32)
-        g["logits"][image_start:image_start + n] = logits
         if predictions is None:
             predictions = logits.argmax(1) if logits.shape[1] > 1 else np.full(n, -1)
-        g["predictions"][image_start:image_start + n] = np.asarray(predictions, dtype=np.int64)
-        self._file.flush()
+        rows = {name: to_points(out) for name, out in outputs.items()}
+        rows["logits"], rows["predictions"] = logits, np.asarray(predictions, dtype=np.int64)
+        for name, pts in rows.items():
+            ds, offset = datasets[name]
+            per = pts.shape[0] // n
+            if pts.shape[1:] != ds.shape[1:] or pts.shape[0] != n * per or (image_start + n) * per > ds.shape[0]:
+                raise ValueError(f"{name}: {pts.shape} rows do not fit rows {image_start * per}.. of {ds.shape}")
+            if offset is None:  # chunked (a store from before contiguous layouts): through h5py
+                ds[image_start * per:(image_start + n) * per] = pts.astype(ds.dtype, copy=False)
+            else:
+                data = np.ascontiguousarray(pts, dtype=ds.dtype)
+                row_bytes = data.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64))
+                _pwrite_all(self._raw, memoryview(data).cast("B"), offset + image_start * per * row_bytes)
+        self._file.flush()  # anything h5py buffered lands before the counter that vouches for it
         g.attrs["images_done"] = image_start + n
         self._file.flush()
 
-    def _offset(self, snapshot_index: int, name: str, ds: h5py.Dataset) -> int | None:
-        """The file offset of a contiguous, allocated dataset (None: write through h5py)."""
-        key = (snapshot_index, name)
-        if key not in self._offsets:
-            self._offsets[key] = ds.id.get_offset() if ds.chunks is None else None
-        return self._offsets[key]
+    def _snapshot_datasets(self, snapshot_index: int) -> tuple[h5py.Group, dict[str, tuple[h5py.Dataset, int | None]]]:
+        """The snapshot's group and {name: (dataset, file offset or None)} for logits,
+        predictions and every layer; looked up once (h5py lookups cost more than small writes)."""
+        if snapshot_index not in self._datasets:
+            g = self._file["snapshots"][_snapshot_key(snapshot_index)]
+            found = {"logits": g["logits"], "predictions": g["predictions"]}
+            found.update(g["layers"].items())
+            self._datasets[snapshot_index] = (g, {
+                name: (ds, ds.id.get_offset() if ds.chunks is None else None) for name, ds in found.items()})
+        return self._datasets[snapshot_index]
 
     def _close_raw(self) -> None:
         if self._raw is not None:
