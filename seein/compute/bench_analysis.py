@@ -73,16 +73,20 @@ def analysis_benchmarks(data: BenchData) -> dict[str, Any]:
     kmeans(x[:200], 3)  # warm up torch's kernels so the first timed run is not an outlier
     labels: dict[str, np.ndarray] = {}
 
+    inertia: dict[str, float] = {}
+
     def ours_kmeans() -> None:
-        labels["seein"] = kmeans(x, k, n_init=n_init, max_iter=max_iter, tol=tol, seed=0).labels
+        res = kmeans(x, k, n_init=n_init, max_iter=max_iter, tol=tol, seed=0)
+        labels["seein"], inertia["seein"] = res.labels, res.inertia
 
     def sklearn_kmeans() -> None:
-        ref = KMeans(k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=0)
-        labels["sklearn"] = ref.fit(x).labels_
+        ref = KMeans(k, n_init=n_init, max_iter=max_iter, tol=tol, random_state=0).fit(x)
+        labels["sklearn"], inertia["sklearn"] = ref.labels_, float(ref.inertia_)
 
     res = measure({"kmeans_seein": ours_kmeans, "kmeans_sklearn": sklearn_kmeans}, reps)
-    res["kmeans_seein"].update(k=k, n_init=n_init, max_iter=max_iter,
+    res["kmeans_seein"].update(k=k, n_init=n_init, max_iter=max_iter, inertia=inertia["seein"],
                                ari_vs_sklearn=float(adjusted_rand_score(labels["seein"], labels["sklearn"])))
+    res["kmeans_sklearn"].update(inertia=inertia["sklearn"])
     with _one_thread():  # both single-threaded: the algorithms' cost without thread contention
         one = measure({"kmeans_seein_1thread": ours_kmeans, "kmeans_sklearn_1thread": sklearn_kmeans}, reps)
     res.update(one)

@@ -20,5 +20,6 @@ def test_analysis_entries_are_merged_into_the_compute_bench():
         assert np.isfinite(ratios[name]) and ratios[name] > 0
     res = out["results"]
     assert res["kmeans_seein"]["k"] == 30 and 0 <= res["kmeans_seein"]["ari_vs_sklearn"] <= 1
+    assert res["kmeans_seein"]["inertia"] <= 1.05 * res["kmeans_sklearn"]["inertia"]
     assert res["jaccard_seein"]["max_abs_diff_vs_naive"] < 1e-9
     assert all(res[k]["peak_mb"] >= 0 and res[k]["median_s"] > 0 for k in res)
