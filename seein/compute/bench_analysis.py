@@ -100,11 +100,11 @@ def analysis_benchmarks(data: BenchData) -> dict[str, Any]:
     full["jaccard_seein_full_sample"].update(rows=len(x), filters=int(x.shape[1]))
 
     rng = np.random.default_rng(0)
-    shape = (JACCARD_ROWS, WIDE_FILTERS)
+    shape = (len(small), WIDE_FILTERS)
     wide_x = (rng.exponential(size=shape) * (rng.random(shape) < 0.5)).astype(np.float32)
     wide = measure({"jaccard_wide_seein": lambda: weighted_jaccard(wide_x),
                     "jaccard_wide_naive": lambda: weighted_jaccard_naive(wide_x)}, max(1, reps // 3))
-    wide["jaccard_wide_seein"].update(rows=JACCARD_ROWS, filters=WIDE_FILTERS)
+    wide["jaccard_wide_seein"].update(rows=len(small), filters=WIDE_FILTERS)
 
     perp = measure({"perplexity_seein": lambda: perplexity(x),
                     "perplexity_numpy": lambda: _numpy_perplexity(x)}, reps)
