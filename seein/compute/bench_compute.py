@@ -254,11 +254,14 @@ def _run(data: BenchData, only: list[str] | None, log: Callable[[str], None], ba
         if only and name not in only:
             continue
         log(f"running {name} ...")
+        t0 = time.perf_counter()
         out = fn(data)
         if "ratios" in out or "results" in out:
             result["results"].update(out.get("results", {}))
             result["ratios"].update(out.get("ratios", {}))
         else:
             result["results"].update(out)
+        done = ", ".join(f"{k} {v:.3f}" for k, v in out.get("ratios", {}).items())
+        log(f"  {name} done in {time.perf_counter() - t0:.0f} s" + (f": {done}" if done else ""))
     result["config"]["load_avg_end"] = os.getloadavg()
     return result
