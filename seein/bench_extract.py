@@ -1,4 +1,11 @@
-"""The extraction benchmark behind ``seein bench extract`` (no CLI, usable from Python)."""
+"""The extraction benchmark behind ``seein bench extract`` (no CLI, usable from Python).
+
+The bare forward pass is the model as loaded, run batch by batch under inference mode:
+what a user's own loop costs. Extraction runs the network channels-last on the CPU when
+it can (see :mod:`seein.capture`), which makes its convolutions cheaper; so a bare pass
+in that layout is timed too (``forward_same_layout``), and ``ratios`` holds both
+quotients, the second one being what hooks, conversion and writing alone cost.
+"""
 
 from __future__ import annotations
 
@@ -33,12 +40,32 @@ def _plan(model: str, dataset: str, split: str, limit: int | None,
                           dataset_spec=data.spec, model_spec=model, source={"model": model})
 
 
+def _bare_model(model: torch.nn.Module, images: torch.Tensor, device: torch.device) -> tuple[torch.nn.Module, bool]:
+    """A copy of ``model`` in the layout extraction would use, and whether that is channels-last."""
+    import copy
+
+    from .capture import wants_channels_last
+
+    bare = copy.deepcopy(model).to(device).eval()
+    sample = images[:2].to(device)
+    if wants_channels_last(bare, sample):
+        bare.to(memory_format=torch.channels_last)
+        try:
+            with torch.inference_mode():
+                bare(sample.contiguous(memory_format=torch.channels_last))
+            return bare, True
+        except Exception:
+            bare.to(memory_format=torch.contiguous_format)
+    return bare, False
+
+
 def _forward(model: torch.nn.Module, images: torch.Tensor, batch_size: int,
-             device: torch.device) -> tuple[float, float]:
+             device: torch.device, channels_last: bool = False) -> tuple[float, float]:
     c0, t0 = time.process_time(), time.perf_counter()
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
     with torch.inference_mode():
         for first in range(0, len(images), batch_size):
-            out = model(images[first:first + batch_size].to(device))
+            out = model(images[first:first + batch_size].to(device).contiguous(memory_format=fmt))
         if device.type == "cuda":
             torch.cuda.synchronize()
     del out
@@ -66,19 +93,26 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
     net = plan.model.to(device).eval()
     images = torch.from_numpy(np.ascontiguousarray(plan.images))
     n = len(images)
+    bare, channels_last = _bare_model(net, images, device)
     times: dict[str, list[float]] = {"forward": [], "extract": []}
+    if channels_last:
+        times["forward_same_layout"] = []
     if sync_writes:
         times["extract_sync_writes"] = []
     cpu: dict[str, list[float]] = {k: [] for k in times}
     size = 0
     with tempfile.TemporaryDirectory(prefix="seein-bench-") as tmp:
         folder = Path(tmp)
-        _forward(net, images, batch_size, device)  # warm-up: allocator, kernels, page cache
+        _forward(bare, images, batch_size, device, channels_last)  # warm-up: allocator, kernels
         _extract(plan, folder, batch_size, dtype, True)
         for _ in range(repeats):
             elapsed, used = _forward(net, images, batch_size, device)
             times["forward"].append(elapsed)
             cpu["forward"].append(used)
+            if channels_last:
+                elapsed, used = _forward(bare, images, batch_size, device, channels_last)
+                times["forward_same_layout"].append(elapsed)
+                cpu["forward_same_layout"].append(used)
             elapsed, used, size = _extract(plan, folder, batch_size, dtype, True)
             times["extract"].append(elapsed)
             cpu["extract"].append(used)
@@ -96,12 +130,15 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
         "benchmark": "extract",
         "config": {"model": model, "dataset": plan.dataset_spec, "split": split, "images": n,
                    "layers": [layer.name for layer in plan.layers], "batch_size": batch_size, "dtype": dtype,
-                   "repeats": repeats, "device": str(device), "threads": torch.get_num_threads()},
+                   "repeats": repeats, "device": str(device), "threads": torch.get_num_threads(),
+                   "channels_last": channels_last},
         "results": results,
         "ratios": {
             "extract_vs_forward": results["extract"]["images_per_s"] / results["forward"]["images_per_s"],
             # the same in CPU seconds (all threads): steadier than wall time on a busy machine
             "extract_vs_forward_cpu": results["forward"]["cpu_seconds_median"]
             / results["extract"]["cpu_seconds_median"],
+            **({"extract_vs_forward_same_layout": results["extract"]["images_per_s"]
+                / results["forward_same_layout"]["images_per_s"]} if channels_last else {}),
         },
     }

@@ -9,6 +9,11 @@ overlapping the next batch's forward pass. An output that a later module changes
 place (``ReLU(inplace=True)`` after a conv) cannot wait: the capture notices from the
 tensor's version counter (in a first pass outside inference mode,
 :meth:`LayerCapture.calibrate`) and copies that layer in its hook from then on.
+
+On the CPU a network with 2-D convolutions runs in channels-last layout when it can
+(the calibration pass tries it and falls back on any error): oneDNN's convolutions are
+cheaper that way, and a C x H x W output is then already in the store's point order,
+so turning it into points is a plain float16 cast instead of a transposing copy.
 """
 
 from __future__ import annotations
@@ -63,6 +68,13 @@ def to_points(output: Any, dtype: torch.dtype) -> np.ndarray:
     return np.array(a, dtype=_NUMPY[dtype], order="C", copy=True)
 
 
+def wants_channels_last(model: torch.nn.Module, sample: torch.Tensor) -> bool:
+    """A Python (not TorchScript) CPU network with 2-D convolutions and image batches."""
+    return (sample.dim() == 4 and sample.device.type == "cpu"
+            and not isinstance(model, torch.jit.ScriptModule)
+            and any(isinstance(m, torch.nn.Conv2d) for m in model.modules()))
+
+
 class LayerCapture:
     """Forward hooks on named sub-modules of ``model``; use as a context manager.
 
@@ -87,6 +99,7 @@ class LayerCapture:
         self._handles = [] if self.script else [
             modules[name].register_forward_hook(self._hook(name)) for name in self.names]
         self.defer = True  # convert CPU outputs later, in to_points (see the module docstring)
+        self.channels_last = False  # decided by calibrate()
         self.eager: set[str] = set()  # layers changed in place later in the pass: copy at once
         self._versions: dict[str, int] = {}
 
@@ -126,6 +139,8 @@ class LayerCapture:
         """
         self.outputs = {}
         self._versions = {}
+        if self.channels_last:
+            batch = batch.contiguous(memory_format=torch.channels_last)
         out = self._forward(model, batch)
         changed = [name for name, version in self._versions.items()
                    if version >= 0 and self.outputs[name]._version != version]
@@ -144,11 +159,27 @@ class LayerCapture:
         return {name: self.outputs[name] if name in self._versions else self.outputs[name].cpu().numpy()
                 for name in self.names}, logits
 
-    def calibrate(self, model: torch.nn.Module, sample: torch.Tensor) -> None:
+    def calibrate(self, model: torch.nn.Module, sample: torch.Tensor, channels_last: bool = True) -> None:
         """One pass outside inference mode (whose tensors keep no version counters) to find the
-        layers that later modules change in place; they are copied in their hooks from then on."""
+        layers that later modules change in place (copied in their hooks from then on), and
+        to try channels-last layout (see the module docstring). Undo with :meth:`restore`."""
+        if channels_last and wants_channels_last(model, sample):
+            model.to(memory_format=torch.channels_last)
+            self.channels_last = True
+            try:
+                with torch.no_grad():
+                    self(model, sample)
+                return
+            except Exception:  # a .view() that needs contiguous memory, say: run as it was
+                self.restore(model)
         with torch.no_grad():
             self(model, sample)
+
+    def restore(self, model: torch.nn.Module) -> None:
+        """Put the model's parameters back in their usual layout if calibrate changed it."""
+        if self.channels_last:
+            model.to(memory_format=torch.contiguous_format)
+            self.channels_last = False
 
     def layer_infos(self) -> list[LayerInfo]:
         """LayerInfo of each caught layer, in forward order (after at least one call)."""

@@ -225,8 +225,12 @@ class _WriterThread:
 
 def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = False, force: bool = False,
              dtype: str = "float16", batch_size: int = 256, progress: ProgressCallback | None = None,
-             device: torch.device | None = None, threaded_writes: bool = True) -> Path:
-    """Extract ``plan`` into the store ``out`` (via ``out.partial``); return the store's path."""
+             device: torch.device | None = None, threaded_writes: bool = True,
+             channels_last: bool = True) -> Path:
+    """Extract ``plan`` into the store ``out`` (via ``out.partial``); return the store's path.
+
+    ``channels_last=False`` keeps the model in its usual layout (see :mod:`seein.capture`).
+    """
     out = Path(out)
     if dtype not in DTYPES:
         raise SeeinError(f"unknown dtype {dtype!r}; use float16 or float32")
@@ -240,9 +244,10 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
     model = plan.model.to(device).eval()
     images = torch.from_numpy(np.ascontiguousarray(plan.images))
     background = _WriterThread(writer, DTYPES[dtype], threaded_writes)
+    capture = LayerCapture(model, [layer.name for layer in plan.layers], DTYPES[dtype])
     try:
-        with LayerCapture(model, [layer.name for layer in plan.layers], DTYPES[dtype]) as capture:
-            capture.calibrate(model, images[:2].to(device))
+        with capture:
+            capture.calibrate(model, images[:2].to(device), channels_last)
             with torch.inference_mode():
                 for k, (snap, state) in enumerate(plan.snapshots):
                     start = writer.images_done(snap.index)
@@ -264,6 +269,8 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
         finally:
             writer.close()
         raise
+    finally:
+        capture.restore(model)
     return writer.finish(out)
 
 

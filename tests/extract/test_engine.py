@@ -42,8 +42,8 @@ def test_store_holds_every_layer_of_every_snapshot(plan, tmp_path):
             assert (store.read_activations("0", k) < 0).any()
             for name in ("0", "1", "2", "4", "5"):
                 fmaps = np.stack([store.feature_maps(name, i, k) for i in (0, 17, 49)])
-                np.testing.assert_allclose(fmaps, ref[name][[0, 17, 49]].numpy(), rtol=1e-5, atol=1e-6)
-            np.testing.assert_allclose(store.logits(k), logits, rtol=1e-5, atol=1e-6)
+                np.testing.assert_allclose(fmaps, ref[name][[0, 17, 49]].numpy(), rtol=1e-4, atol=1e-5)
+            np.testing.assert_allclose(store.logits(k), logits, rtol=1e-4, atol=1e-5)
             assert store.predictions(k).tolist() == logits.argmax(1).tolist()
         np.testing.assert_array_equal(store.curves["loss"], [[0, 1.0], [10, 0.5]])
         assert store.images.shape == (50, 12, 12, 1) and store.dtype == np.float32
@@ -142,3 +142,38 @@ def test_a_damaged_partial_is_reported_not_resumed(tmp_path):
         run_plan(tiny_plan(), out, resume=True)
     run_plan(tiny_plan(), out, force=True)
     assert Store.open(out).n_images == 50
+
+
+def test_channels_last_is_used_when_it_runs_and_dropped_when_it_does_not(tmp_path):
+    from seein.capture import LayerCapture
+
+    plan = tiny_plan(n_snapshots=1)
+    sample = torch.from_numpy(plan.images[:2])
+    with LayerCapture(plan.model, ["0", "4"]) as capture:
+        capture.calibrate(plan.model, sample)
+        assert capture.channels_last and plan.model[0].weight.is_contiguous(memory_format=torch.channels_last)
+        capture.restore(plan.model)
+        assert plan.model[0].weight.is_contiguous()
+
+    class ViewNet(torch.nn.Module):  # .view() needs contiguous memory: fails in channels-last
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(1, 4, 3)
+            self.fc = torch.nn.Linear(4 * 10 * 10, 3)
+
+        def forward(self, x):
+            y = self.conv(x)
+            return self.fc(y.view(y.shape[0], -1))
+
+    net = ViewNet().eval()
+    with LayerCapture(net, ["conv"]) as capture:
+        capture.calibrate(net, sample)
+        assert not capture.channels_last and net.conv.weight.is_contiguous()
+    plan.model, plan.snapshots = net, [(plan.snapshots[0][0], None)]
+    from seein.extraction import probe_layers
+
+    plan.layers, plan.n_outputs = probe_layers(net, ["conv", "fc"], plan.images)
+    out = run_plan(plan, tmp_path / "v.h5")
+    with torch.no_grad():
+        np.testing.assert_allclose(Store.open(out).logits(), net(torch.from_numpy(plan.images)).numpy(),
+                                   rtol=1e-4, atol=1e-5)
