@@ -6,8 +6,10 @@ modules and arrays, so tests and the benchmark drive it with any ``nn.Module``.
 
 Order: snapshot by snapshot, each over all images in batches. A snapshot's progress is
 one number (images done), so resuming is "skip finished snapshots, continue the current
-one from its last complete chunk". HDF5 writes run on a background thread, overlapping
-the next batch's forward pass (torch releases the GIL).
+one from its last complete chunk", and each snapshot's weights are loaded once. The
+conversion of a batch's outputs to float16 points and their writing run on a background
+thread, overlapping the next batch's forward pass (torch, NumPy casts and ``os.pwrite``
+all release the GIL); at most two batches wait in memory.
 """
 
 from __future__ import annotations
