@@ -30,6 +30,12 @@ TRANSITION_MS = 900
 HOVER_REDRAW_MAX_POINTS = 2_000_000  # points per frame up to which a hover redraws to highlight
 
 
+def _task_label(key: tuple) -> str:
+    """"PCA of fc1" for a projection task's (layer, method, snapshot) key."""
+    layer, method, _ = key
+    return f"{METHOD_LABELS[method]} of {layer}"
+
+
 class EmbeddingView(QtWidgets.QWidget):
     """The central view: a toolbar (mode, method, dims, size, fade) over the scene's canvas."""
 
@@ -288,16 +294,29 @@ class EmbeddingView(QtWidgets.QWidget):
                 return
             self._task.cancel()
         store, layer, method, snapshot = s.store, s.layer, s.method, s.snapshot
-        label = f"{METHOD_LABELS[method]} of {layer}"
         task = Task(lambda progress: project(store, layer, method, snapshot=snapshot, progress=progress),
-                    label, self)
-        task.progressed.connect(lambda d, t, m: s.bus.progress.emit(ProgressEvent(label, d, t, m)))
-        task.done.connect(lambda result: self._on_projected(key, result))
-        task.failed.connect(lambda msg: s.bus.progress.emit(ProgressEvent(label, 0, 0, f"failed: {msg}", True)))
-        task.cancelled.connect(lambda: s.bus.progress.emit(ProgressEvent(label, 0, 0, "cancelled", True)))
+                    key, self)
+        task.progressed.connect(self._on_task_progress)
+        task.done.connect(self._on_projected)
+        task.failed.connect(self._on_task_failed)
+        task.cancelled.connect(self._on_task_cancelled)
+        task.finished.connect(self._on_task_finished)
         self._task, self._task_key = task, key
-        s.bus.progress.emit(ProgressEvent(label, 0, 0, "starting"))
+        s.bus.progress.emit(ProgressEvent(_task_label(key), 0, 0, "starting"))
         task.start()
+
+    def _on_task_progress(self, key, done: int, total: int, message: str) -> None:
+        self.state.bus.progress.emit(ProgressEvent(_task_label(key), done, total, message))
+
+    def _on_task_failed(self, key, message: str) -> None:
+        self.state.bus.progress.emit(ProgressEvent(_task_label(key), 0, 0, f"failed: {message}", True))
+
+    def _on_task_cancelled(self, key) -> None:
+        self.state.bus.progress.emit(ProgressEvent(_task_label(key), 0, 0, "cancelled", True))
+
+    def _on_task_finished(self) -> None:
+        if self._task is not None and self._task.isFinished():
+            self._task = None
 
     def cancel_projection(self) -> None:
         if self._task is not None and self._task.isRunning():
@@ -305,8 +324,8 @@ class EmbeddingView(QtWidgets.QWidget):
 
     def _on_projected(self, key, result) -> None:
         layer, method, snapshot = key
-        label = f"{METHOD_LABELS[method]} of {layer}"
-        self.state.bus.progress.emit(ProgressEvent(label, 1, 1, "cached" if result.cached else "done", True))
+        self.state.bus.progress.emit(ProgressEvent(_task_label(key), 1, 1,
+                                                   "cached" if result.cached else "done", True))
         self.state.set_projection(layer, method, snapshot, result.embedding[:, :2])
 
     def _on_projection(self, event: ProjectionEvent) -> None:

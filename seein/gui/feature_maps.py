@@ -170,17 +170,22 @@ class FeatureMapView(QtWidgets.QScrollArea):
         if self.state.store is None:
             return
         mask, snapshot, generation = self.state.selection.copy(), self.state.snapshot, self._generation
-        self._task = Task(lambda progress: self.state.feature_maps(mask, snapshot, progress), "feature maps", self)
-        self._task.done.connect(lambda maps: self._on_done(maps, generation))
-        self._task.failed.connect(self.state.bus.status.emit)
+        self._task = Task(lambda progress: self.state.feature_maps(mask, snapshot, progress), generation, self)
+        self._task.done.connect(self._on_done)
+        self._task.failed.connect(self._on_failed)
         self._task.finished.connect(self._on_finished)
         self._task.start()
 
-    def _on_done(self, maps, generation: int) -> None:
+    def _on_done(self, generation: int, maps) -> None:
         self.canvas.set_maps(maps)
         self.shown_generation = generation
 
+    def _on_failed(self, generation: int, message: str) -> None:
+        self.shown_generation = generation  # nothing more will come for this request
+        self.state.bus.status.emit(f"feature maps: {message}")
+
     def _on_finished(self) -> None:
+        self._task = None
         if self._pending:
             self._pending = False
             self._start()

@@ -85,10 +85,18 @@ class OverviewView(QtWidgets.QWidget):
                 return panel_densities(points, BINS, None, pairs=(0, 1), progress=progress)
             return panel_densities(points, BINS, None, pairs=pairs, progress=progress)
 
-        self._task = Task(work, "overview", self)
-        self._task.done.connect(lambda dens, key=key: self._show(key, dens))
-        self._task.failed.connect(s.bus.status.emit)
+        self._task = Task(work, key, self)
+        self._task.done.connect(self._show)
+        self._task.failed.connect(self._on_failed)
+        self._task.finished.connect(self._on_finished)
         self._task.start()
+
+    def _on_failed(self, key, message: str) -> None:
+        self.state.bus.status.emit(f"overview: {message}")
+
+    def _on_finished(self) -> None:
+        if self._task is not None and self._task.isFinished():
+            self._task = None
 
     def _show(self, key, densities) -> None:
         if key != self._shown_key:
