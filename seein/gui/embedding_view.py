@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-import numpy as np
 from qtpy import QtCore, QtWidgets
 
 from ..bus import (DimsEvent, HoverEvent, LayerEvent, ModeEvent, ProgressEvent, ProjectionEvent,

@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 from qtpy import QtCore, QtGui, QtWidgets
 
-from ..bus import SelectionEvent, Subscriptions
+from ..bus import Subscriptions
 from ..state import AppState
 from .qimage import event_point, to_qimage
 from .worker import Task

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 from qtpy import QtCore, QtGui, QtWidgets
 
@@ -20,11 +19,11 @@ from .actions import Actions
 from .details import DetailsView
 from .embedding_view import EmbeddingView
 from .feature_maps import FeatureMapView
+from .grab import grab_window
 from .help_dialog import HelpDialog
 from .layer_list import LayerList
 from .legend import Legend
 from .overview import OverviewView
-from .grab import grab_window
 from .status import StatusBar
 from .timeline import Timeline
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from qtpy import QtCore
 
 from seein.state import AppState
 

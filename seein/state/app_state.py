@@ -3,7 +3,7 @@
 Views change values only through :class:`AppState` and redraw from the events it
 emits on its :class:`~seein.bus.EventBus`; no view calls another (glue's Hub, napari's
 model/view split). The selection is a boolean mask over images, so it links every
-layer; its history gives undo and redo. Arithmetic a view needs (class masks, point
+layer; its history gives undo and redo (``seein.state.selection``). Arithmetic a view needs (class masks, point
 to image, averages for the feature-map view) lives here or in ``seein.compute``.
 """
 
@@ -11,48 +11,24 @@ from __future__ import annotations
 
 import os
 import threading
-from enum import Enum
-from pathlib import Path
 from typing import Optional, Sequence
 
 import numpy as np
 
-from .bus import (CellEvent, DimsEvent, EventBus, HoverEvent, LayerEvent, ModeEvent,
+from ..bus import (CellEvent, DimsEvent, EventBus, HoverEvent, LayerEvent, ModeEvent,
                   ProjectionEvent, SelectionEvent, ViewportEvent)
-from .errors import SeeinError
-from .progress import ProgressCallback, report
-from .store import STRUCTURED, LayerInfo, Store
+from ..errors import SeeinError
+from ..progress import ProgressCallback, report
+from ..store import STRUCTURED, LayerInfo, Store
+from .selection import SelectionHistory, SelectMode, combine
 
 MODES = ("scatter", "splom", "projection")
 METHODS = ("pca", "tsne", "pivotmds")
-HISTORY_LIMIT = 200
 HOME_POINTS_BUDGET = 4_500_000  # points drawn in a matrix's first view (see AppState.home_rect)
 
 # Colour-blind-safe qualitative colours (Okabe-Ito, then Tableau), RGBA in [0, 1].
 _BASE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
                  "#8C564B", "#7F7F7F", "#17BECF", "#BCBD22", "#9467BD"]
-
-
-class SelectMode(str, Enum):
-    """How a new set of images combines with the current selection."""
-
-    REPLACE = "replace"
-    ADD = "add"
-    SUBTRACT = "subtract"
-    INTERSECT = "intersect"
-
-
-def combine(current: np.ndarray, new: np.ndarray, mode: SelectMode | str) -> np.ndarray:
-    """The selection after applying ``new`` to ``current`` in ``mode`` (both image masks)."""
-    mode = SelectMode(mode)
-    new = np.asarray(new, dtype=bool)
-    if mode is SelectMode.REPLACE:
-        return new.copy()
-    if mode is SelectMode.ADD:
-        return current | new
-    if mode is SelectMode.SUBTRACT:
-        return current & ~new
-    return current & new
 
 
 def class_palette(n_classes: int) -> np.ndarray:
@@ -83,109 +59,6 @@ def suggested_point_size(n_points: int) -> float:
         if n_points <= limit:
             return size
     return 1.0
-
-
-def parse_select(spec: str, store: Store) -> np.ndarray:
-    """An image mask from a CLI spec: ``class=1`` (index or name), ``images=0,5,9`` or ``all``."""
-    key, _, value = spec.partition("=")
-    key = key.strip().lower()
-    if key == "all" and not value:
-        return np.ones(store.n_images, dtype=bool)
-    if key == "class":
-        names = [n.lower() for n in store.class_names]
-        v = value.strip()
-        cls = names.index(v.lower()) if v.lower() in names else None
-        if cls is None:
-            try:
-                cls = int(v)
-            except ValueError:
-                raise SeeinError(f"--select {spec}: no class {v!r} (classes: {', '.join(store.class_names)})")
-        if not 0 <= cls < store.n_classes:
-            raise SeeinError(f"--select {spec}: class index out of range 0..{store.n_classes - 1}")
-        return store.labels == cls
-    if key == "images":
-        try:
-            idx = np.array([int(v) for v in value.split(",") if v.strip()], dtype=np.int64)
-        except ValueError:
-            raise SeeinError(f"--select {spec}: image indices must be integers")
-        if idx.size and (idx.min() < 0 or idx.max() >= store.n_images):
-            raise SeeinError(f"--select {spec}: image index out of range 0..{store.n_images - 1}")
-        mask = np.zeros(store.n_images, dtype=bool)
-        mask[idx] = True
-        return mask
-    raise SeeinError(f"--select {spec}: expected class=K, images=i,j,... or all")
-
-
-def save_selection(path: str | os.PathLike, mask: np.ndarray, image_ids: np.ndarray) -> Path:
-    """Write the selected images' ids: one per line (.csv, header ``image_id``) or a .npy array."""
-    path = Path(path)
-    ids = np.asarray(image_ids)[np.asarray(mask, dtype=bool)].astype(np.int64)
-    if path.suffix.lower() == ".npy":
-        np.save(path, ids)
-    else:
-        path.write_text("image_id\n" + "".join(f"{i}\n" for i in ids))
-    return path
-
-
-def load_selection(path: str | os.PathLike, image_ids: np.ndarray) -> np.ndarray:
-    """An image mask from a file written by :func:`save_selection` (ids not in the store: an error)."""
-    path = Path(path)
-    try:
-        if path.suffix.lower() == ".npy":
-            ids = np.load(path, allow_pickle=False).astype(np.int64).ravel()
-        else:
-            rows = [r.strip().split(",")[0] for r in path.read_text().splitlines() if r.strip()]
-            if rows and not rows[0].lstrip("-").isdigit():
-                rows = rows[1:]
-            ids = np.array([int(r) for r in rows], dtype=np.int64)
-    except FileNotFoundError:
-        raise SeeinError("no such selection file", path) from None
-    except (ValueError, OSError) as exc:
-        raise SeeinError(f"not a selection file of image ids ({exc})", path) from None
-    known = np.isin(ids, image_ids)
-    if not known.all():
-        raise SeeinError(f"{int((~known).sum())} image ids are not in the store "
-                         f"(e.g. {int(ids[~known][0])})", path)
-    return np.isin(image_ids, ids)
-
-
-class SelectionHistory:
-    """Past selections for undo/redo; a bounded list of packed masks and a cursor."""
-
-    def __init__(self, n_images: int, limit: int = HISTORY_LIMIT):
-        self.n_images = n_images
-        self.limit = limit
-        self._items: list[tuple[bytes, str]] = [(np.packbits(np.zeros(n_images, bool)).tobytes(), "start")]
-        self._pos = 0
-
-    def _unpack(self, i: int) -> np.ndarray:
-        raw = np.frombuffer(self._items[i][0], dtype=np.uint8)
-        return np.unpackbits(raw, count=self.n_images).astype(bool)
-
-    def push(self, mask: np.ndarray, source: str) -> None:
-        del self._items[self._pos + 1:]
-        self._items.append((np.packbits(mask).tobytes(), source))
-        if len(self._items) > self.limit:
-            del self._items[0]
-        self._pos = len(self._items) - 1
-
-    def can_undo(self) -> bool:
-        return self._pos > 0
-
-    def can_redo(self) -> bool:
-        return self._pos < len(self._items) - 1
-
-    def undo(self) -> Optional[np.ndarray]:
-        if not self.can_undo():
-            return None
-        self._pos -= 1
-        return self._unpack(self._pos)
-
-    def redo(self) -> Optional[np.ndarray]:
-        if not self.can_redo():
-            return None
-        self._pos += 1
-        return self._unpack(self._pos)
 
 
 class AppState:
@@ -539,7 +412,7 @@ class AppState:
             image = store.image(int(selected[0])).astype(np.float32).transpose(2, 0, 1)
             maps = [store.feature_maps(layer.name, int(selected[0]), snapshot) for layer in store.layers]
         else:
-            from .compute.stats import mean_activation, mean_image
+            from ..compute.stats import mean_activation, mean_image
             image = mean_image(store, mask).transpose(2, 0, 1)
             maps = []
             for k, layer in enumerate(store.layers):
@@ -565,7 +438,7 @@ def transition_start(prev: np.ndarray, prev_per_image: int, new: np.ndarray, new
     layers hold different numbers of points per image, and every point of an image
     starts at its image's aligned position.
     """
-    from .compute.procrustes import align, image_means
+    from ..compute.procrustes import align, image_means
 
     if prev.shape == new.shape:
         return np.asarray(align(prev, new), dtype=np.float32)
