@@ -171,6 +171,15 @@ def test_overview_drag_navigates_main_view(make_window, synthetic_store, qtbot):
     x, y, wd, ht = scene.view_rect
     assert abs(x + wd / 2 - 3.5) < 0.05 and abs(y + ht / 2 - 0.5) < 0.05
     assert abs(wd - width) < 1e-6
+    from qtpy import QtGui
+
+    pos = QtCore.QPointF(*target)
+    wheel = QtGui.QWheelEvent(pos, QtCore.QPointF(w.overview.canvas.native.mapToGlobal(pos.toPoint())),
+                              QtCore.QPoint(0, 0), QtCore.QPoint(0, 120), QtCore.Qt.NoButton,
+                              QtCore.Qt.NoModifier, QtCore.Qt.NoScrollPhase, False)
+    QtWidgets.QApplication.sendEvent(w.overview.canvas.native, wheel)
+    x, y, wd2, ht2 = scene.view_rect
+    assert wd2 < wd * 0.9 and abs(x + wd2 / 2 - 3.5) < 0.05  # scrolled in about the same centre
     before = ov.render()
     w.state.set_viewport((0.2, 3.2, 0.02, 0.02), source="test")
     assert ov.crosshair and (ov.render() != before).any()
