@@ -48,9 +48,11 @@ def _nearest(x, centers):
     return labels, dist.clamp_min_(0)
 
 
-def _sq_dist_to(x, c):
-    """Squared distances of every row of ``x`` to each row of ``c`` (a few candidates)."""
-    return ((x * x).sum(1, keepdim=True) - 2 * x @ c.T + (c * c).sum(1)).clamp_min_(0)
+def _sq_dist_to(x, x_sq, c):
+    """Squared distances of every row of ``x`` (squared norms ``x_sq``) to each row of ``c``."""
+    import torch
+
+    return torch.addmm(x_sq[:, None] + (c * c).sum(1), x, c.T, alpha=-2).clamp_min_(0)
 
 
 def _kmeans_pp(x, k: int, gen):
@@ -59,9 +61,10 @@ def _kmeans_pp(x, k: int, gen):
 
     n = len(x)
     trials = 2 + int(math.log(k))
+    x_sq = (x * x).sum(1)
     first = torch.randint(n, (1,), generator=gen, device="cpu").item()
     centers = [x[first]]
-    closest = _sq_dist_to(x, x[first:first + 1])[:, 0]
+    closest = _sq_dist_to(x, x_sq, x[first:first + 1])[:, 0]
     pot = closest.sum()
     for _ in range(1, k):
         if pot <= 0:  # every point sits on a centre: take any remaining points
@@ -69,8 +72,8 @@ def _kmeans_pp(x, k: int, gen):
             centers.append(x[cand[0]])
             continue
         r = torch.rand(trials, generator=gen, device="cpu", dtype=torch.float64).to(x.device) * pot
-        cand = torch.searchsorted(torch.cumsum(closest.double(), 0), r).clamp_max_(n - 1)
-        d = torch.minimum(closest[:, None], _sq_dist_to(x, x[cand]))  # (n, trials)
+        cand = torch.searchsorted(torch.cumsum(closest, 0, dtype=torch.float64), r).clamp_max_(n - 1)
+        d = torch.minimum(closest[:, None], _sq_dist_to(x, x_sq, x[cand]))  # (n, trials)
         pots = d.sum(0)
         best = int(pots.argmin())
         closest, pot = d[:, best].contiguous(), pots[best]
