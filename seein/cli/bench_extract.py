@@ -43,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
           f"{result['config']['dtype']}, batch {result['config']['batch_size']}, {result['config']['device']}, "
           f"{result['config']['threads']} threads, median of {result['config']['repeats']}")
     print(f"  bare forward pass      {r['forward']['images_per_s']:>10,.0f} images/s   (the model as loaded)")
-    if "forward_same_layout" in r:
-        print(f"  bare, channels-last    {r['forward_same_layout']['images_per_s']:>10,.0f} images/s   "
-              f"(extraction's layout; extraction / this: "
-              f"{result['ratios']['extract_vs_forward_same_layout']:.3f})")
+    c = result["config"]
+    setup = f"{'channels-last, ' if c['channels_last'] else ''}{c['extract_torch_threads']} torch thread(s)"
+    print(f"  bare, as extraction    {r['forward_same_setup']['images_per_s']:>10,.0f} images/s   ({setup}; "
+          f"extraction / this: {result['ratios']['extract_vs_forward_same_setup']:.3f})")
     print(f"  extraction (+ HDF5)    {r['extract']['images_per_s']:>10,.0f} images/s   "
           f"{r['extract']['mb_per_s']:,.0f} MB/s written ({r['extract']['bytes'] / 1e6:.1f} MB)")
     if "extract_sync_writes" in r:
