@@ -106,6 +106,16 @@ class DetailsView(QtWidgets.QWidget):
     def _on_cell(self, event: CellEvent) -> None:
         if event.image is not None:
             self._show(event.image, event.layer, (event.y, event.x), f"feature {event.channel}: ")
+            return
+        average = self.state.selection_image()  # several images: the box on their average
+        if average is not None:
+            cell = (event.y, event.x)
+            self._shown = None
+            self.shown_image = None
+            self.picture.set_image(to_qimage(average), self.state.receptive_box(event.layer, cell))
+            n = int(self.state.selection.sum())
+            self.caption.setText(f"feature {event.channel}: cell ({event.y}, {event.x}) of {event.layer}\n"
+                                 f"on the average of {n} selected images")
 
     def shutdown(self) -> None:
         self._subs.disconnect()

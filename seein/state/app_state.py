@@ -327,6 +327,19 @@ class AppState:
             self.hover = event
             self.bus.hover_changed.emit(event)
 
+    def selection_image(self) -> Optional[np.ndarray]:
+        """The input the feature-map view stands for: the selected image, or the selection's
+        average (uint8 (H, W, C)); None with nothing selected."""
+        store = self.require_store()
+        selected = np.flatnonzero(self.selection)
+        if selected.size == 0:
+            return None
+        if selected.size == 1:
+            return store.image(int(selected[0]))
+        from ..compute.stats import mean_image
+
+        return np.clip(mean_image(store, self.selection) + 0.5, 0, 255).astype(np.uint8)
+
     def describe_image(self, image: int) -> dict:
         """What details-on-demand shows: label and prediction names, at the current snapshot."""
         store = self.require_store()

@@ -127,6 +127,12 @@ def test_feature_map_click_navigates(make_window, synthetic_store, qtbot):
     qtbot.mouseClick(canvas, QtCore.Qt.LeftButton, pos=QtCore.QPoint(int(r.right() - 2), int(r.bottom() - 2)))
     assert w.state.layer == "conv" and w.state.dims == (1, 1)
     assert w.details.shown_image == 4 and w.details.picture.box == w.state.store.receptive_field("conv", 4, 4)
+    w.state.select_class(0)
+    wait_idle(qtbot, w)
+    tile = next(t for t in canvas.tiles if t.layer == "conv" and t.channel == 0)
+    qtbot.mouseClick(canvas, QtCore.Qt.LeftButton, pos=tile.rect.topLeft().toPoint() + QtCore.QPoint(1, 1))
+    assert w.details.picture.box == w.state.store.receptive_field("conv", 0, 0)
+    assert "average of 20 selected images" in w.details.caption.text()
     header = next(rect for rect, name in canvas.headers if name == "out")
     qtbot.mouseClick(canvas, QtCore.Qt.LeftButton, pos=header.center().toPoint())
     assert w.state.layer == "out"
