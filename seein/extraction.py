@@ -59,12 +59,17 @@ class ExtractionPlan:
 
 
 def default_device() -> torch.device:
-    """The backend's torch device (seein.backend), else the CPU."""
+    """The backend's device: ``SEEIN_DEVICE`` (cpu | cuda), else CUDA when torch sees a GPU.
+
+    Decided by :func:`seein.backend.decide` without building the whole backend (which
+    imports the projection libraries: seconds that extraction does not need).
+    """
     try:
-        from .backend import get_backend
+        from .backend import DEVICE_ENV, decide
     except ImportError:
         return torch.device("cpu")
-    return torch.device(get_backend().device)
+    name, _ = decide(os.environ.get(DEVICE_ENV), torch.cuda.is_available())
+    return torch.device(name)
 
 
 def probe_layers(model: torch.nn.Module, layer_names: Sequence[str], sample: np.ndarray,
