@@ -52,8 +52,10 @@ def test_cli_bench_compute_json(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "tsne_vs_opentsne" in text and "pca_vs_sklearn" in text and f"wrote {out}" in text
     result = json.loads(out.read_text())
-    assert set(result["ratios"]) == {"tsne_vs_opentsne", "pca_vs_sklearn", "pivotmds_vs_numpy"}
+    assert set(result["ratios"]) == {"tsne_vs_opentsne", "tsne_vs_opentsne_cpu", "pca_vs_sklearn",
+                                     "pivotmds_vs_numpy"}
     assert all(v > 0 for v in result["ratios"].values())
     for name in ("tsne_seein", "tsne_opentsne", "pca_seein", "pca_sklearn", "pivotmds_seein", "pivotmds_numpy"):
         assert result["results"][name]["median_s"] > 0 and "peak_mb" in result["results"][name]
+        assert result["results"][name]["median_cpu_s"] > 0
     assert result["config"]["n_points"] == 150 and result["config"]["n_jobs"] == 1
