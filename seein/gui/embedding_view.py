@@ -26,7 +26,8 @@ from .worker import Task
 MODE_LABELS = {"scatter": "Scatter", "splom": "Matrix", "projection": "Projection"}
 METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "pivotmds": "PivotMDS"}
 TRANSITION_MS = 900
-HOVER_REDRAW_MAX_POINTS = 2_000_000  # points per frame up to which a hover redraws to highlight
+HOVER_REDRAW_MAX_POINTS = 300_000  # points per frame up to which a hover redraws to highlight
+HOVER_MIN_MS = 30  # hover picks at most this often; slower picks (huge layers) space out more
 
 
 def _task_label(key: tuple) -> str:
@@ -79,7 +80,7 @@ class EmbeddingView(QtWidgets.QWidget):
         self._hover_pending: Optional[tuple[float, float]] = None
         self._hover_timer = QtCore.QTimer(self)
         self._hover_timer.setSingleShot(True)
-        self._hover_timer.setInterval(30)
+        self._hover_timer.setInterval(HOVER_MIN_MS)
         self._hover_timer.timeout.connect(self._do_hover)
         self._anim = QtCore.QTimer(self)
         self._anim.setInterval(16)
@@ -234,8 +235,12 @@ class EmbeddingView(QtWidgets.QWidget):
     def _do_hover(self) -> None:
         if self._hover_pending is None or self.state.store is None:
             return
+        t0 = time.perf_counter()
         point = self.scene.pick(*self._hover_pending)
         self.state.set_hover_point(point)
+        # leave the event loop at least as much time as picking took (a million points: ~0.1 s)
+        spent_ms = (time.perf_counter() - t0) * 1000
+        self._hover_timer.setInterval(int(max(HOVER_MIN_MS, 2 * spent_ms)))
 
     def _on_mouse_press(self, event) -> None:
         self._press = tuple(event.pos[:2])
