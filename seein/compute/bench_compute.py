@@ -6,7 +6,8 @@ time of ours over the reference's (below 1 = faster). Other modules add theirs t
 ``seein.compute.bench_analysis.analysis_benchmarks(data) -> dict`` (k-means, weighted
 Jaccard), when that module exists, is run after the registry and merged the same way.
 
-How it measures (:func:`measure`): contenders run interleaved (A B A B ...), each
+How it measures (:func:`measure`): contenders run interleaved in alternating order
+(A B, B A, A B, ...), each
 repetition timed with ``perf_counter`` (wall) and ``process_time`` (CPU of all the
 process's threads); the figures are medians. Ratios are of wall time; t-SNE also gets
 ``tsne_vs_opentsne_cpu``, steadier on a machine shared with other busy processes. Peak memory is the
@@ -108,8 +109,12 @@ def measure(contenders: dict[str, Callable[[], Any]], repeats: int) -> dict[str,
     times: dict[str, list[float]] = {name: [] for name in contenders}
     cpu: dict[str, list[float]] = {name: [] for name in contenders}
     peaks: dict[str, list[int]] = {name: [] for name in contenders}
-    for _ in range(repeats):
-        for name, fn in contenders.items():
+    names = list(contenders)
+    for rep in range(repeats):
+        # A B, then B A, ...: when other people's load rises or falls during the run, going
+        # first is not always the same contender's luck
+        for name in (names if rep % 2 == 0 else names[::-1]):
+            fn = contenders[name]
             _release_memory()
             with _PeakRSS() as mem:
                 c0, t0 = time.process_time(), time.perf_counter()
