@@ -165,7 +165,10 @@ def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str) -
                              "differ); repeat the first command with --resume, or use --force to "
                              "start again", writer.partial_path)
         return writer
-    StoreWriter.partial_path_for(out).unlink(missing_ok=True)
+    try:
+        StoreWriter.partial_path_for(out).unlink(missing_ok=True)
+    except NotADirectoryError:
+        pass  # StoreWriter.create says what is wrong with the folder
     display = plan.display_images
     if display is None:
         display = np.rint(np.clip(plan.images, 0, 1) * 255).astype(np.uint8).transpose(0, 2, 3, 1)

@@ -500,9 +500,13 @@ class StoreWriter:
                extra_attrs: Mapping[str, Any] | None = None) -> "StoreWriter":
         """Start a new store at ``path + '.partial'`` with all metadata and empty activations."""
         partial = cls.partial_path_for(path)
-        partial.parent.mkdir(parents=True, exist_ok=True)
         n = int(len(labels))
-        f = h5py.File(partial, "w")
+        try:
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            f = h5py.File(partial, "w")
+        except OSError as exc:
+            reason = exc.strerror or str(exc).splitlines()[0]
+            raise SeeinError(f"cannot write a store here ({reason})", partial) from None
         try:
             a = f.attrs
             a["format"] = FORMAT_NAME

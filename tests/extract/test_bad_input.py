@@ -46,6 +46,9 @@ def test_missing_paths(tmp_path, capsys):
     fails(capsys, "extract", "--model", tmp_path / "net.py:Net", "-o", out, match="net.py")
     fails(capsys, "merge", tmp_path / "a.h5", "-o", out, match="a.h5: no such store")
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "file").write_text("not a folder")
+    fails(capsys, "extract", "--model", "lenet", "--limit", 4, "-o", tmp_path / "file" / "o.h5",
+          match="o.h5.partial: cannot write a store here")
 
 
 def test_corrupt_and_truncated_stores(tmp_path, capsys):
