@@ -213,7 +213,12 @@ class _WriterThread:
     def _write(self, snapshot: int, first: int, outputs: Mapping[str, Any], logits: np.ndarray,
                predictions: np.ndarray | None) -> None:
         points = {name: to_points(out, self.dtype) for name, out in outputs.items()}
-        self.writer.write_chunk(snapshot, first, points, logits, predictions)
+        try:
+            self.writer.write_chunk(snapshot, first, points, logits, predictions)
+        except OSError as exc:  # a full disk, say: the chunks before this one are kept
+            reason = exc.strerror or str(exc).splitlines()[0]
+            raise SeeinError(f"writing failed ({reason}); fix that and run the same command with "
+                             "--resume", self.writer.partial_path) from None
 
     def put(self, *item: Any) -> None:
         if self._thread is None:

@@ -177,3 +177,26 @@ def test_channels_last_is_used_when_it_runs_and_dropped_when_it_does_not(tmp_pat
     with torch.no_grad():
         np.testing.assert_allclose(Store.open(out).logits(), net(torch.from_numpy(plan.images)).numpy(),
                                    rtol=1e-4, atol=1e-5)
+
+
+def test_a_failing_write_keeps_the_work_for_resume(tmp_path, monkeypatch):
+    import errno
+
+    import seein.store as store_module
+
+    calls = []
+    real = store_module._pwrite_all
+
+    def disk_fills_up(fd, data, offset):
+        calls.append(offset)
+        if len(calls) > 20:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd, data, offset)
+
+    monkeypatch.setattr(store_module, "_pwrite_all", disk_fills_up)
+    out = tmp_path / "full.h5"
+    with pytest.raises(SeeinError, match=r"full\.h5\.partial: writing failed \(No space left on device\); .*--resume"):
+        run_plan(tiny_plan(), out, batch_size=10)
+    monkeypatch.setattr(store_module, "_pwrite_all", real)
+    run_plan(tiny_plan(), out, batch_size=10, resume=True)
+    assert_same_stores(run_plan(tiny_plan(), tmp_path / "clean.h5", batch_size=10), out)
