@@ -102,7 +102,7 @@ class EmbeddingView(QtWidgets.QWidget):
         b = state.bus
         self._subs = Subscriptions()
         self._subs.connect(b.layer_changed, self._on_layer)
-        self._subs.connect(b.snapshot_changed, lambda k: self._reload())
+        self._subs.connect(b.snapshot_changed, self._on_snapshot)
         self._subs.connect(b.mode_changed, self._on_mode)
         self._subs.connect(b.dims_changed, self._on_dims)
         self._subs.connect(b.selection_changed, self._on_selection)
@@ -152,6 +152,12 @@ class EmbeddingView(QtWidgets.QWidget):
             self.scene.set_dims(s.dims[1], s.dims[0])  # the scene takes (x, y)
         self.scene.set_selection(s.selection if s.selection.any() else None)
         self.canvas.update()
+
+    def _on_snapshot(self, k: int) -> None:
+        """Same layer at another training step: new positions, same view (pan/zoom kept)."""
+        rect = self.scene.view_rect
+        self._reload()
+        self.scene.view_rect = rect
 
     def _on_layer(self, event: LayerEvent) -> None:
         self._reload()

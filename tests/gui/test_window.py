@@ -140,10 +140,14 @@ def test_feature_map_click_navigates(make_window, synthetic_store, qtbot):
 
 def test_timeline_changes_what_is_drawn(make_window, synthetic_store, qtbot):
     w = make_window(synthetic_store, layer="out")
-    before = w.embedding.scene.render()
+    scene = w.embedding.scene
+    scene.view_rect = (0.1, 0.2, 0.5, 0.5)
+    before = scene.render()
     w.timeline.slider.setValue(0)
     assert w.state.snapshot == 0
-    assert (w.embedding.scene.render() != before).any()
+    assert (scene.render() != before).any()
+    x, y, width, height = scene.view_rect
+    assert abs(x + width / 2 - 0.35) < 1e-6 and abs(y + height / 2 - 0.45) < 1e-6  # the zoom is kept
     qtbot.keyClick(w, QtCore.Qt.Key_Space)
     assert w.timeline.timer.isActive()
     qtbot.keyClick(w, QtCore.Qt.Key_Space)
