@@ -44,14 +44,14 @@ def run(args: argparse.Namespace) -> int:
     from ..store import Store
     from .info import format_summary
 
-    if not demo_built(args.model):
+    build = not demo_built(args.model)
+    if build:
         print(f"seein demo: building the {args.model} demo store (once)", file=sys.stderr)
     t0 = time.perf_counter()
     with TqdmProgress("demo store", unit="img") as bar:
         path = demo_store(args.model, progress=bar)
-    elapsed = time.perf_counter() - t0
-    if elapsed > 0.5:
-        print(f"seein demo: demo store ready in {elapsed:.1f} s: {path}", file=sys.stderr)
+    if build:
+        print(f"seein demo: demo store built in {time.perf_counter() - t0:.1f} s: {path}", file=sys.stderr)
     run_app = None if args.no_gui else _app()
     if run_app is not None:
         return int(run_app(str(path)) or 0)
