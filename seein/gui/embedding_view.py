@@ -27,6 +27,7 @@ MODE_LABELS = {"scatter": "Scatter", "splom": "Matrix", "projection": "Projectio
 METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "pivotmds": "PivotMDS"}
 TRANSITION_MS = 900
 HOVER_REDRAW_MAX_POINTS = 300_000  # points per frame up to which a hover redraws to highlight
+ASYNC_LOAD_VALUES = 2_000_000  # layers with more values (points x dims) are read in a worker
 HOVER_MIN_MS = 30  # hover picks at most this often; slower picks (huge layers) space out more
 
 
@@ -75,6 +76,9 @@ class EmbeddingView(QtWidgets.QWidget):
         layout.addWidget(self.canvas.native, 1)
         self.lasso = LassoTool(self.canvas)
         self._task: Optional[Task] = None
+        self._loader: Optional[Task] = None
+        self._load_after = None
+        self.stale = False  # the scene still shows the previous layer or snapshot
         self._task_key = None
         self._shown_key = None
         self._hover_pending: Optional[tuple[float, float]] = None
@@ -132,8 +136,13 @@ class EmbeddingView(QtWidgets.QWidget):
             box.blockSignals(blocked)
             box.setVisible(s.mode == "scatter" and info.dims > 2)
 
-    def _reload(self) -> None:
-        """Upload the active layer at the current snapshot (or its projection) to the scene."""
+    def _reload(self, after=None) -> None:
+        """Upload the active layer at the current snapshot (or its projection) to the scene.
+
+        ``after`` says where the view goes once the new points are up: "home", a rect
+        (x, y, w, h) to keep, or None. Large layers are read in a worker first, the
+        previous points staying on screen (and out of reach of the mouse) meanwhile.
+        """
         s = self.state
         if s.store is None or s.layer is None:
             return
@@ -141,6 +150,12 @@ class EmbeddingView(QtWidgets.QWidget):
         if s.mode == "projection" and s.projection() is None:
             self._start_projection()
             return
+        info = s.info
+        if s.mode != "projection" and not s.has_points(s.layer, s.snapshot) \
+                and info.n_points(s.store.n_images) * info.dims > ASYNC_LOAD_VALUES:
+            self._start_load(after)
+            return
+        self.stale = False
         arrays = s.layer_arrays()
         key = (s.layer, s.snapshot, s.mode, s.method if s.mode == "projection" else None)
         if key != self._shown_key:
@@ -151,24 +166,56 @@ class EmbeddingView(QtWidgets.QWidget):
         if s.mode == "scatter":
             self.scene.set_dims(s.dims[1], s.dims[0])  # the scene takes (x, y)
         self.scene.set_selection(s.selection if s.selection.any() else None)
+        if after == "home":
+            self.reset_view()
+        elif after is not None:
+            self.scene.view_rect = after
         self.canvas.update()
+
+    def _start_load(self, after) -> None:
+        """Read the active layer's points in a worker; upload them when they arrive."""
+        s = self.state
+        key = (s.layer, s.snapshot)
+        self.stale = True
+        self._load_after = after
+        if self._loader is not None and self._loader.isRunning() and self._loader.tag == key:
+            return
+        layer, snapshot = key
+        self._loader = Task(lambda progress: s.read_points(layer, snapshot), key, self)
+        self._loader.done.connect(self._on_loaded)
+        self._loader.failed.connect(self._on_load_failed)
+        self._loader.finished.connect(self._on_loader_finished)
+        s.bus.status.emit(f"reading {layer} at snapshot {snapshot + 1}...")
+        self._loader.start()
+
+    def _on_loaded(self, key, _points) -> None:
+        s = self.state
+        if key == (s.layer, s.snapshot) and s.mode != "projection":
+            self._reload(self._load_after)
+
+    def _on_load_failed(self, key, message: str) -> None:
+        self.state.bus.status.emit(f"could not read {key[0]}: {message}")
+
+    def _on_loader_finished(self) -> None:
+        if self._loader is not None and self._loader.isFinished():
+            self._loader = None
 
     def _on_snapshot(self, k: int) -> None:
         """Same layer at another training step: new positions, same view (pan/zoom kept)."""
-        rect = self.scene.view_rect
-        self._reload()
-        self.scene.view_rect = rect
+        self._reload(after=self.scene.view_rect)
 
     def _on_layer(self, event: LayerEvent) -> None:
-        self._reload()
-        self.reset_view()
+        self._reload(after="home")
 
     def _on_mode(self, event: ModeEvent) -> None:
-        self._reload()
-        self.reset_view()
+        self._reload(after="home")
 
     def _on_dims(self, event: DimsEvent) -> None:
         self._sync_controls()
+        if self.stale:  # the new layer is still being read: go there once it is up
+            if self.state.mode == "splom":
+                self._load_after = self.state.panel_rect(event.i, event.j)
+            return
         if self.state.mode == "scatter":
             self.scene.set_dims(event.j, event.i)  # x = dim j, y = dim i
         elif self.state.mode == "splom":
@@ -239,7 +286,7 @@ class EmbeddingView(QtWidgets.QWidget):
                 self._hover_timer.start()
 
     def _do_hover(self) -> None:
-        if self._hover_pending is None or self.state.store is None:
+        if self._hover_pending is None or self.state.store is None or self.stale:
             return
         t0 = time.perf_counter()
         point = self.scene.pick(*self._hover_pending)
@@ -254,7 +301,8 @@ class EmbeddingView(QtWidgets.QWidget):
             self.lasso.start(event.pos)
 
     def _on_mouse_release(self, event) -> None:
-        if self.state.store is None:
+        if self.state.store is None or self.stale:  # the points on screen are not the active layer's
+            self.lasso.cancel()
             return
         mode = mode_from_vispy(event.modifiers, self.state.select_mode)
         if self.lasso.dragging:
@@ -292,7 +340,8 @@ class EmbeddingView(QtWidgets.QWidget):
     # -- projections ----------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return (self._task is not None and self._task.isRunning()) or self._anim.isActive()
+        return (self._task is not None and self._task.isRunning()) or self._anim.isActive() \
+            or (self._loader is not None and self._loader.isRunning()) or self.stale
 
     def _start_projection(self) -> None:
         from ..compute.projection import project
@@ -363,6 +412,7 @@ class EmbeddingView(QtWidgets.QWidget):
         self.style.shutdown()
         self._hover_timer.stop()
         self._anim.stop()
-        if self._task is not None:
-            self._task.cancel()
-            self._task.wait()
+        for task in (self._task, self._loader):
+            if task is not None:
+                task.cancel()
+                task.wait()

@@ -375,6 +375,12 @@ class AppState:
         return {"points": points, "image_index": image_index, "labels": store.labels,
                 "n_images": store.n_images, "palette": class_palette(store.n_classes)}
 
+    def has_points(self, layer: str, snapshot: int) -> bool:
+        """True when :meth:`read_points` would answer from memory."""
+        with self._points_lock:
+            key = (str(self.require_store().path), layer, int(snapshot))
+            return self._points_cache is not None and self._points_cache[0] == key
+
     def read_points(self, layer: str, snapshot: int) -> np.ndarray:
         """A layer's points at a snapshot, float32 (n_points, D); the last one read is kept.
 

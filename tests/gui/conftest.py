@@ -38,6 +38,7 @@ def make_window(qtbot, request):
         qtbot.waitExposed(window)
         window.activateWindow()  # window shortcuts need the active window
         qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window, timeout=5000)
+        qtbot.waitUntil(lambda: not window.busy, timeout=120000)  # layers read, averages drawn
         return window
 
     yield make

@@ -39,4 +39,10 @@ def test_demo_conv1_million_points(make_window, demo_store, qtbot):
     assert (y1 - y0, x1 - x0) == (5, 5)
     after = scene.uploads
     assert after["points"] == before["points"]  # selection and hover uploaded no positions
-    print(f"\nconv1 selection: state and views {select_ms:.0f} ms")
+    t0 = time.perf_counter()
+    state.set_layer("pool1")  # 2.6 M values: read in a worker, the old points stay meanwhile
+    switch_ms = (time.perf_counter() - t0) * 1000
+    assert w.embedding.stale and scene.points.n_points == 1_035_072
+    qtbot.waitUntil(lambda: not w.embedding.busy, timeout=60000)
+    assert scene.points.n_points == 1797 * 12 * 12 and not w.embedding.stale
+    print(f"\nconv1 selection: state and views {select_ms:.0f} ms; layer switch returns in {switch_ms:.0f} ms")
