@@ -78,6 +78,7 @@ class EmbeddingView(QtWidgets.QWidget):
         self._task: Optional[Task] = None
         self._loader: Optional[Task] = None
         self._load_after = None
+        self._shown_images: Optional[int] = None  # images of the store whose points are on screen
         self.stale = False  # the scene still shows the previous layer or snapshot
         self._task_key = None
         self._shown_key = None
@@ -157,11 +158,12 @@ class EmbeddingView(QtWidgets.QWidget):
             return
         self.stale = False
         arrays = s.layer_arrays()
-        key = (s.layer, s.snapshot, s.mode, s.method if s.mode == "projection" else None)
+        key = (str(s.store.path), s.layer, s.snapshot, s.mode, s.method if s.mode == "projection" else None)
         if key != self._shown_key:
             self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
                                  arrays["n_images"], arrays["palette"])
             self._shown_key = key
+            self._shown_images = arrays["n_images"]
         self.scene.set_mode("scatter" if s.mode == "projection" else s.mode)
         if s.mode == "scatter":
             self.scene.set_dims(s.dims[1], s.dims[0])  # the scene takes (x, y)
@@ -223,12 +225,14 @@ class EmbeddingView(QtWidgets.QWidget):
         self.canvas.update()
 
     def _on_selection(self, event: SelectionEvent) -> None:
+        if self._shown_images != len(event.mask):
+            return  # the store's first points are still being read; the upload brings the selection
         self.scene.set_selection(event.mask if event.mask.any() else None)
         self.canvas.update()
 
     def _on_hover(self, event: HoverEvent) -> None:
         # Highlighting costs a full redraw; on huge layers the details view alone answers a hover.
-        if self.points_per_frame() <= HOVER_REDRAW_MAX_POINTS:
+        if self._shown_images is not None and self.points_per_frame() <= HOVER_REDRAW_MAX_POINTS:
             self.scene.set_hover(event.image)
             self.canvas.update()
 

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 
 def test_demo_conv1_million_points(make_window, demo_store, qtbot):
-    w = make_window(demo_store, layer="conv1", size=(1000, 700))
+    w = make_window(demo_store, layer="conv1", select="class=2", size=(1000, 700))  # selected before conv1 is read
     state, scene = w.state, w.embedding.scene
     assert scene.points.n_points == 1797 * 24 * 24 == 1_035_072
     assert state.mode == "splom" and scene.n_dims == 20
