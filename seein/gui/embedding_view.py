@@ -161,7 +161,7 @@ class EmbeddingView(QtWidgets.QWidget):
         key = (str(s.store.path), s.layer, s.snapshot, s.mode, s.method if s.mode == "projection" else None)
         if key != self._shown_key:
             self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
-                                 arrays["n_images"], arrays["palette"])
+                                 arrays["n_images"], arrays["palette"], ranges=arrays["ranges"])
             self._shown_key = key
             self._shown_images = arrays["n_images"]
         self.scene.set_mode("scatter" if s.mode == "projection" else s.mode)
@@ -183,7 +183,7 @@ class EmbeddingView(QtWidgets.QWidget):
         if self._loader is not None and self._loader.isRunning() and self._loader.tag == key:
             return
         layer, snapshot = key
-        self._loader = Task(lambda progress: s.read_points(layer, snapshot), key, self)
+        self._loader = Task(lambda progress: (s.layer_ranges(layer), s.read_points(layer, snapshot)), key, self)
         self._loader.done.connect(self._on_loaded)
         self._loader.failed.connect(self._on_load_failed)
         self._loader.finished.connect(self._on_loader_finished)

@@ -80,10 +80,10 @@ class OverviewView(QtWidgets.QWidget):
         def work(progress):
             from ..compute.density import panel_densities
 
-            points = projected if projected is not None else s.read_points(layer, snapshot)
-            if mode == "scatter" and pairs is None:
-                return panel_densities(points, BINS, None, pairs=(0, 1), progress=progress)
-            return panel_densities(points, BINS, None, pairs=pairs, progress=progress)
+            if projected is not None:  # a projection's axes are its own
+                return panel_densities(projected, BINS, None, pairs=(0, 1), progress=progress)
+            points, ranges = s.read_points(layer, snapshot), s.layer_ranges(layer)  # as the main view
+            return panel_densities(points, BINS, ranges, pairs=pairs, progress=progress)
 
         self._task = Task(work, key, self)
         self._task.done.connect(self._show)

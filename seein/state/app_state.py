@@ -75,7 +75,7 @@ class AppState:
         self.snapshot: int = 0
         self.mode: str = "scatter"
         self.method: str = "pca"
-        self.dims: tuple[int, int] = (0, 1)
+        self.dims: tuple[int, int] = (1, 0)  # (row i = y dim, column j = x dim)
         self.selection = np.zeros(0, dtype=bool)
         self.point_mask: Optional[np.ndarray] = None
         self.history = SelectionHistory(0)
@@ -88,6 +88,8 @@ class AppState:
         self._projections: dict[tuple[str, str, int], np.ndarray] = {}
         self._points_cache: Optional[tuple[tuple, np.ndarray]] = None
         self._points_lock = threading.Lock()
+        self._ranges: dict[tuple[str, str], np.ndarray] = {}
+        self._ranges_lock = threading.Lock()
         self._last_projection: Optional[tuple[str, np.ndarray]] = None
 
     # -- store, layer, snapshot, mode -------------------------------------------------
@@ -139,8 +141,8 @@ class AppState:
         previous, self.layer = self.layer, name
         self.point_mask = None
         i, j = self.dims
-        if max(i, j) >= info.dims:
-            self.dims = (0, min(1, info.dims - 1))
+        if max(i, j) >= info.dims:  # row 1, column 0: dim 0 across, dim 1 up
+            self.dims = (min(1, info.dims - 1), 0)
         if self.mode != "projection":
             self.mode = default_mode(info)
         if not self._size_chosen:
@@ -363,17 +365,37 @@ class AppState:
 
         ``points`` float32 (n_points, D) (the projection's 2 columns in projection mode,
         None while it is being computed), ``image_index`` int (n_points,), per-image
-        ``labels``, ``n_images`` and the class ``palette``.
+        ``labels``, ``n_images``, the class ``palette`` and the axis ``ranges`` (fixed over
+        the snapshots; None for a projection, whose axes are its own).
         """
         store = self.require_store()
         info = self.info
+        ranges = None
         if self.mode == "projection":
             points = self._projections.get((info.name, self.method, self.snapshot))
         else:
             points = self.read_points(info.name, self.snapshot)
+            ranges = self.layer_ranges(info.name)
         image_index = np.repeat(np.arange(store.n_images, dtype=np.int32), info.points_per_image)
         return {"points": points, "image_index": image_index, "labels": store.labels,
-                "n_images": store.n_images, "palette": class_palette(store.n_classes)}
+                "n_images": store.n_images, "palette": class_palette(store.n_classes), "ranges": ranges}
+
+    def layer_ranges(self, layer: str) -> np.ndarray:
+        """float64 (D, 2): each dimension's (min, max) over every snapshot of ``layer``.
+
+        Fixed axes for the timeline: stepping through training moves the points, not the
+        axes under them. From ``feature_ranges`` (cached in the store); kept per layer.
+        Safe to call from a worker thread.
+        """
+        store = self.require_store()
+        key = (str(store.path), layer)
+        with self._ranges_lock:
+            if key not in self._ranges:
+                from ..compute.stats import feature_ranges
+
+                per = np.stack([feature_ranges(store, layer, k) for k in range(len(store.snapshots))])
+                self._ranges[key] = np.stack([per[:, :, 0].min(0), per[:, :, 1].max(0)], axis=1).astype(np.float64)
+            return self._ranges[key]
 
     def has_points(self, layer: str, snapshot: int) -> bool:
         """True when :meth:`read_points` would answer from memory."""

@@ -142,10 +142,15 @@ def test_timeline_changes_what_is_drawn(make_window, synthetic_store, qtbot):
     w = make_window(synthetic_store, layer="out")
     scene = w.embedding.scene
     scene.view_rect = (0.1, 0.2, 0.5, 0.5)
+    ranges = scene._ranges.copy()
+    store = w.state.store
+    both = np.concatenate([store.read_activations("out", 0), store.read_activations("out", 1)])
+    np.testing.assert_allclose(ranges, np.stack([both.min(0), both.max(0)], 1), rtol=1e-3)  # all snapshots
     before = scene.render()
     w.timeline.slider.setValue(0)
     assert w.state.snapshot == 0
     assert (scene.render() != before).any()
+    assert np.array_equal(scene._ranges, ranges)  # the points move, the axes stay
     x, y, width, height = scene.view_rect
     assert abs(x + width / 2 - 0.35) < 1e-6 and abs(y + height / 2 - 0.45) < 1e-6  # the zoom is kept
     qtbot.keyClick(w, QtCore.Qt.Key_Space)
