@@ -192,6 +192,7 @@ class EmbeddingView(QtWidgets.QWidget):
 
     def _on_loaded(self, key, _points) -> None:
         s = self.state
+        s.bus.status.emit("")  # clears the "reading ..." message
         if key == (s.layer, s.snapshot) and s.mode != "projection":
             self._reload(self._load_after)
 
