@@ -82,7 +82,6 @@ def bench_points(n: int, size: tuple[int, int], repeats: int, point_size: float,
     ours = EmbeddingScene(app=app, size=size)
     ours.set_layer(pts, image_index, image_class, n_images)
     ours.set_point_size(point_size)
-    palette = ours.points  # noqa: F841  (palette set by set_layer)
     a = _Target(ours.canvas)
     # (b) VisPy Markers, same points, colours, sizes, camera
     from .points import default_palette
@@ -90,7 +89,6 @@ def bench_points(n: int, size: tuple[int, int], repeats: int, point_size: float,
     pal = default_palette(int(image_class.max()) + 1)
     canvas_b = scene.SceneCanvas(app=app, size=size, bgcolor="white")
     view_b = canvas_b.central_widget.add_view(camera=scene.PanZoomCamera(aspect=1.0))
-    ranges = ours._ranges
     layout = ours._layout()
     panel = layout.panel(0, 0)
     mx, my = layout.to_matrix(panel, pts[:, 0], pts[:, 1])

@@ -152,7 +152,9 @@ class PointsVisual(Visual):
     @property
     def bytes_per_point(self) -> float:
         """GPU bytes per point of what a panel draws from: two dimension buffers and the image index."""
-        return 12.0 if self._n_points else 0.0
+        if not self._n_points:
+            return 0.0
+        return float(self._dim_buffers[0].nbytes * 2 + self._image_buffer.nbytes) / self._n_points
 
     @property
     def gpu_bytes(self) -> int:
