@@ -34,6 +34,7 @@ def format_table(result: dict) -> str:
         lines += [f"\n{r['points']:,} points, {r['images']:,} images",
                   f"  frame  (a) ours                 {_fmt(f['ours'])}",
                   f"  frame  (a) ours, with selection {_fmt(f['ours_selected'])}",
+                  f"  frame  (a) ours, forced discs   {_fmt(f['ours_discs'])}",
                   f"  frame  (b) vispy Markers        {_fmt(f['markers'])}",
                   f"  frame  (c) bare GL_POINTS       {_fmt(f['gl_points'])}",
                   f"  selection update (a)            {_fmt(s['ours_update'])}",

@@ -121,7 +121,7 @@ def bench_points(n: int, size: tuple[int, int], repeats: int, point_size: float,
     rng = np.random.default_rng(1)
     masks = [image_class == k % 10 for k in range(repeats)]
     masks = [m | (rng.random(n_images) < 0.05) for m in masks]
-    frames = {"ours": [], "markers": [], "gl_points": [], "ours_selected": []}
+    frames = {"ours": [], "markers": [], "gl_points": [], "ours_selected": [], "ours_discs": []}
     sel = {"ours_update": [], "markers_update": [], "ours_frame": [], "markers_frame": []}
 
     def ours_select(mask):
@@ -143,6 +143,9 @@ def bench_points(n: int, size: tuple[int, int], repeats: int, point_size: float,
         frames["ours"].append(_timed(a.frame))
         frames["markers"].append(_timed(b.frame))
         frames["gl_points"].append(_timed(c.frame))
+        ours.set_point_shape("disc")  # what discs would cost at this size (the default is squares below 5 px)
+        frames["ours_discs"].append(_timed(a.frame))
+        ours.set_point_shape("auto")
         sel["ours_update"].append(_timed(lambda: ours_select(masks[r])))
         sel["markers_update"].append(_timed(lambda: markers_select(masks[r])))
         frames["ours_selected"].append(_timed(a.frame))

@@ -19,9 +19,19 @@ import numpy as np
 from vispy import gloo
 from vispy.scene.visuals import create_visual_node
 from vispy.visuals import Visual
+from vispy.visuals.filters import Alpha, Clipper, PickingFilter
 
 from .layout import Layout, Panel
 from .shaders import load_shader
+
+# Per-fragment filters VisPy's scene attaches to every visual node: the view box's clip
+# test, node opacity and GPU picking. Each adds a branch to every fragment (a point of
+# 4 px is 16 fragments), which cost about a quarter of a frame on a software rasteriser.
+# The embedding view fills its canvas (GL clips to it), its opacity is always 1 and it
+# picks on the CPU, so the point visual does without them.
+_SCENE_FILTERS = (Alpha, Clipper, PickingFilter)
+
+DISC_MIN_SIZE = 5.0  # base diameters (px) from which points are discs; smaller ones are squares
 
 PALETTE_SIZE = 128  # classes beyond this wrap around (the state byte keeps 7 bits of class)
 _TEX_WIDTH = 2048  # state texture width once more than one row is needed (a power of two)
@@ -60,6 +70,7 @@ class PointsVisual(Visual):
 
     def __init__(self, vertex: str = "points.vert") -> None:
         Visual.__init__(self, vcode=load_shader(vertex), fcode=load_shader("points.frag"))
+        self._fragment = "points.frag"
         self._animated = "a_x0" in load_shader(vertex)
         self._start_buffers: list[gloo.VertexBuffer] = []
         self._draw_mode = "points"
@@ -90,6 +101,15 @@ class PointsVisual(Visual):
         self.set_palette(default_palette(1))
         self.set_style()
         self.freeze()
+
+    def attach(self, filt, view=None) -> None:
+        """Attach a filter, except the scene's per-fragment ones (see ``_SCENE_FILTERS``)."""
+        if not isinstance(filt, _SCENE_FILTERS):
+            Visual.attach(self, filt, view)
+
+    def detach(self, filt, view=None) -> None:
+        if not isinstance(filt, _SCENE_FILTERS):
+            Visual.detach(self, filt, view)
 
     # -- data ---------------------------------------------------------------------------
     def set_data(self, points: np.ndarray, image_index: np.ndarray, image_class: np.ndarray,
@@ -201,8 +221,20 @@ class PointsVisual(Visual):
         self.update()
 
     def set_style(self, size: float = 4.0, fade: float = 0.15, shrink: float = 0.7,
-                  grow: float = 1.5) -> None:
-        """Point diameter (px), alpha of unselected points, size factors of unselected/selected."""
+                  grow: float = 1.5, shape: str = "auto") -> None:
+        """Point diameter (px), alpha of unselected points, size factors of unselected/selected.
+
+        ``shape`` "auto" draws discs from ``DISC_MIN_SIZE`` px and squares below it (the
+        fragment shader is swapped when the size crosses that line, a one-off compile);
+        "disc" or "square" force one.
+        """
+        if shape not in ("auto", "disc", "square"):
+            raise ValueError(f"shape must be 'auto', 'disc' or 'square', not {shape!r}")
+        disc = shape == "disc" or (shape == "auto" and size >= DISC_MIN_SIZE)
+        fragment = "points.frag" if disc else "points_square.frag"
+        if fragment != self._fragment:
+            self.shared_program.frag = load_shader(fragment)
+            self._fragment = fragment
         self.shared_program["u_size"] = float(size)
         self.shared_program["u_fade"] = float(fade)
         self.shared_program["u_sel_scale"] = (float(shrink), float(grow))

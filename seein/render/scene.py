@@ -74,6 +74,7 @@ class EmbeddingScene:
         self._selection: np.ndarray | None = None
         self._size = 4.0
         self._fade = 0.15
+        self._shape = "auto"
         self._palette = default_palette(1)
         self._transition = None  # the animated point visual, made on first use
         self._watched = None  # the camera's scene transform whose changes we follow
@@ -113,7 +114,7 @@ class EmbeddingScene:
         self._palette = np.asarray(default_palette(n_classes) if palette is None else palette, np.float32)
         self.points.set_palette(self._palette)
         self.points.set_data(pts, image_index, np.maximum(labels, 0), self._layout())
-        self.points.set_style(size=self._size, fade=self._fade)
+        self.points.set_style(size=self._size, fade=self._fade, shape=self._shape)
         self._relayout(home=True)
 
     @property
@@ -195,14 +196,21 @@ class EmbeddingScene:
         """Base point diameter in pixels (the paper's density vs resolution trade-off)."""
         self._size = float(size)
         for visual in self._visuals():
-            visual.set_style(size=self._size, fade=self._fade)
+            visual.set_style(size=self._size, fade=self._fade, shape=self._shape)
+        self.canvas.update()
+
+    def set_point_shape(self, shape: str) -> None:
+        """``"auto"`` (discs from 5 px, squares below), ``"disc"`` or ``"square"``."""
+        for visual in self._visuals():
+            visual.set_style(size=self._size, fade=self._fade, shape=shape)
+        self._shape = shape
         self.canvas.update()
 
     def set_fade(self, fade: float) -> None:
         """Alpha of unselected points while a selection exists (0 hides them, 1 no fade)."""
         self._fade = float(fade)
         for visual in self._visuals():
-            visual.set_style(size=self._size, fade=self._fade)
+            visual.set_style(size=self._size, fade=self._fade, shape=self._shape)
         self.canvas.update()
 
     def set_palette(self, palette: np.ndarray) -> None:
@@ -228,7 +236,7 @@ class EmbeddingScene:
         tr = self._transition
         tr.share_data(self.points, start)
         tr.set_palette(self._palette)
-        tr.set_style(size=self._size, fade=self._fade)
+        tr.set_style(size=self._size, fade=self._fade, shape=self._shape)
         tr.set_hover(None)
         tr.set_t(0.0)
         tr.visible, self.points.visible = True, False

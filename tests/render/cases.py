@@ -197,6 +197,22 @@ def transition() -> dict:
             "px": [_to_px(scene, *_data_to_matrix(v)) for v in ([0.2, 0.2], [0.5, 0.5], [0.8, 0.8])]}
 
 
+def shapes() -> dict:
+    """One isolated point at 8 px as a disc and as a square, and a small (4 px) default one;
+    plus the fragment shader the scene compiled (no per-fragment scene filters)."""
+    scene = _scene()
+    pts = np.array([[0.5, 0.5], [0.0, 0.0], [1.0, 1.0]], np.float32)
+    scene.set_layer(pts, np.arange(3), np.zeros(3, int), 3, ranges=np.array([[0.0, 1.0], [0.0, 1.0]]))
+    scene.view_rect = (0.0, 0.0, 1.0, 1.0)
+    out = {"centre": _to_px(scene, *_data_to_matrix([0.5, 0.5]))}
+    for name, size, shape in (("disc", 8.0, "auto"), ("square", 8.0, "square"), ("small", 4.0, "auto")):
+        scene.set_point_size(size)
+        scene.set_point_shape(shape)
+        out[name] = scene.render()
+    out["frag"] = scene.points._program.frag.compile()
+    return out
+
+
 def every_case() -> dict:
     """All cases above in one process (one EGL start-up for the whole module), each result
     or the traceback of its failure, so one broken case fails only its own tests."""
@@ -205,7 +221,8 @@ def every_case() -> dict:
     runs = {"clusters": (clusters, ()), "overlap_selected_first": (overlap, (True,)),
             "overlap_selected_last": (overlap, (False,)), "dims_switch": (dims_switch, ()),
             "splom": (splom, ()), "splom_zoomed": (splom_zoomed, ()), "overview": (overview, ()),
-            "dense_splom": (dense_splom, ()), "transition": (transition, ())}
+            "dense_splom": (dense_splom, ()), "transition": (transition, ()),
+            "shapes": (shapes, ())}
     out = {}
     for name, (fn, args) in runs.items():
         try:

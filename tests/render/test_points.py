@@ -113,3 +113,29 @@ def test_transition_moves_points_from_start_to_place(case):
     assert not res["in_transition"]
     before, after = res["uploads"]
     assert after["point_bytes"] - before["point_bytes"] == 7 * 2 * 4  # only the start positions
+
+
+def _ink_near(frame, centre, radius=8):
+    x, y = int(round(centre[0])), int(round(centre[1]))
+    patch = frame[y - radius:y + radius, x - radius:x + radius, :3]
+    return ~np.all(patch == 255, axis=-1)
+
+
+def test_points_are_discs_from_5px_and_squares_below(case):
+    res = case("shapes")
+    disc, square, small = (_ink_near(res[k], res["centre"]) for k in ("disc", "square", "small"))
+    assert square.sum() == 64  # an 8 px square
+    assert 44 <= disc.sum() <= 56  # an 8 px disc: pi * 4^2 ~ 50 pixels, corners empty
+    rows = np.flatnonzero(disc.any(axis=1))
+    first_row = disc[rows[0]]
+    assert first_row.sum() < 8  # the disc's top row is narrower than its diameter
+    assert small.sum() == 16  # small points are whole squares (a 4 px disc is not resolvable)
+
+
+def test_point_fragments_carry_no_scene_filters(case):
+    """VisPy's clip, opacity and picking filters add work to every fragment; the view
+    fills its canvas and picks on the CPU, so the point visual leaves them out."""
+    frag = case("shapes")["frag"]
+    assert "gl_FragColor = v_color" in frag and "gl_PointCoord" not in frag  # the small-point shader
+    for hook in ("clip()", "apply_alpha", "picking_filter"):
+        assert hook not in frag
