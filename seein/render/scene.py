@@ -192,26 +192,24 @@ class EmbeddingScene:
             visual.set_hover(image)
         self.canvas.update()
 
+    def _restyle(self, size: float, fade: float, shape: str) -> None:
+        """Size, fade and shape of every point visual (uniforms; validated before they are kept)."""
+        for visual in self._visuals():
+            visual.set_style(size=size, fade=fade, shape=shape)
+        self._size, self._fade, self._shape = size, fade, shape
+        self.canvas.update()
+
     def set_point_size(self, size: float) -> None:
         """Base point diameter in pixels (the paper's density vs resolution trade-off)."""
-        self._size = float(size)
-        for visual in self._visuals():
-            visual.set_style(size=self._size, fade=self._fade, shape=self._shape)
-        self.canvas.update()
+        self._restyle(float(size), self._fade, self._shape)
 
     def set_point_shape(self, shape: str) -> None:
         """``"auto"`` (discs from 5 px, squares below), ``"disc"`` or ``"square"``."""
-        for visual in self._visuals():
-            visual.set_style(size=self._size, fade=self._fade, shape=shape)
-        self._shape = shape
-        self.canvas.update()
+        self._restyle(self._size, self._fade, shape)
 
     def set_fade(self, fade: float) -> None:
         """Alpha of unselected points while a selection exists (0 hides them, 1 no fade)."""
-        self._fade = float(fade)
-        for visual in self._visuals():
-            visual.set_style(size=self._size, fade=self._fade, shape=self._shape)
-        self.canvas.update()
+        self._restyle(self._size, float(fade), self._shape)
 
     def set_palette(self, palette: np.ndarray) -> None:
         self._palette = np.asarray(palette, dtype=np.float32)
