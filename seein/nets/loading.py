@@ -123,18 +123,39 @@ def read_weights(path: str | os.PathLike, *, trust_weights: bool = False) -> dic
     if not path.is_file():
         raise SeeinError("no such weights file", path)
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=not trust_weights)
+        with warnings.catch_warnings():
+            # torch warns about pickle protocols it did not write; our error says what matters
+            warnings.simplefilter("ignore", UserWarning)
+            obj = torch.load(path, map_location="cpu", weights_only=not trust_weights)
     except pickle.UnpicklingError as exc:
-        # weights_only names the Python global it refused; anything else is a damaged file
-        if trust_weights or "global" not in str(exc).lower():
+        if trust_weights:
             raise SeeinError(f"not a readable weights file ({_one_line(exc)})", path) from None
-        raise SeeinError("refused: the file holds Python objects beyond tensors (a full pickle can run "
-                         "code); save a state_dict, or pass --trust-weights if you trust this file",
-                         path) from None
+        raise SeeinError(_refusal(exc, path), path) from None
     except Exception as exc:
         raise SeeinError(f"not a readable weights file ({_one_line(exc)})", path) from None
     return _state_dict_of(obj, path)
 
+
+def _weights_only_reason(exc: BaseException) -> str:
+    """The line of torch's weights_only error that says what it refused (its advice to
+    retry with ``weights_only=False`` is exactly what we must not print)."""
+    boilerplate = ("Weights only load failed", "Please file an issue", "Check the documentation")
+    for line in str(exc).splitlines():
+        line = line.replace("WeightsUnpickler error:", "").strip()
+        if line and not line.startswith(boilerplate):
+            return line.rstrip(".")
+    return type(exc).__name__
+
+
+def _refusal(exc: BaseException, path: Path) -> str:
+    """One line for a file that ``torch.load(weights_only=True)`` would not read."""
+    reason = _weights_only_reason(exc)
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    if head != b"PK" and not head.startswith(b"\x80"):  # neither torch.save's zip nor a pickle
+        return f"not a readable weights file ({reason}); expected a state dict saved with torch.save"
+    return (f"refused: the file holds Python objects beyond tensors ({reason}; a full pickle can "
+            "run code); save a state_dict, or pass --trust-weights if you trust this file")
 
 def _state_dict_of(obj: Any, path: Path) -> dict[str, torch.Tensor]:
     if isinstance(obj, nn.Module):

@@ -113,3 +113,22 @@ def test_check_fits_names_both_shapes():
     assert "model gives 10 outputs per image, data set 'npz:x.npz' has 3 classes" in text
     assert check_fits(lenet, (1, 28, 28), 10).shape == (2, 10)
     assert check_fits(build_model("siamese-lenet"), (1, 28, 28), 10).shape == (2, 2)  # embedding: no class check
+
+
+def test_refusals_never_advise_weights_only_false(tmp_path, resnet_file):
+    """A raw pickle (any protocol) is refused without passing on torch's advice to
+    retry with weights_only=False; a file that is no pickle at all says so."""
+    import pickle
+
+    marker = tmp_path / "pwned4"
+    raw = tmp_path / "raw4.pt"
+    raw.write_bytes(pickle.dumps({"w": Payload(str(marker))}, protocol=4))
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a torch file at all")
+    refused = error_of(load_model, f"{resnet_file}:TinyResNet", weights=str(raw))
+    assert refused.startswith(f"{raw}: refused") and "--trust-weights" in refused
+    not_weights = error_of(load_model, f"{resnet_file}:TinyResNet", weights=str(garbage))
+    assert not_weights.startswith(f"{garbage}: not a readable weights file")
+    for text in (refused, not_weights):
+        assert "weights_only" not in text and "\n" not in text
+    assert not marker.exists()
