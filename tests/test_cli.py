@@ -54,3 +54,20 @@ def _with(parser, name, func):
         if action.__class__.__name__ == "_SubParsersAction":
             action.choices[name].set_defaults(func=func)
     return parser
+
+
+def test_warnings_are_one_line_naming_the_command(tmp_path, monkeypatch, capsys):
+    import warnings
+
+    from seein.cli import build_parser
+
+    def warns(args):
+        warnings.warn("photos: skipped 1 file(s) that are not images in class folders: a/notes.txt")
+
+    monkeypatch.setattr("seein.cli.build_parser", lambda: _with(build_parser(), "info", warns))
+    before = warnings.showwarning
+    assert main(["info", "x.h5"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["seein info: warning: photos: skipped 1 file(s) that are not images in class "
+                   "folders: a/notes.txt"]
+    assert warnings.showwarning is before  # the one-line display ends with the command

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 from typing import Sequence
 
 from .. import __version__
@@ -43,6 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(command: str):
+    """A ``warnings.showwarning`` that prints ``seein CMD: warning: ...`` on one line.
+
+    Python's default shows the source file and line of the warning call, which
+    means nothing to a user of the command (``--debug`` keeps the default).
+    """
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        lines = str(message).strip().splitlines()
+        print(f"seein {command}: warning: {lines[0] if lines else category.__name__}",
+              file=file or sys.stderr)
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``seein`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -53,7 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        code = args.func(args)
+        with warnings.catch_warnings():  # restores the usual display when main() returns
+            if not debug:
+                warnings.showwarning = _one_line_warning(args.command)
+            code = args.func(args)
     except SeeinError as exc:
         if debug:
             raise
