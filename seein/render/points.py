@@ -13,6 +13,7 @@ costs 12 bytes per point: x, y and the image index).
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -27,8 +28,9 @@ from .shaders import load_shader
 # Per-fragment filters VisPy's scene attaches to every visual node: the view box's clip
 # test, node opacity and GPU picking. Each adds a branch to every fragment (a point of
 # 4 px is 16 fragments), which cost about a quarter of a frame on a software rasteriser.
-# The embedding view fills its canvas (GL clips to it), its opacity is always 1 and it
-# picks on the CPU, so the point visual does without them.
+# The embedding view's opacity is always 1 and it picks on the CPU, so the point visual
+# does without them; the view box's clip rectangle becomes a GL scissor box instead
+# (fixed-function, free per fragment), intersected with each matrix panel's cell.
 _SCENE_FILTERS = (Alpha, Clipper, PickingFilter)
 
 DISC_MIN_SIZE = 5.0  # base diameters (px) from which points are discs; smaller ones are squares
@@ -66,6 +68,10 @@ class PointsVisual(Visual):
     current view (in matrix coordinates), binding the panel's two dimension buffers.
     Selected points grow and are drawn in front (depth), unselected ones fade and
     shrink, the hovered image's points double in size in front of everything.
+
+    Nothing is drawn outside the view box it lives in, and in a matrix nothing of a
+    panel outside that panel's cell (a point beyond the panel's range, or a grown one
+    at its edge, would land in a neighbour): a scissor box per panel.
     """
 
     def __init__(self, vertex: str = "points.vert") -> None:
@@ -89,6 +95,8 @@ class PointsVisual(Visual):
         self._max_panels = 1024
         self._has_selection = False
         self._hovering = False
+        self._clipper: Clipper | None = None  # the view box's clip rectangle, used as a scissor box
+        self.scissors: list[tuple[int, int, int, int]] = []  # per drawn panel, framebuffer px
         prog = self.shared_program
         prog["u_state"] = self._state
         prog["u_state_size"] = (1.0, 1.0)
@@ -103,12 +111,20 @@ class PointsVisual(Visual):
         self.freeze()
 
     def attach(self, filt, view=None) -> None:
-        """Attach a filter, except the scene's per-fragment ones (see ``_SCENE_FILTERS``)."""
-        if not isinstance(filt, _SCENE_FILTERS):
+        """Attach a filter, except the scene's per-fragment ones (see ``_SCENE_FILTERS``).
+
+        A clipper is kept, not attached: :meth:`draw` turns its rectangle into a scissor box.
+        """
+        if isinstance(filt, Clipper):
+            self._clipper = filt
+        elif not isinstance(filt, _SCENE_FILTERS):
             Visual.attach(self, filt, view)
 
     def detach(self, filt, view=None) -> None:
-        if not isinstance(filt, _SCENE_FILTERS):
+        if isinstance(filt, Clipper):
+            if filt is self._clipper:
+                self._clipper = None
+        elif not isinstance(filt, _SCENE_FILTERS):
             Visual.detach(self, filt, view)
 
     # -- data ---------------------------------------------------------------------------
@@ -273,7 +289,22 @@ class PointsVisual(Visual):
             gloo.set_state(depth_test=False, blend=False)
         prog = self.shared_program
         layout = self.layout
+        view_box = self._clip_box()
+        to_fb = self.get_transform("visual", "framebuffer")
+        self.scissors = []
+        clipping = view_box is not None or layout.grid > 1
+        if clipping:
+            gloo.set_state(scissor_test=True)
         for panel in layout.visible_panels(self.view_rect())[: self._max_panels]:
+            box = view_box
+            if layout.grid > 1:  # a matrix panel stays in its cell
+                cell = _pixel_box(to_fb.map(np.array([[panel.x0, panel.y0], [panel.x0 + 1, panel.y0 + 1]])))
+                box = cell if box is None else _intersect(box, cell)
+            if box is not None:
+                if box[2] <= 0 or box[3] <= 0:
+                    continue
+                gloo.set_scissor(*box)
+                self.scissors.append(box)
             mx, ox = layout.axis_map(panel.dx, panel.x0)
             my, oy = layout.jitter_map(panel.y0) if panel.diagonal else layout.axis_map(panel.dy, panel.y0)
             prog["a_x"] = self._dim_buffers[panel.dx]
@@ -285,11 +316,37 @@ class PointsVisual(Visual):
                 prog["a_x0"], prog["a_y0"] = start
             self._program.draw(self._draw_mode)
             self.drawn_panels.append(panel)
+        if clipping:
+            gloo.set_state(scissor_test=False)  # the scissor box is global GL state: leave none behind
+
+    def _clip_box(self) -> tuple[int, int, int, int] | None:
+        """The view box's clip rectangle in framebuffer pixels (x, y, w, h), or None outside one."""
+        if self._clipper is None:
+            return None
+        b = self._clipper.bounds
+        corners = np.array([[b.left, b.bottom], [b.right, b.top]], dtype=np.float64)
+        return _pixel_box(self._clipper.transform.imap(corners))
 
     def _compute_bounds(self, axis: int, view) -> tuple[float, float] | None:
         if self.layout is None or axis > 1:
             return None
         return 0.0, float(self.layout.grid)
+
+
+def _pixel_box(corners: np.ndarray) -> tuple[int, int, int, int]:
+    """Scissor box (x, y, w, h) of the pixels whose centres lie in a rectangle given by two
+    corners in framebuffer coordinates: the pixels VisPy's fragment clipper would keep."""
+    pts = np.asarray(corners, dtype=np.float64)[:, :2]
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    ix0, iy0 = math.ceil(x0 - 0.5), math.ceil(y0 - 0.5)
+    ix1, iy1 = math.floor(x1 - 0.5) + 1, math.floor(y1 - 0.5) + 1
+    return ix0, iy0, max(ix1 - ix0, 0), max(iy1 - iy0, 0)
+
+
+def _intersect(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    return x0, y0, max(x1 - x0, 0), max(y1 - y0, 0)
 
 
 PointsNode = create_visual_node(PointsVisual)

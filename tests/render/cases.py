@@ -213,6 +213,58 @@ def shapes() -> dict:
     return out
 
 
+def splom_clipped() -> dict:
+    """A 3 x 3 matrix whose fixed ranges are smaller than the data: image 1 lies far beyond
+    dim 0's range. Its points in the panels showing dim 0 must not spill into other cells;
+    the points of every panel are expected where the layout puts them, if inside the cell."""
+    from seein.render.layout import Layout
+
+    scene = _scene((150, 150))
+    pts = np.array([[0.5, 0.5, 0.5], [0.95, 0.45, 0.55], [0.05, 0.55, 0.45]], np.float32)
+    ranges = np.array([[0.4, 0.6]] * 3)
+    scene.set_layer(pts, np.arange(3), np.array([0, 1, 2]), 3, ranges=ranges, mode="splom")
+    scene.set_point_size(6.0)
+    scene.set_hover(0)  # a hovered point (12 px) at a panel's centre stays inside its cell too
+    scene.view_rect = (0.0, 0.0, 3.0, 3.0)
+    frame = scene.render()
+    layout, kept = Layout(ranges, "splom"), []
+    from seein.render.layout import jitter
+
+    for panel in layout.visible_panels(scene.view_rect):
+        for k in range(3):
+            y = jitter(np.array([k]))[0] if panel.diagonal else pts[k, panel.dy]
+            mx, my = layout.to_matrix(panel, pts[k, panel.dx], y)
+            if panel.x0 <= mx <= panel.x0 + 1 and panel.y0 <= my <= panel.y0 + 1:
+                kept.append((k, _to_px(scene, float(mx), float(my)), (panel.row, panel.col)))
+    return {"frame": frame, "kept": kept, "scissors": list(scene.points.scissors),
+            "cells_px": [_to_px(scene, float(v), float(v)) for v in range(4)]}
+
+
+def viewbox_clipped() -> dict:
+    """The point visual in the left view box of a two-view canvas, zoomed in so its points
+    reach far beyond that box: nothing may be drawn in the right one."""
+    from vispy import scene as vscene
+
+    from seein.render.layout import Layout
+    from seein.render.offscreen import egl_app
+    from seein.render.points import PointsNode
+
+    canvas = vscene.SceneCanvas(app=egl_app(), size=(200, 100), bgcolor="white")
+    grid = canvas.central_widget.add_grid()
+    left, right = grid.add_view(row=0, col=0), grid.add_view(row=0, col=1)
+    left.camera = vscene.PanZoomCamera(aspect=None)
+    xy = np.random.default_rng(5).uniform(0, 1, size=(4000, 2)).astype(np.float32)
+    node = PointsNode(parent=left.scene)
+    node.set_data(xy, np.arange(4000), np.zeros(4000, np.int64), Layout(np.array([[0.0, 1.0]] * 2)))
+    node.set_style(size=6.0)
+    left.camera.rect = (0.3, 0.3, 0.4, 0.4)  # most points lie outside the left box
+    frame = np.asarray(canvas.render())
+    out = {"frame": frame, "left_px": (float(left.pos[0]), float(left.size[0])),
+           "right_px": (float(right.pos[0]), float(right.size[0]))}
+    canvas.close()
+    return out
+
+
 def every_case() -> dict:
     """All cases above in one process (one EGL start-up for the whole module), each result
     or the traceback of its failure, so one broken case fails only its own tests."""
@@ -222,7 +274,8 @@ def every_case() -> dict:
             "overlap_selected_last": (overlap, (False,)), "dims_switch": (dims_switch, ()),
             "splom": (splom, ()), "splom_zoomed": (splom_zoomed, ()), "overview": (overview, ()),
             "dense_splom": (dense_splom, ()), "transition": (transition, ()),
-            "shapes": (shapes, ())}
+            "shapes": (shapes, ()), "splom_clipped": (splom_clipped, ()),
+            "viewbox_clipped": (viewbox_clipped, ())}
     out = {}
     for name, (fn, args) in runs.items():
         try:

@@ -25,6 +25,39 @@ def test_splom_panels_land_in_their_cells(case):
             assert block.sum() > 10, (r, c)
 
 
+def test_points_never_leave_their_panel_cell(case):
+    """Fixed ranges smaller than the data (the point visual has no fragment clipper):
+    a point beyond its panel's range, or a hovered one grown at a cell's edge, must not
+    draw into a neighbouring panel; every coloured pixel belongs to a point of its cell."""
+    res = case("splom_clipped")
+    frame = res["frame"]
+    pal = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44]])
+    cells = [c[0] for c in res["cells_px"]]  # cell edges in px (x; y is the same, flipped)
+    for k in range(3):
+        ink = np.all(np.abs(frame[..., :3].astype(int) - pal[k]) <= 3, axis=-1)
+        ys, xs = np.nonzero(ink)
+        mine = [(x, y, cell) for j, (x, y), cell in res["kept"] if j == k]
+        assert len(ys) > 0 and mine, k
+        for px, py in zip(xs + 0.5, ys + 0.5):
+            near = [cell for x, y, cell in mine if (px - x) ** 2 + (py - y) ** 2 <= (12 / 2 + 1.5) ** 2]
+            assert near, f"class {k} ink at ({px}, {py}) is no point of its cell"
+            # and inside that cell
+            r, c = near[0]
+            assert cells[c] - 0.5 <= px <= cells[c + 1] + 0.5
+        for x, y, _ in mine:  # each kept point is drawn
+            assert ink[int(y) - 1:int(y) + 2, int(x) - 1:int(x) + 2].any(), (k, x, y)
+    assert len(res["scissors"]) == 9 and all(w > 0 and h > 0 for _, _, w, h in res["scissors"])
+
+
+def test_points_stay_inside_their_view_box(case):
+    res = case("viewbox_clipped")
+    frame = res["frame"]
+    ink = ~np.all(frame[..., :3] >= 250, axis=-1)
+    (lx, lw), (rx, rw) = res["left_px"], res["right_px"]
+    assert ink[:, int(lx) + 2:int(lx + lw) - 2].mean() > 0.3  # the zoomed-in points fill the left box
+    assert not ink[:, int(np.ceil(rx)):].any()  # and nothing reaches the right one
+
+
 def test_only_visible_panels_are_drawn(case):
     res = case("splom_zoomed")
     # view (1, 3, 2, 2) in a 6 x 6 grid: columns 1-2, matrix y 3-5 -> rows 1-2
