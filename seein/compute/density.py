@@ -19,6 +19,7 @@ from ..progress import ProgressCallback
 from ..store import Store
 
 DENSITY_VERSION = 1
+MAX_SIDE_BINS = 4096  # bins along a whole matrix side: an overview texture has at most 4096 px a side
 
 
 def data_ranges(points: np.ndarray) -> np.ndarray:
@@ -42,7 +43,9 @@ def panel_densities(points: Any, bins: int = 64, ranges: np.ndarray | None = Non
     (or ``device``), NumPy on the CPU with NumPy (faster than torch's CPU kernels here).
     Beyond ``max_points`` points an evenly strided sample is binned and the counts scaled
     up: an overview image cannot show the difference, and it keeps D x D panels of
-    millions of points to seconds.
+    millions of points to seconds. ``bins`` is capped at ``MAX_SIDE_BINS // D`` (at least
+    2): a matrix image has at most 4096 pixels a side, so finer bins could not be shown,
+    and 48 bins over a 500-D layer's matrix would be 576 M counts (4.6 GB).
     """
     use_torch = isinstance(points, torch.Tensor) or device is not None
     if use_torch:
@@ -67,7 +70,7 @@ def panel_densities(points: Any, bins: int = 64, ranges: np.ndarray | None = Non
         scale = n_all / t.shape[0]
     xp = torch if use_torch else np
     n, d = t.shape
-    b = int(bins)
+    b = max(1, min(int(bins), max(2, MAX_SIDE_BINS // d)))
     if use_torch:
         lo = torch.as_tensor(ranges[:, 0], dtype=torch.float32, device=t.device)
         width = torch.as_tensor(ranges[:, 1] - ranges[:, 0], dtype=torch.float32, device=t.device)

@@ -30,20 +30,24 @@ def density_image(dens: np.ndarray, max_size: int = MAX_TEXTURE) -> tuple[np.nda
 
     Each panel's counts are log-scaled to its own maximum and drawn from white to INK,
     inside the cell's inner square (the layout's padding left white), row 0 on top.
+    Float32 and one channel at a time: a 500-D matrix is a 4000 x 4000 image.
     """
     d, _, b, _ = dens.shape
     cell = int(max(4, min(round(b / (1 - 2 * PAD)), max_size // d)))
     u = (np.arange(cell) + 0.5) / cell
     inside = (u >= PAD) & (u < 1 - PAD)
     bin_of = np.clip(((u - PAD) / (1 - 2 * PAD) * b).astype(np.int64), 0, b - 1)
-    logd = np.log1p(dens)
+    logd = np.log1p(np.asarray(dens, dtype=np.float32))
     peak = logd.reshape(d, d, -1).max(axis=2)[:, :, None, None]
-    t = np.where(peak > 0, logd / np.where(peak > 0, peak, 1), 0.0)
-    cells = t[:, :, bin_of][:, :, :, bin_of] * (inside[:, None] & inside[None, :])  # (D, D, cell, cell)
-    grid = cells[::-1].transpose(0, 2, 1, 3).reshape(d * cell, d * cell)  # image row 0 = bottom
-    rgb = 1.0 - grid[..., None] * (1.0 - INK)
-    img = np.concatenate([rgb, np.ones_like(grid)[..., None]], axis=-1)
-    return (img * 255 + 0.5).astype(np.uint8), cell
+    t = logd / np.where(peak > 0, peak, np.float32(1))
+    t = t[:, :, bin_of][:, :, :, bin_of]  # (D, D, cell, cell)
+    t *= (inside[:, None] & inside[None, :])
+    grid = t[::-1].transpose(0, 2, 1, 3).reshape(d * cell, d * cell)  # image row 0 = bottom
+    img = np.empty(grid.shape + (4,), np.uint8)
+    for ch in range(3):
+        img[..., ch] = (255.0 - grid * np.float32(255.0 * (1.0 - INK[ch])) + 0.5).astype(np.uint8)
+    img[..., 3] = 255
+    return img, cell
 
 
 class OverviewScene:

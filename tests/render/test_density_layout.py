@@ -69,3 +69,18 @@ def test_layout_cells_visible_panels_and_inverse():
         Layout(ranges, "scatter", (0, 3))
     j = jitter(np.arange(5000))
     assert j.min() >= 0 and j.max() < 1 and len(np.unique(j)) >= 1000
+
+
+def test_panel_densities_cap_bins_to_what_a_matrix_image_can_show(monkeypatch):
+    """Bins per panel are capped at MAX_SIDE_BINS // D (48 bins over a 500-D matrix would
+    be 4.6 GB of counts); the counts stay right."""
+    import seein.compute.density as density
+
+    monkeypatch.setattr(density, "MAX_SIDE_BINS", 64)
+    pts = np.random.default_rng(5).normal(size=(500, 16)).astype(np.float32)
+    dens = density.panel_densities(pts, bins=48)
+    assert dens.shape == (16, 16, 4, 4)  # 64 // 16
+    assert np.allclose(dens.sum(axis=(2, 3)), 500)
+    h, _, _ = np.histogram2d(pts[:, 3], pts[:, 7], bins=4, range=[data_ranges(pts)[3], data_ranges(pts)[7]])
+    assert np.array_equal(dens[3, 7], h.astype(np.float32))
+    assert density.panel_densities(pts, bins=48, pairs=(0, 1)).shape == (1, 1, 32, 32)  # 64 // 2
