@@ -29,7 +29,7 @@ def images_done(partial):
 
 
 @pytest.mark.slow
-def test_kill_9_then_resume_equals_a_clean_run(tmp_path):
+def test_kill_9_then_resume_equals_a_clean_run(tmp_path, monkeypatch):
     out = tmp_path / "killed.h5"
     partial = StoreWriter.partial_path_for(out)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
@@ -51,8 +51,19 @@ def test_kill_9_then_resume_equals_a_clean_run(tmp_path):
 
     # without --resume an existing partial is an error that says what to do
     assert main([*ARGS, "-o", str(out)]) == 2
+    # the resumed run writes only what the killed one had not finished: from its last chunk on
+    written = []
+    write_chunk = StoreWriter.write_chunk
+
+    def recording(self, snapshot_index, image_start, *args, **kwargs):
+        written.append(snapshot_index * 48 + image_start)
+        return write_chunk(self, snapshot_index, image_start, *args, **kwargs)
+
+    monkeypatch.setattr(StoreWriter, "write_chunk", recording)
     assert main([*ARGS, "--resume", "-o", str(out)]) == 0
+    monkeypatch.undo()
     assert out.exists() and not partial.exists()
+    assert written == list(range(done, 48 * 6, 4)), "resume did not start at the first missing chunk"
 
     clean = tmp_path / "clean.h5"
     assert main([*ARGS, "-o", str(clean)]) == 0
