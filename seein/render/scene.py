@@ -27,6 +27,21 @@ POINT_BUDGET = 20_000_000  # or more points than this per frame (visible panels 
 GRID_COLOR = (0.62, 0.62, 0.62, 1.0)
 
 
+class _DensityImage(scene.visuals.Image):
+    """An image node that asks ``prepare`` for its data right before each draw (lazy densities)."""
+
+    def __init__(self, prepare, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.unfreeze()
+        self._prepare = prepare
+        self.freeze()
+
+    def draw(self) -> None:
+        if self.visible:
+            self._prepare()
+        super().draw()
+
+
 class EmbeddingScene:
     """A scatter (2-D or projection layer, or two chosen dims) or a D x D matrix of one layer.
 
@@ -58,8 +73,8 @@ class EmbeddingScene:
         self.labels.order = 2
         self.labels.visible = False
         self.dim_names: list[str] | None = None
-        self.density = scene.visuals.Image(np.full((1, 1, 4), 255, np.uint8), parent=self.view.scene,
-                                           interpolation="nearest")
+        self.density = _DensityImage(self._ensure_density, np.full((1, 1, 4), 255, np.uint8),
+                                     parent=self.view.scene, interpolation="nearest")
         self.density.visible = False
         self.density.order = -1
         self._density_key: tuple | None = None
@@ -309,22 +324,30 @@ class EmbeddingScene:
         layout = self._layout()
         visible = len(layout.visible_panels(self.view_rect))
         dense = visible > self.max_panels or visible * len(self._points) > self.point_budget
-        if dense:
-            key = (id(self._points), self._mode, self._dims if self._mode == "scatter" else None)
-            if key != self._density_key:
-                from vispy.visuals.transforms import STTransform
-
-                from ..compute.density import panel_densities
-                from .overview import density_image
-
-                pairs = self._dims if self._mode == "scatter" else None
-                bins = 64 if layout.grid <= 16 else max(8, 1024 // layout.grid)
-                img, cell = density_image(panel_densities(self._points, bins, self._ranges, pairs=pairs))
-                self.density.set_data(img)
-                self.density.transform = STTransform(scale=(1.0 / cell, 1.0 / cell))
-                self._density_key = key
-        self.density.visible = dense
+        self.density.visible = dense  # its image is computed when it is drawn (_ensure_density)
         self.points.visible = not dense and not self.in_transition
+
+    def _ensure_density(self) -> None:
+        """Compute the density image for the current layer and mode, once, right before it is drawn.
+
+        Not on every camera change: a layer upload homes the camera on the way to the
+        caller's view, and a million-point matrix's densities cost a second on the CPU.
+        """
+        key = (id(self._points), self._mode, self._dims if self._mode == "scatter" else None)
+        if key == self._density_key or not len(self._points):
+            return
+        from vispy.visuals.transforms import STTransform
+
+        from ..compute.density import panel_densities
+        from .overview import density_image
+
+        layout = self._layout()
+        pairs = self._dims if self._mode == "scatter" else None
+        bins = 64 if layout.grid <= 16 else max(8, 1024 // layout.grid)
+        img, cell = density_image(panel_densities(self._points, bins, self._ranges, pairs=pairs))
+        self.density.set_data(img)
+        self.density.transform = STTransform(scale=(1.0 / cell, 1.0 / cell))
+        self._density_key = key
 
     def visible_panels(self) -> list[Panel]:
         """The panels the current view shows (what the next frame draws)."""

@@ -80,3 +80,36 @@ def test_lasso_selects_images_inside(qtbot, view):
     expected = px[:, 0] < w // 2
     assert 0 < state.selection.sum() < 60
     assert np.array_equal(state.selection, expected)
+
+
+def test_densities_only_for_views_that_are_drawn(qtbot, view, monkeypatch):
+    """A layer upload homes the camera on its way to the kept view: no density work for that
+    passing view (a million-point matrix's densities cost a second of the GUI thread)."""
+    import threading
+
+    import seein.compute.density as density
+
+    calls = []
+    original = density.panel_densities
+
+    def counting(*args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            calls.append(args[0].shape)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(density, "panel_densities", counting)
+    state, scene = view.state, view.scene
+    state.set_layer("fc")  # 6-D matrix
+    state.set_dims(2, 2)  # one panel: 60 points
+    scene.point_budget = 100  # more than one panel of fc is "too many points": densities
+    scene.render()
+    assert not scene.showing_densities and calls == []
+    state.set_snapshot(0)  # re-uploads fc; set_layer homes over 16 panels, then the view is kept
+    frame = scene.render()
+    assert not scene.showing_densities and calls == []
+    assert (frame[..., :3] < 200).any()  # the points of the one panel are drawn
+    view.reset_view()  # now the view itself shows many panels
+    scene.render()
+    assert scene.showing_densities and calls == [(60, 6)]
+    scene.render()
+    assert len(calls) == 1  # computed once per layer and mode
