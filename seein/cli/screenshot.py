@@ -25,9 +25,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--layer", required=True, help="layer name (see seein info STORE)")
     view = p.add_mutually_exclusive_group()
     view.add_argument("--dims", metavar="I,J", help="scatter of dim I (x) against dim J (y)")
-    view.add_argument("--splom", action="store_true", help="the scatter-plot matrix (default for D > 2)")
+    view.add_argument("--splom", action="store_true",
+                      help="the whole scatter-plot matrix (default for D > 2; drawn from density images "
+                           "when its panels hold over 20 M points in all, see --panels)")
     view.add_argument("--projection", choices=("pca", "tsne", "pivotmds"),
                       help="the layer's 2-D projection (computed once, cached in the store)")
+    p.add_argument("--panels", metavar="A:B",
+                   help="only the block of the matrix for dims A..B-1 (e.g. 0:4 is the top-left 4 x 4)")
     p.add_argument("--select", metavar="SPEC",
                    help="brush images: class=K (index or name), images=FILE (ids, .csv/.txt/.npy), "
                         "images=i,j,... or all")
@@ -39,12 +43,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..render.screenshot import save_png, screenshot
+    from pathlib import Path
+
+    from ..render.screenshot import parse_panels, render_screenshot, save_png
 
     size = _pair(args.size, "x", "--size")
     dims = _pair(args.dims, ",", "--dims") if args.dims else None
-    rgba = screenshot(args.store, args.layer, dims=dims, splom=args.splom, projection=args.projection,
-                      select=args.select, snapshot=args.snapshot, size=size, point_size=args.point_size)
-    path = save_png(rgba, args.output)
-    print(f"wrote {path} ({rgba.shape[1]}x{rgba.shape[0]})")
+    panels = parse_panels(args.panels)
+    if panels is not None and (dims is not None or args.projection):
+        raise SeeinError("--panels picks a block of the matrix: not with --dims or --projection")
+    out = Path(args.output)
+    if not out.parent.is_dir():  # before the rendering, not after
+        raise SeeinError("the output folder does not exist", out.parent)
+    rgba, note = render_screenshot(args.store, args.layer, dims=dims, splom=args.splom,
+                                   projection=args.projection, select=args.select, snapshot=args.snapshot,
+                                   size=size, point_size=args.point_size, panels=panels)
+    path = save_png(rgba, out)
+    print(f"wrote {path} ({rgba.shape[1]}x{rgba.shape[0]}): {note}")
     return 0

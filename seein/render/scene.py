@@ -25,6 +25,8 @@ MAX_PANELS = 64  # more visible panels than this: the view shows their densities
 POINT_BUDGET = 20_000_000  # or more points than this per frame (visible panels x points)
 
 GRID_COLOR = (0.62, 0.62, 0.62, 1.0)
+MIN_GRID_PX = 5.0  # cells smaller than this on screen: no grid lines (they would be all there is to see)
+MIN_LABEL_PX = 28.0  # cells smaller than this: no dimension names on the diagonal
 
 
 class _DensityImage(scene.visuals.Image):
@@ -167,7 +169,6 @@ class EmbeddingScene:
             names = self.dim_names or [f"d{k}" for k in range(n)]
             self.labels.text = [str(names[k]) for k in range(n)]
             self.labels.pos = np.array([[k + 0.03, n - k - 0.03] for k in range(n)], np.float32)
-        self.labels.visible = layout.mode == "splom"
         if home:
             self.home()
         self._update_density_mode()
@@ -308,6 +309,17 @@ class EmbeddingScene:
         self._update_density_mode()
         self.view_changed.emit(self.view_rect)
 
+    def _update_decorations(self) -> None:
+        """Grid lines and diagonal names only while the cells are big enough on screen to show them.
+
+        Zoomed out over hundreds of panels, a line per cell edge would paint the view grey
+        and the names would overlap in one smear along the diagonal.
+        """
+        cell_px = min(self._px_per_unit()) if self.canvas.size[0] > 0 else 0.0
+        matrix = self._mode == "splom"
+        self.grid.visible = not matrix or cell_px >= MIN_GRID_PX
+        self.labels.visible = matrix and cell_px >= MIN_LABEL_PX
+
     @property
     def showing_densities(self) -> bool:
         """True while the view is zoomed out over too many panels to draw their points."""
@@ -321,6 +333,7 @@ class EmbeddingScene:
         """
         if not len(self._points):
             return
+        self._update_decorations()
         layout = self._layout()
         visible = len(layout.visible_panels(self.view_rect))
         dense = visible > self.max_panels or visible * len(self._points) > self.point_budget

@@ -265,6 +265,59 @@ def viewbox_clipped() -> dict:
     return out
 
 
+def decorations() -> dict:
+    """A 60 x 60 matrix zoomed out (2 px cells): no grid lines or names; zoomed in: both."""
+    scene = _scene()
+    pts = np.random.default_rng(6).normal(size=(100, 60)).astype(np.float32)
+    scene.set_layer(pts, np.arange(100), np.zeros(100, int), 100)
+    scene.view_rect = (0.0, 0.0, 60.0, 60.0)
+    far = scene.render()
+    far_state = (scene.grid.visible, scene.labels.visible, scene.showing_densities)
+    scene.view_rect = (0.0, 58.0, 2.0, 2.0)
+    near = scene.render()
+    return {"far": far, "far_state": far_state, "near": near,
+            "near_state": (scene.grid.visible, scene.labels.visible, scene.showing_densities)}
+
+
+def screenshots() -> dict:
+    """``render_screenshot`` of a synthetic store: the whole matrix, a block, densities, notes."""
+    import tempfile
+    from pathlib import Path
+
+    import seein.render.screenshot as shot
+    from seein.errors import SeeinError
+    from seein.testing import make_store
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = make_store(Path(tmp) / "s.h5")
+        out["whole"] = shot.render_screenshot(store, "fc", size=(120, 120), isolate=False)
+        out["block"] = shot.render_screenshot(store, "fc", panels="1:3", size=(120, 120), isolate=False)
+        out["conv_block"] = shot.render_screenshot(store, "conv", panels=(0, 2), select="class=1",
+                                                   size=(120, 120), isolate=False)
+        budget = shot.SCREENSHOT_POINT_BUDGET
+        shot.SCREENSHOT_POINT_BUDGET = 1000  # so that the 4 x 4 conv matrix (16 x 1500 points) is over it
+        try:
+            out["dense"] = shot.render_screenshot(store, "conv", size=(120, 120), isolate=False)
+        finally:
+            shot.SCREENSHOT_POINT_BUDGET = budget
+        errors = {}
+        for name, kwargs in (("missing_file", {"select": f"images={tmp}/nope.csv"}),
+                             ("panels_range", {"panels": "4:9"}), ("panels_text", {"panels": "x"}),
+                             ("panels_dims", {"panels": "0:2", "dims": (0, 1)}),
+                             ("dims_projection", {"dims": (0, 1), "projection": "pca"})):
+            try:
+                shot.render_screenshot(store, "fc", size=(64, 64), isolate=False, **kwargs)
+                errors[name] = None
+            except SeeinError as exc:
+                errors[name] = str(exc)
+        out["errors"] = errors
+    from seein.state import class_palette
+
+    out["palette"] = (class_palette(3) * 255).round().astype(np.uint8)
+    return out
+
+
 def every_case() -> dict:
     """All cases above in one process (one EGL start-up for the whole module), each result
     or the traceback of its failure, so one broken case fails only its own tests."""
@@ -275,7 +328,8 @@ def every_case() -> dict:
             "splom": (splom, ()), "splom_zoomed": (splom_zoomed, ()), "overview": (overview, ()),
             "dense_splom": (dense_splom, ()), "transition": (transition, ()),
             "shapes": (shapes, ()), "splom_clipped": (splom_clipped, ()),
-            "viewbox_clipped": (viewbox_clipped, ())}
+            "viewbox_clipped": (viewbox_clipped, ()), "decorations": (decorations, ()),
+            "screenshots": (screenshots, ())}
     out = {}
     for name, (fn, args) in runs.items():
         try:

@@ -48,6 +48,51 @@ def test_screenshot_cli_writes_a_png_of_the_store(synthetic_store, tmp_path):
     assert counts[0] > 50 and counts[0] > 5 * max(counts[1], counts[2])  # class 0 selected, others faded
 
 
+def _cells_with_ink(frame, n, rgb=None, tol=3):
+    """How many of the n x n cells of a square frame hold ink (of colour rgb, if given)."""
+    if rgb is None:
+        ink = ~np.all(frame[..., :3] >= 200, axis=-1)
+    else:
+        ink = np.all(np.abs(frame[..., :3].astype(int) - np.asarray(rgb)[:3]) <= tol, axis=-1)
+    size = frame.shape[0] / n
+    return sum(bool(ink[int(r * size) + 3:int((r + 1) * size) - 3, int(c * size) + 3:int((c + 1) * size) - 3].any())
+               for r in range(n) for c in range(n))
+
+
+@pytest.mark.render
+def test_screenshot_shows_the_whole_matrix_or_a_block(case):
+    res = case("screenshots")
+    frame, note = res["whole"]
+    assert note.endswith("6 x 6 matrix") and "layer fc" in note
+    assert _cells_with_ink(frame, 6) == 36  # every panel, not the view's top-left 4 x 4
+    frame, note = res["block"]
+    assert "dims 1..2 of the 6 x 6 matrix" in note
+    assert _cells_with_ink(frame, 2) == 4
+    frame, _ = res["conv_block"]
+    assert _cells_with_ink(frame, 2, res["palette"][1]) == 4  # class 1 brushed in each panel
+
+
+@pytest.mark.render
+def test_screenshot_of_a_matrix_over_the_point_budget_draws_densities(case):
+    frame, note = case("screenshots")["dense"]
+    assert "4 x 4 matrix, drawn as densities" in note and "--panels" in note
+    blue = (frame[..., 2].astype(int) - frame[..., 0].astype(int)) > 30
+    size = frame.shape[0] / 4
+    assert sum(blue[int(r * size) + 3:int((r + 1) * size) - 3, int(c * size) + 3:int((c + 1) * size) - 3].any()
+               for r in range(4) for c in range(4)) == 16
+
+
+@pytest.mark.render
+def test_screenshot_bad_options_are_one_line_errors(case):
+    errors = case("screenshots")["errors"]
+    assert "no such selection file" in errors["missing_file"] and "nope.csv" in errors["missing_file"]
+    assert "layer 'fc' has 6 dims" in errors["panels_range"]
+    assert "expected A:B" in errors["panels_text"]
+    assert "not with dims" in errors["panels_dims"]
+    assert "exclude each other" in errors["dims_projection"]
+    assert all("\n" not in e for e in errors.values())
+
+
 def test_screenshot_cli_errors_are_one_line(synthetic_store, tmp_path, capsys):
     from seein.cli import main
 
@@ -57,6 +102,13 @@ def test_screenshot_cli_errors_are_one_line(synthetic_store, tmp_path, capsys):
     assert main(["screenshot", str(synthetic_store), "--layer", "fc", "--size", "10x10",
                  "-o", str(tmp_path / "x.png")]) == 2
     assert "16..8192" in capsys.readouterr().err
+    assert main(["screenshot", str(synthetic_store), "--layer", "fc", "-o", str(tmp_path / "no" / "x.png")]) == 2
+    assert "output folder does not exist" in capsys.readouterr().err
+    assert main(["screenshot", str(synthetic_store), "--layer", "fc", "--panels", "2",
+                 "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "expected A:B" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "x.png").exists()
 
 
 @pytest.mark.render

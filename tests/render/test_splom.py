@@ -105,3 +105,12 @@ def test_zoomed_out_matrix_shows_densities_instead_of_points(case):
               for r in range(12) for c in range(12)]
     assert sum(filled) >= 140  # every cell (up to rounding at the border) has its density
     assert ink(res["near"]).sum() > 50
+
+
+def test_zoomed_out_matrix_hides_grid_lines_and_names(case):
+    res = case("decorations")
+    assert res["far_state"] == (False, False, True)  # 2 px cells: lines and names would be all there is
+    grey = lambda f: np.all(np.abs(f[..., :3].astype(int) - 158) <= 3, axis=-1)  # noqa: E731  grid colour
+    assert grey(res["far"]).sum() < 20
+    assert res["near_state"] == (True, True, False)
+    assert grey(res["near"]).sum() > 100
