@@ -30,8 +30,10 @@ def _plan(model: str, dataset: str, split: str, limit: int | None,
     from .nets.loading import build_model
 
     net = build_model(model)  # initial weights: speed does not depend on them
-    size = tuple(getattr(net, "input_shape", ())[-2:]) or None
-    data = load_dataset(dataset, split=split, limit=limit, size=size)
+    from .nets.check import preferred_input
+
+    channels, size = preferred_input(net)
+    data = load_dataset(dataset, split=split, limit=limit, size=size, channels=channels)
     input_shape = data.images.shape[1:]
     names = [s.name for s in resolve_layers(net, input_shape, list(layers) if layers else None)]
     infos, n_outputs = probe_layers(net, names, data.images)

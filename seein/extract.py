@@ -106,8 +106,10 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
         net = load_model(model_spec, None if weights is None else str(weights), trust_weights=trust_weights)
         snapshots = [(SnapshotInfo(index=0), None)]
     net.eval()
-    size = tuple(getattr(net, "input_shape", ())[-2:]) or None
-    data = load_dataset(dataset or "digits", split=split, limit=limit, size=size)
+    from .nets.check import preferred_input
+
+    channels, size = preferred_input(net)
+    data = load_dataset(dataset or "digits", split=split, limit=limit, size=size, channels=channels)
     if len(data) == 0:
         raise SeeinError(f"the data set {data.spec!r} ({split}) holds no images")
     input_shape = tuple(int(v) for v in data.images.shape[1:])

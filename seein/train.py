@@ -149,13 +149,18 @@ def train(model_spec: str, dataset_spec: str = "digits", out: str | os.PathLike 
         raise SeeinError(f"--epochs must be at least 1 (got {epochs})")
     if batch_size < 1:
         raise SeeinError(f"--batch-size must be at least 1 (got {batch_size})")
-    train_ds = load_dataset(dataset_spec, split=split, limit=limit)
-    test_ds = None if split == "all" else load_dataset(dataset_spec, split="test" if split == "train" else "train")
-    if len(train_ds) == 0:
-        raise SeeinError(f"data set {dataset_spec!r} has no {split} images")
+    from .nets.check import preferred_input
+
     started = time.perf_counter()
     with deterministic(seed):
         model = build_model(model_spec, seed)
+        # after the model (an image folder is made into what it takes); loading draws no torch randomness
+        channels, size = preferred_input(model)
+        train_ds = load_dataset(dataset_spec, split=split, limit=limit, size=size, channels=channels)
+        test_ds = None if split == "all" else load_dataset(
+            dataset_spec, split="test" if split == "train" else "train", size=size, channels=channels)
+        if len(train_ds) == 0:
+            raise SeeinError(f"data set {dataset_spec!r} has no {split} images")
         embedding = is_embedding(model)
         n_classes = len(train_ds.class_names)
         check_fits(model, train_ds.images.shape[1:], None if embedding else n_classes, dataset_spec)

@@ -54,7 +54,10 @@ def run(args: argparse.Namespace) -> int:
     if args.dataset:
         from ..data import load_dataset
 
-        ds = load_dataset(args.dataset, split="test", limit=1)
+        from ..nets.check import preferred_input
+
+        channels, size = preferred_input(model)
+        ds = load_dataset(args.dataset, split="test", limit=1, size=size, channels=channels)
         shape = tuple(ds.images.shape[1:])
         check_fits(model, shape, None if is_embedding(model) else len(ds.class_names), args.dataset)
         source = f"data set {args.dataset} ({'x'.join(map(str, shape))})"

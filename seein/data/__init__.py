@@ -44,7 +44,7 @@ def _loaders() -> dict[str, Callable[..., ImageDataset]]:
 
 
 def load_dataset(spec: str = "digits", split: str = "test", limit: int | None = None,
-                 size: tuple[int, int] | None = None) -> ImageDataset:
+                 size: tuple[int, int] | None = None, channels: int | None = None) -> ImageDataset:
     """Load the data set named by ``spec``.
 
     Parameters
@@ -58,6 +58,10 @@ def load_dataset(spec: str = "digits", split: str = "test", limit: int | None = 
     size : (int, int), optional
         Resize every image to (height, width) with bilinear resampling (default: the
         source's own size; for folders, the size of the first image).
+    channels : 1 or 3, optional
+        For ``folder:`` data sets, convert every image to grey (1) or RGB (3), e.g. the
+        model's input channels (default: whichever most of the images are). Other sources
+        keep their own channels: a model that does not fit them gets an error naming both.
 
     Returns
     -------
@@ -85,4 +89,8 @@ def load_dataset(spec: str = "digits", split: str = "test", limit: int | None = 
         raise SeeinError(f"unknown data set spec {spec!r}; known: {', '.join(KNOWN_SPECS)}")
     if not location:
         raise SeeinError(f"data set spec {spec!r} names no path; e.g. {prefix}:/path/to/data")
+    if channels is not None and channels not in (1, 3):
+        raise SeeinError(f"channels must be 1 (grey) or 3 (RGB), got {channels!r}")
+    if prefix == "folder":
+        return loaders[prefix](spec, os.path.expanduser(location), split, limit, size, channels=channels)
     return loaders[prefix](spec, os.path.expanduser(location), split, limit, size)

@@ -14,9 +14,10 @@ Class names are the sub-folder names, sorted; labels follow that order. Files ar
 from each class folder recursively, sorted by path; image_ids index that listing (train
 then test for ``all``). Hidden files are ignored; other files Pillow cannot identify are
 skipped with one warning naming them. Images are resized to ``size`` (default: the size
-of the first image) with bilinear resampling, and all converted to grey (1 channel) or
-RGB (3 channels), whichever most images are (RGB on a tie). Grey images at 16 bits per
-pixel keep their full range.
+of the first image) with bilinear resampling, and all converted to ``channels``: grey (1)
+or RGB (3); by default whichever most images are (RGB on a tie). Extraction and training
+pass the model's input size and channels, so a folder of photos fits the model. Grey
+images at 16 bits per pixel keep their full range.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ def read_image(path: Path, channels: int, size: tuple[int, int]) -> np.ndarray:
 
 
 def load_folder(spec: str, folder: str, split: str, limit: int | None,
-                size: tuple[int, int] | None) -> ImageDataset:
+                size: tuple[int, int] | None, channels: int | None = None) -> ImageDataset:
     """Load an image folder as an ImageDataset (see the module docs for layouts and splits)."""
     root = Path(folder)
     if not root.exists():
@@ -123,8 +124,9 @@ def load_folder(spec: str, folder: str, split: str, limit: int | None,
     names, found = list_images(*split_roots(root, split), root)
     if not found:
         raise SeeinError("no readable images in the class sub-folders", root)
-    grey = sum(mode in GREY_MODES for _, _, mode, _ in found)
-    channels = 1 if grey > len(found) - grey else 3
+    if channels is None:
+        grey = sum(mode in GREY_MODES for _, _, mode, _ in found)
+        channels = 1 if grey > len(found) - grey else 3
     size = size or found[0][3]
     chosen = found[:limit]
     images = np.empty((len(chosen), channels) + tuple(size), np.float32)

@@ -40,6 +40,20 @@ def _first_in_channels(model: nn.Module) -> int | None:
     return None
 
 
+def preferred_input(model: nn.Module) -> tuple[int | None, tuple[int, int] | None]:
+    """(channels, (H, W)) that images should be made into for ``model``, where it says.
+
+    From a declared ``input_shape`` (the bundled models), else channels from the first
+    convolution and no size. Used for image folders, whose photos come in any size and
+    colour: they are converted to what the model takes, not refused.
+    """
+    shape = tuple(int(v) for v in (getattr(model, "input_shape", None) or ()))
+    if len(shape) == 3:
+        return shape[0], (shape[1], shape[2])
+    channels = _first_in_channels(model)
+    return (channels if channels in (1, 3) else None), None
+
+
 def guess_input_shape(model: nn.Module, given: Sequence[int], budget_s: float = 2.0) -> tuple[int, ...] | None:
     """A C x H x W input the model runs on, near ``given``: channels from its first conv, sizes tried outward."""
     if len(given) != 3:

@@ -141,3 +141,13 @@ def test_float_tiff_with_nan_is_refused(tmp_path):
     (root / "a" / "nan.tif").unlink()
     ds = load_dataset(f"folder:{root}")
     np.testing.assert_allclose(ds.images, 0.5)
+
+
+def test_channels_and_size_can_be_asked_for(image_folder):
+    grey = load_dataset(f"folder:{image_folder}", channels=1, size=(28, 28))
+    assert grey.images.shape == (9, 1, 28, 28)
+    first = Image.open(image_folder / "cat" / "0000.png").convert("L").resize((28, 28), Image.BILINEAR)
+    np.testing.assert_allclose(grey.images[0, 0], np.asarray(first, np.float32) / 255, atol=1e-6)
+    assert load_dataset(f"folder:{image_folder}", channels=3).images.shape == (9, 3, 20, 24)
+    with pytest.raises(SeeinError, match="channels must be 1 .grey. or 3 .RGB., got 2"):
+        load_dataset(f"folder:{image_folder}", channels=2)

@@ -191,3 +191,25 @@ def test_a_users_residual_net_on_mnist_and_cifar_files(tmp_path, fmt, cls):
 
             logits = net(torch.from_numpy(load_dataset(f"{fmt}:{tmp_path / fmt}").images)).numpy()
         np.testing.assert_allclose(store.logits(), logits, rtol=1e-4, atol=1e-5)
+
+
+def test_a_folder_of_colour_photos_is_made_into_what_lenet_takes(tmp_path):
+    """Photos of any size and colour are resized and greyed to LeNet's 1x28x28, for
+    `layers`, `train` and `extract` alike (not refused for having three channels)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for k, name in enumerate("abcdefghij"):
+        (tmp_path / "photos" / name).mkdir(parents=True)
+        Image.fromarray(rng.integers(0, 256, (20 + k, 30, 3), dtype=np.uint8)).save(
+            tmp_path / "photos" / name / "1.jpg")
+    data = f"folder:{tmp_path / 'photos'}"
+    seein("layers", "--model", "lenet", "--dataset", data)
+    run = tmp_path / "photos.run.pt"
+    seein("train", "--model", "lenet", "--dataset", data, "--epochs", "1", "--snapshots", "2",
+          "--quiet", "-o", run)
+    out = tmp_path / "photos.h5"
+    seein("extract", "--run", run, "--split", "all", "--quiet", "-o", out)
+    with Store.open(out) as store:
+        assert store.input_shape == (1, 28, 28) and store.n_images == 10
+        assert store.images.shape == (10, 28, 28, 1)
