@@ -158,7 +158,9 @@ class EmbeddingView(QtWidgets.QWidget):
             return
         self.stale = False
         arrays = s.layer_arrays()
-        key = (str(s.store.path), s.layer, s.snapshot, s.mode, s.method if s.mode == "projection" else None)
+        # scatter and matrix draw the same uploaded points (the scene switches with uniforms);
+        # only a projection brings other positions
+        key = (str(s.store.path), s.layer, s.snapshot, s.method if s.mode == "projection" else None)
         if key != self._shown_key:
             self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
                                  arrays["n_images"], arrays["palette"], ranges=arrays["ranges"])

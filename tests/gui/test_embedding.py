@@ -113,3 +113,21 @@ def test_densities_only_for_views_that_are_drawn(qtbot, view, monkeypatch):
     assert scene.showing_densities and calls == [(60, 6)]
     scene.render()
     assert len(calls) == 1  # computed once per layer and mode
+
+
+def test_scatter_matrix_switch_uploads_no_points(qtbot, view):
+    state, scene = view.state, view.scene
+    state.set_layer("fc")
+    matrix = _frame(view)
+    before = scene.uploads
+    state.set_dims(1, 4)
+    state.set_mode("scatter")
+    qtbot.wait(50)  # the dims boxes appear above the canvas
+    scatter = _frame(view)
+    assert scene.mode == "scatter" and scene.dims == (4, 1)
+    h, w = min(scatter.shape[0], matrix.shape[0]), min(scatter.shape[1], matrix.shape[1])
+    assert (scatter[:h, :w] != matrix[:h, :w]).mean() > 0.01
+    state.set_mode("splom")
+    qtbot.wait(50)
+    assert scene.mode == "splom" and np.array_equal(_frame(view), matrix)
+    assert scene.uploads["points"] == before["points"]  # the same buffers, other uniforms
