@@ -113,7 +113,7 @@ class DetailsView(QtWidgets.QWidget):
             self._shown = None
             self.shown_image = None
             self.picture.set_image(to_qimage(average), self.state.receptive_box(event.layer, cell))
-            n = int(self.state.selection.sum())
+            n = self.state.n_selected
             self.caption.setText(f"feature {event.channel}: cell ({event.y}, {event.x}) of {event.layer}\n"
                                  f"on the average of {n} selected images")
 

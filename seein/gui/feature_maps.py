@@ -196,9 +196,7 @@ class FeatureMapView(QtWidgets.QScrollArea):
             or self.shown_generation != self._generation
 
     def _on_cell(self, layer: str, channel: int, y: int, x: int) -> None:
-        selected = np.flatnonzero(self.state.selection)
-        image = int(selected[0]) if selected.size == 1 else None
-        self.state.focus_feature(layer, channel, y, x, image=image)
+        self.state.focus_feature(layer, channel, y, x, image=self.state.selected_image())
 
     def shutdown(self) -> None:
         self._subs.disconnect()

@@ -6,7 +6,6 @@ Each row shows how many of the class's images are selected.
 
 from __future__ import annotations
 
-import numpy as np
 from qtpy import QtCore, QtGui, QtWidgets
 
 from ..bus import SelectionEvent, Subscriptions
@@ -26,14 +25,14 @@ class Legend(QtWidgets.QListWidget):
         self._subs = Subscriptions()
         self._subs.connect(state.bus.store_changed, self._on_store)
         self._subs.connect(state.bus.selection_changed, self._on_selection)
-        self._counts: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._counts: list[int] = []
         if state.store is not None:
             self._on_store(state.store)
 
     def _on_store(self, store) -> None:
         self.clear()
         palette = class_palette(store.n_classes)
-        self._counts = np.bincount(store.labels[store.labels >= 0], minlength=store.n_classes)
+        self._counts = [int(c) for c in self.state.class_counts()]
         for k, name in enumerate(store.class_names):
             pix = QtGui.QPixmap(14, 14)
             pix.fill(to_qcolor(palette[k]))
@@ -46,8 +45,7 @@ class Legend(QtWidgets.QListWidget):
         store = self.state.store
         if store is None or self.count() != store.n_classes:
             return
-        labels = store.labels[event.mask]
-        chosen = np.bincount(labels[labels >= 0], minlength=store.n_classes)
+        chosen = self.state.class_counts(event.mask)
         for k in range(self.count()):
             item = self.item(k)
             name = store.class_names[k]

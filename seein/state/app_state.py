@@ -329,6 +329,22 @@ class AppState:
             self.hover = event
             self.bus.hover_changed.emit(event)
 
+    def class_counts(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """int64 (n_classes,): how many images of each class the store holds, or ``mask`` selects."""
+        store = self.require_store()
+        labels = store.labels if mask is None else store.labels[np.asarray(mask, dtype=bool)]
+        return np.bincount(labels[labels >= 0], minlength=store.n_classes)[:store.n_classes]
+
+    @property
+    def n_selected(self) -> int:
+        """How many images are selected."""
+        return int(np.count_nonzero(self.selection))
+
+    def selected_image(self) -> Optional[int]:
+        """The selected image when exactly one is selected, else None."""
+        selected = np.flatnonzero(self.selection)
+        return int(selected[0]) if selected.size == 1 else None
+
     def selection_image(self) -> Optional[np.ndarray]:
         """The input the feature-map view stands for: the selected image, or the selection's
         average (uint8 (H, W, C)); None with nothing selected."""

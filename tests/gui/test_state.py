@@ -159,3 +159,16 @@ def test_projection_transition_start(state):
     start = seen[-1].start
     assert start.shape == (n_conv, 2)
     assert np.allclose(start[:25], start[0])  # every point of an image starts at its image
+
+
+def test_class_counts_and_selected_image(state):
+    labels = state.store.labels
+    assert state.class_counts().tolist() == [int((labels == k).sum()) for k in range(state.store.n_classes)]
+    state.select_images([0, 1, 2])
+    assert state.n_selected == 3 and state.selected_image() is None
+    assert state.class_counts(state.selection).tolist() == \
+        [int((labels[:3] == k).sum()) for k in range(state.store.n_classes)]
+    state.select_images([5])
+    assert state.selected_image() == 5 and state.n_selected == 1
+    state.clear_selection()
+    assert state.selected_image() is None and state.class_counts(state.selection).sum() == 0
