@@ -86,7 +86,9 @@ class LayerCapture:
         self.outputs: dict[str, torch.Tensor] = {}
         self.shapes: dict[str, tuple[int, ...]] = {}
         self.order: list[str] = []
-        self.module_types = {name: type(modules[name]).__name__ for name in self.names}
+        # the class name (Conv2d), also for scripted modules (RecursiveScriptModule otherwise)
+        self.module_types = {name: str(getattr(modules[name], "original_name", None)
+                                       or type(modules[name]).__name__) for name in self.names}
         # TorchScript modules refuse hooks: their layer outputs come from seein.nets.probe.trace
         self.script = isinstance(model, torch.jit.ScriptModule)
         self._handles = [] if self.script else [

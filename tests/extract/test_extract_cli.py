@@ -213,3 +213,29 @@ def test_a_folder_of_colour_photos_is_made_into_what_lenet_takes(tmp_path):
     with Store.open(out) as store:
         assert store.input_shape == (1, 28, 28) and store.n_images == 10
         assert store.images.shape == (10, 28, 28, 1)
+
+
+@pytest.mark.parametrize("how", ["script", "trace"])
+def test_a_torchscript_file_extracts_like_its_eager_model(tmp_path, how):
+    from seein.nets import build_model
+
+    net = build_model("lenet", seed=4)
+    weights = tmp_path / "w.pt"
+    torch.save(net.state_dict(), weights)
+    ts = tmp_path / f"lenet.{how}.pt"
+    scripted = torch.jit.script(net) if how == "script" else torch.jit.trace(net, torch.zeros(1, 1, 28, 28))
+    scripted.save(str(ts))
+    eager, script = tmp_path / "eager.h5", tmp_path / "ts.h5"
+    common = ("--limit", "20", "--dtype", "float32", "--quiet")
+    seein("extract", "--model", "lenet", "--weights", weights, *common, "-o", eager)
+    seein("extract", "--model", ts, *common, "-o", script)
+    with Store.open(eager) as a, Store.open(script) as b:
+        assert [(l.name, l.kind, l.shape, l.module) for l in a.layers] == \
+            [(l.name, l.kind, l.shape, l.module) for l in b.layers]
+        assert b.layer("conv1").module == "Conv2d"
+        for layer in a.layers:
+            np.testing.assert_allclose(b.read_activations(layer.name), a.read_activations(layer.name),
+                                       rtol=1e-5, atol=1e-5, err_msg=layer.name)
+            if layer.kind == "structured":
+                np.testing.assert_array_equal(b.receptive_fields(layer.name), a.receptive_fields(layer.name))
+        np.testing.assert_array_equal(b.predictions(), a.predictions())
