@@ -36,16 +36,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, help="learning rate (default 0.001 for adam, 0.01 for sgd)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("-o", "--out", required=True, help="the run file to write (e.g. lenet.run.pt)")
+    p.add_argument("--force", action="store_true", help="replace an existing run file (kept until the "
+                   "new one is complete)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..errors import SeeinError
     from ..nets.runs import load_run
     from ..progress import TqdmProgress
     from ..train import train
 
+    out = Path(args.out).expanduser()
+    if out.is_dir():
+        raise SeeinError("is a folder, not a run file", out)
+    if out.exists() and not args.force:  # before training: a run is minutes of work to lose
+        raise SeeinError("already exists; add --force to replace it", out)
     with TqdmProgress("train", unit="step", disable=True if args.quiet else None) as bar:
-        path = train(args.model, args.dataset, args.out, epochs=args.epochs, snapshots=args.snapshots,
+        path = train(args.model, args.dataset, out, epochs=args.epochs, snapshots=args.snapshots,
                      seed=args.seed, progress=bar, batch_size=args.batch_size, lr=args.lr,
                      split=args.split, optimizer=args.optimizer, limit=args.limit)
     run_ = load_run(path)

@@ -51,6 +51,16 @@ def test_train_command_writes_a_run(capsys, tmp_path):
     assert "snapshot 1: step      2" in text and "test_acc" in text
     run = load_run(out)
     assert run.meta["seed"] == 4 and [i.step for i, _ in run.snapshots] == [0, 2]
+    # an existing run is kept: refused without --force, and kept when the new training fails
+    before = out.read_bytes()
+    assert main(["train", "--epochs", "1", "--limit", "64", "--quiet", "-o", str(out)]) == 2
+    assert "cli.run.pt: already exists; add --force to replace it" in capsys.readouterr().err
+    assert main(["train", "--epochs", "1", "--dataset", f"npz:{tmp_path / 'none.npz'}", "--force",
+                 "--quiet", "-o", str(out)]) == 2
+    assert out.read_bytes() == before
+    assert main(["train", "--epochs", "1", "--limit", "64", "--seed", "5", "--force", "--quiet",
+                 "-o", str(out)]) == 0
+    assert load_run(out).meta["seed"] == 5
 
 
 def test_train_help_in_a_fresh_process():
