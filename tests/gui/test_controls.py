@@ -1,0 +1,142 @@
+"""The window's controls as a user reaches them: sliders, shortcuts, menus, projection methods, fps."""
+
+import re
+
+import numpy as np
+import pytest
+from qtpy import QtCore, QtWidgets
+
+from .conftest import wait_idle
+
+pytestmark = pytest.mark.gui
+
+WHITE = 250  # brighter than this on every channel: the background
+
+
+def _point_px(window, point):
+    """Canvas pixel where ``point`` of the active (2-D) layer is drawn."""
+    scene = window.embedding.scene
+    layout = scene._layout()
+    panel = layout.panel(0, 0)
+    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene._panel_values(panel)])
+    tr = scene.view.scene.node_transform(scene.canvas.scene)
+    return tr.map(np.array([[mx[0], my[0]]], dtype=np.float64))[0, :2]
+
+
+def _ink_near(frame, xy, radius=1):
+    """True when some pixel within ``radius`` of canvas pixel ``xy`` is not background."""
+    x, y = int(round(xy[0])), int(round(xy[1]))
+    patch = frame[max(y - radius, 0):y + radius + 1, max(x - radius, 0):x + radius + 1, :3]
+    return bool((patch < WHITE).any())
+
+
+def test_size_and_fade_sliders(make_window, synthetic_store, qtbot):
+    w = make_window(synthetic_store, layer="out", select="class=1")
+    scene, style = w.embedding.scene, w.embedding.style
+    small = scene.render()
+    style.size_slider.setValue(12)
+    assert w.state.point_size == 12.0
+    big = scene.render()
+    assert (big[..., :3] < WHITE).any(axis=2).sum() > 2 * (small[..., :3] < WHITE).any(axis=2).sum()
+    style.fade_slider.setValue(0)  # unselected points vanish, selected ones stay
+    assert w.state.fade == 0.0
+    frame = scene.render()
+    labels = w.state.store.labels
+    unselected = [p for p in range(60) if labels[p] != 1]
+    selected = [p for p in range(60) if labels[p] == 1]
+    shown = [_ink_near(frame, _point_px(w, p)) for p in selected]
+    assert all(shown)
+    # an unselected point far from every selected one is gone
+    sel_px = np.array([_point_px(w, p) for p in selected])
+    lonely = [p for p in unselected if np.min(np.hypot(*(sel_px - _point_px(w, p)).T)) > 20]
+    assert lonely and not any(_ink_near(frame, _point_px(w, p)) for p in lonely)
+    w.state.set_point_size(4.0)  # state -> slider, without a loop back
+    assert style.size_slider.value() == 4
+
+
+def test_shortcuts_invert_lasso_home_help(make_window, synthetic_store, qtbot):
+    w = make_window(synthetic_store, select="class=0")
+    chosen = w.state.selection.copy()
+    qtbot.keyClick(w, QtCore.Qt.Key_I, QtCore.Qt.ControlModifier | QtCore.Qt.ShiftModifier)
+    assert np.array_equal(w.state.selection, ~chosen)
+    qtbot.keyClick(w, QtCore.Qt.Key_L)
+    assert w.actions_.lasso.isChecked() and w.embedding.lasso.active
+    assert not w.embedding.scene.view.camera.interactive  # drags draw, not pan
+    qtbot.keyClick(w, QtCore.Qt.Key_L)
+    assert not w.embedding.lasso.active and w.embedding.scene.view.camera.interactive
+    home = w.embedding.scene.view_rect
+    w.embedding.scene.view_rect = (1.0, 1.0, 0.5, 0.5)
+    qtbot.keyClick(w, QtCore.Qt.Key_Home)
+    assert np.allclose(w.embedding.scene.view_rect, home)
+    for key in (QtCore.Qt.Key_Question, QtCore.Qt.Key_F1):
+        qtbot.keyClick(w, key)
+        dialogs = [d for d in QtWidgets.QApplication.topLevelWidgets() if type(d).__name__ == "HelpDialog"
+                   and d.isVisible()]
+        assert len(dialogs) == 1 and dialogs[0].table.rowCount() >= 15
+        dialogs[0].close()
+
+
+def test_open_store_menu_and_bad_file(make_window, synthetic_store, tmp_path, monkeypatch):
+    w = make_window(synthetic_store)
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(b"not a store")
+    warnings = []
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", lambda *a, **k: (str(junk), ""))
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    w.actions_.open.trigger()
+    assert len(warnings) == 1 and "junk.h5" in warnings[0] and "\n" not in warnings[0]
+    assert w.state.store is not None and w.state.store.path == synthetic_store  # the old store stays
+    other = tmp_path / "other.h5"
+    from seein.testing import make_store
+
+    make_store(other)
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName", lambda *a, **k: (str(other), ""))
+    w.actions_.open.trigger()
+    assert w.state.store.path == other and w.windowTitle().endswith("other.h5") and len(warnings) == 1
+
+
+def test_save_screenshot_menu(make_window, synthetic_store, tmp_path, monkeypatch):
+    from PIL import Image
+
+    w = make_window(synthetic_store, layer="out", select="class=2", size=(1000, 700))
+    out = tmp_path / "shot.png"
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    w.actions_.screenshot.trigger()
+    img = np.asarray(Image.open(out).convert("RGB"))
+    assert img.shape[:2] == (w.height(), w.width())
+    native = w.embedding.canvas.native
+    top_left = native.mapTo(w, QtCore.QPoint(0, 0))
+    region = img[top_left.y():top_left.y() + native.height(), top_left.x():top_left.x() + native.width()]
+    frame = w.embedding.scene.render()[..., :3]
+    assert region.shape == frame.shape and np.abs(region.astype(int) - frame).mean() < 2  # GL view drawn in
+
+
+def test_status_bar_shows_measured_frame_rate(make_window, synthetic_store, qtbot):
+    w = make_window(synthetic_store)
+    rates = []
+    w.embedding.frame_rate.connect(rates.append)
+    for _ in range(6):
+        w.embedding.canvas.native.repaint()  # a real paint of the Qt canvas (not an offscreen render)
+        qtbot.wait(5)
+    assert rates and all(r > 0 for r in rates)
+    assert re.fullmatch(r"\s*\d+\.\d fps", w.status.fps_label.text())
+
+
+@pytest.mark.parametrize("method", ["pivotmds", "tsne"])
+def test_projection_methods_from_the_view(make_window, synthetic_store, qtbot, method):
+    w = make_window(synthetic_store, layer="fc")
+    view = w.embedding
+    matrix = view.scene.render()
+    view.mode_box.setCurrentIndex(view.mode_box.findData("projection"))
+    assert view.method_box.isVisible()
+    view.method_box.setCurrentIndex(view.method_box.findData(method))
+    assert w.state.mode == "projection" and w.state.method == method
+    qtbot.waitUntil(lambda: w.state.projection("fc") is not None, timeout=30000)
+    wait_idle(qtbot, w)
+    frame = view.scene.render()
+    assert view.scene.n_dims == 2 and view.scene.mode == "scatter"
+    assert frame.shape != matrix.shape or (frame != matrix).any()
+    emb = w.state.projection("fc")
+    assert emb.shape == (60, 2) and np.isfinite(emb).all()
+    x, y = _point_px(w, 0)
+    assert _ink_near(frame, (x, y), radius=2)  # point 0 is drawn at its projected place
