@@ -41,6 +41,9 @@ def format_table(result: dict) -> str:
                   f"  selection update (b)            {_fmt(s['markers_update'])}",
                   f"  selection -> frame (a)          {_fmt(s['ours_frame'])}",
                   f"  selection -> frame (b)          {_fmt(s['markers_frame'])}",
+                  f"  {'lasso, %d vertices' % r['hit_test']['lasso']['vertices']:32s}{_fmt(r['hit_test']['lasso'])}  "
+                  f"({r['hit_test']['lasso']['points_hit']:,} points hit)",
+                  f"  box                             {_fmt(r['hit_test']['box'])}",
                   f"  20x20 SPLOM, {r['splom']['visible_panels']} visible panels  {_fmt(r['splom'])}",
                   f"  overview (400 density panels)   {_fmt(r['overview'])}  "
                   f"(densities computed once: {r['overview']['density_seconds']:.2f} s)",

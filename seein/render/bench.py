@@ -3,7 +3,10 @@ and a bare GL_POINTS program, in one process, one canvas size, contenders interl
 
 Every frame is drawn into a persistent offscreen framebuffer of the canvas size and
 timed until done: VisPy's queued GL commands flushed, then ``glFinish`` (no read-back).
-Figures are medians of ``repeats`` samples, with min and max kept as the spread.
+Figures are medians of ``repeats`` samples, with min and max kept as the spread. The
+contenders take turns within each repeat, in reverse order every other repeat (ABC CBA),
+so a load trend on a shared machine favours none of them. Forced discs are a scene of
+their own: swapping the fragment shader back and forth would time shader compiles.
 """
 
 from __future__ import annotations
@@ -83,6 +86,11 @@ def bench_points(n: int, size: tuple[int, int], repeats: int, point_size: float,
     ours.set_layer(pts, image_index, image_class, n_images)
     ours.set_point_size(point_size)
     a = _Target(ours.canvas)
+    discs = EmbeddingScene(app=app, size=size)  # (a) with discs whatever the size
+    discs.set_layer(pts, image_index, image_class, n_images)
+    discs.set_point_size(point_size)
+    discs.set_point_shape("disc")
+    d = _Target(discs.canvas)
     # (b) VisPy Markers, same points, colours, sizes, camera
     from .points import default_palette
 
@@ -115,7 +123,7 @@ def bench_points(n: int, size: tuple[int, int], repeats: int, point_size: float,
         prog.draw("points")
 
     c = _Target(canvas_c, bare)
-    for t in (a, b, c, a, b, c):  # warm up: shader compiles and first uploads
+    for t in (a, b, c, d, a, b, c, d):  # warm up: shader compiles and first uploads
         t.frame()
 
     rng = np.random.default_rng(1)
@@ -138,32 +146,46 @@ def bench_points(n: int, size: tuple[int, int], repeats: int, point_size: float,
         markers.set_data(pos, face_color=col, size=sizes, edge_width=0)
         _finish(canvas_b)
 
+    # a lasso as a user draws one: a 200-vertex loop round the middle of the view (canvas px)
+    t = np.linspace(0, 2 * np.pi, 200, endpoint=False)
+    w_px, h_px = size
+    lasso_px = np.c_[w_px / 2 + 0.3 * w_px * np.cos(t), h_px / 2 + 0.3 * h_px * np.sin(t) * (1 + 0.2 * np.sin(5 * t))]
+    hits = {"lasso": [], "box": []}
+    contenders = [("ours", a), ("markers", b), ("gl_points", c), ("ours_discs", d)]
     for r in range(repeats):
+        forward = r % 2 == 0
         ours.set_selection(None)
-        frames["ours"].append(_timed(a.frame))
-        frames["markers"].append(_timed(b.frame))
-        frames["gl_points"].append(_timed(c.frame))
-        ours.set_point_shape("disc")  # what discs would cost at this size (the default is squares below 5 px)
-        frames["ours_discs"].append(_timed(a.frame))
-        ours.set_point_shape("auto")
-        sel["ours_update"].append(_timed(lambda: ours_select(masks[r])))
-        sel["markers_update"].append(_timed(lambda: markers_select(masks[r])))
+        for name, target in contenders if forward else contenders[::-1]:
+            frames[name].append(_timed(target.frame))
+        m1, m2 = masks[r], masks[(r + 1) % repeats]
+        updates = [("ours_update", lambda: ours_select(m1)), ("markers_update", lambda: markers_select(m1))]
+        for name, fn in updates if forward else updates[::-1]:
+            sel[name].append(_timed(fn))
         frames["ours_selected"].append(_timed(a.frame))
-        m2 = masks[(r + 1) % repeats]
-        sel["ours_frame"].append(_timed(lambda: (ours_select(m2), a.frame())))
-        sel["markers_frame"].append(_timed(lambda: (markers_select(m2), b.frame())))
         markers.set_data(pos, face_color=colours, size=point_size, edge_width=0)  # back to no selection
         b.frame()
+        to_frame = [("ours_frame", lambda: (ours_select(m2), a.frame())),
+                    ("markers_frame", lambda: (markers_select(m2), b.frame()))]
+        for name, fn in to_frame if forward else to_frame[::-1]:
+            sel[name].append(_timed(fn))
+        markers.set_data(pos, face_color=colours, size=point_size, edge_width=0)
+        b.frame()
+        hits["lasso"].append(_timed(lambda: ours.lasso(lasso_px)))
+        hits["box"].append(_timed(lambda: ours.box((0.2 * w_px, 0.2 * h_px), (0.7 * w_px, 0.6 * h_px))))
         log(f"  {n:,} points: repeat {r + 1}/{repeats}")
 
     out: dict[str, Any] = {"points": n, "images": n_images}
     out["frame"] = {k: _stats(v) for k, v in frames.items()}
     out["selection"] = {k: _stats(v) for k, v in sel.items()}
+    image_mask, point_mask = ours.lasso(lasso_px)
+    out["hit_test"] = {"lasso": {**_stats(hits["lasso"]), "vertices": len(lasso_px),
+                                 "points_hit": int(point_mask.sum()), "images_hit": int(image_mask.sum())},
+                       "box": _stats(hits["box"])}
     out["bytes_per_point"] = {"ours": ours.points.bytes_per_point,
                               "ours_per_image": 1.0,
                               "markers": markers._vbo.nbytes / n}
     out["splom"], out["overview"] = _bench_splom(n, size, repeats, point_size, app, log)
-    for obj in (ours.canvas, canvas_b, canvas_c):
+    for obj in (ours.canvas, discs.canvas, canvas_b, canvas_c):
         obj.close()
     med = lambda group, key: out[group][key]["median_ms"]  # noqa: E731
     out["ratios"] = {
@@ -182,7 +204,8 @@ def _bench_splom(n: int, size: tuple[int, int], repeats: int, point_size: float,
     view = EmbeddingScene(app=app, size=size)
     view.set_layer(pts, image_index, image_class, n_images, mode="splom")
     view.set_point_size(point_size)
-    view.view_rect = (0.0, 18.0, 2.0, 2.0)
+    w, h = size  # 2 x 2 panels, the canvas's extra width (or height) beyond the matrix's edge
+    view.view_rect = (2.0 - 2.0 * w / h, 18.0, 2.0 * w / h, 2.0) if w >= h else (0.0, 18.0, 2.0, 2.0 * h / w)
     target = _Target(view.canvas)
     ov = OverviewScene(app=app, size=size)
     t0 = time.perf_counter()

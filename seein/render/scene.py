@@ -335,7 +335,7 @@ class EmbeddingScene:
             return
         self._update_decorations()
         layout = self._layout()
-        visible = len(layout.visible_panels(self.view_rect))
+        visible = len(layout.visible_panels(self.shown_rect))
         dense = visible > self.max_panels or visible * len(self._points) > self.point_budget
         self.density.visible = dense  # its image is computed when it is drawn (_ensure_density)
         self.points.visible = not dense and not self.in_transition
@@ -364,7 +364,19 @@ class EmbeddingScene:
 
     def visible_panels(self) -> list[Panel]:
         """The panels the current view shows (what the next frame draws)."""
-        return self._layout().visible_panels(self.view_rect)
+        return self._layout().visible_panels(self.shown_rect)
+
+    @property
+    def shown_rect(self) -> tuple[float, float, float, float]:
+        """What the canvas really shows, (x, y, w, h) in matrix coordinates.
+
+        :attr:`view_rect` is the camera's requested rect; with the aspect ratio locked
+        to 1 a canvas that is not square shows more than that along its longer side
+        (an 800 x 600 canvas asked for 2 x 2 panels shows 2.67 x 2, so 6 panels).
+        """
+        w, h = self.canvas.size
+        (x0, y0), (x1, y1) = self.canvas_to_matrix(np.array([[0.0, 0.0], [float(w), float(h)]]))
+        return float(min(x0, x1)), float(min(y0, y1)), float(abs(x1 - x0)), float(abs(y1 - y0))
 
     # -- canvas pixels <-> data ------------------------------------------------------------
     def canvas_to_matrix(self, xy_px: np.ndarray) -> np.ndarray:

@@ -132,7 +132,13 @@ def splom_zoomed() -> dict:
     scene.render()
     drawn = sorted((p.row, p.col) for p in scene.points.drawn_panels)
     scene.view.camera.pan((1.0, 0.0))  # as a mouse drag does
-    return {"drawn": drawn, "emitted": emitted, "rect": scene.view_rect}
+    wide = _scene((160, 120))  # not square: the aspect-locked camera shows more than asked for
+    wide.set_layer(pts, np.arange(200), np.zeros(200, int), 200)
+    wide.view_rect = (1.0, 3.0, 2.0, 2.0)
+    wide.render()
+    return {"drawn": drawn, "emitted": emitted, "rect": scene.view_rect,
+            "wide_visible": sorted((p.row, p.col) for p in wide.visible_panels()),
+            "wide_drawn": sorted((p.row, p.col) for p in wide.points.drawn_panels), "wide_shown": wide.shown_rect}
 
 
 def overview() -> dict:

@@ -64,6 +64,15 @@ def test_only_visible_panels_are_drawn(case):
     assert res["drawn"] == [(1, 1), (1, 2), (2, 1), (2, 2)]
 
 
+def test_visible_panels_are_what_a_wide_canvas_draws(case):
+    """On a 4:3 canvas a 2 x 2 request shows 2.67 x 2 cells: the scene's visible panels
+    (the GUI's point budget, the density switch) are the panels really drawn."""
+    res = case("splom_zoomed")
+    assert np.allclose(res["wide_shown"], (1.0 - 1 / 3, 3.0, 2 + 2 / 3, 2.0))
+    assert res["wide_visible"] == res["wide_drawn"] == [(1, 0), (1, 1), (1, 2), (1, 3), (2, 0), (2, 1),
+                                                        (2, 2), (2, 3)]
+
+
 def test_view_changes_are_announced(case):
     res = case("splom_zoomed")
     assert np.allclose(res["emitted"][0], (1.0, 3.0, 2.0, 2.0))
