@@ -140,3 +140,34 @@ def test_projection_methods_from_the_view(make_window, synthetic_store, qtbot, m
     assert emb.shape == (60, 2) and np.isfinite(emb).all()
     x, y = _point_px(w, 0)
     assert _ink_near(frame, (x, y), radius=2)  # point 0 is drawn at its projected place
+
+
+def test_click_and_lasso_modifiers(make_window, synthetic_store, qtbot):
+    from .conftest import drag, send_mouse
+
+    Qt = QtCore.Qt
+    w = make_window(synthetic_store, layer="out")
+    native = w.embedding.canvas.native
+
+    def click(point, modifiers=None):
+        xy = tuple(_point_px(w, point))
+        send_mouse(native, "press", xy, modifiers=modifiers)
+        send_mouse(native, "release", xy, modifiers=modifiers)
+
+    click(3)
+    click(8, Qt.ShiftModifier)
+    assert np.flatnonzero(w.state.selection).tolist() == [3, 8]
+    click(3, Qt.AltModifier)
+    assert np.flatnonzero(w.state.selection).tolist() == [8]
+    px = np.array([_point_px(w, p) for p in range(60)])
+    hpx, centre = native.height(), native.width() / 2
+    left = [(2, 2), (centre, 2), (centre, hpx - 2), (2, hpx - 2)]
+    inside = px[:, 0] < centre
+    w.state.select(np.ones(60, bool), source="test")
+    w.actions_.lasso.setChecked(True)
+    drag(native, left, modifiers=Qt.AltModifier)  # subtract the left half
+    assert np.array_equal(w.state.selection, ~inside)
+    w.state.select(np.ones(60, bool), source="test")
+    w.actions_.lasso.setChecked(True)
+    drag(native, left, modifiers=Qt.ShiftModifier | Qt.AltModifier)  # intersect with it
+    assert np.array_equal(w.state.selection, inside)
