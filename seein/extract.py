@@ -131,6 +131,11 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
         "run": "" if run is None else str(run), "weights": "" if weights is None else str(weights),
     }
     display = data.display_images()
+    if run is None and weights is None and ".py:" in model_spec:  # once everything else is checked
+        import warnings
+
+        warnings.warn(f"{model_spec}: no --weights or --run given, so the activations are those of "
+                      "the weights its constructor makes (untrained, unless it loads some)", stacklevel=2)
     return ExtractionPlan(
         model=net, snapshots=snapshots, images=data.images[start:stop],
         labels=data.labels[start:stop], image_ids=data.image_ids[start:stop],

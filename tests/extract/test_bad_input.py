@@ -108,3 +108,16 @@ def test_no_traceback_from_a_real_process(tmp_path):
     debug = subprocess.run([sys.executable, "-m", "seein", "--debug", "info", str(tmp_path / "gone.h5")],
                            capture_output=True, text=True, timeout=120)
     assert "Traceback" in debug.stderr
+
+
+def test_a_python_model_without_weights_is_extracted_with_a_warning(tmp_path, capsys):
+    """Forgetting --weights is legal (a look at an untrained net) but never silent."""
+    (tmp_path / "net.py").write_text(WRONG_CHANNELS.replace("Conv2d(3", "Conv2d(1"))
+    out = tmp_path / "untrained.h5"
+    assert main(["extract", "--model", f"{tmp_path / 'net.py'}:Net", "--limit", "8", "--quiet",
+                 "-o", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"seein extract: warning: {tmp_path / 'net.py'}:Net: no --weights or --run given, so the "
+                   "activations are those of the weights its constructor makes (untrained, unless it "
+                   "loads some)"]
+    assert out.exists()
