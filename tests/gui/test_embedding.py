@@ -100,8 +100,8 @@ def test_densities_only_for_views_that_are_drawn(qtbot, view, monkeypatch):
     monkeypatch.setattr(density, "panel_densities", counting)
     state, scene = view.state, view.scene
     state.set_layer("fc")  # 6-D matrix
-    state.set_dims(2, 2)  # one panel: 60 points
-    scene.point_budget = 100  # more than one panel of fc is "too many points": densities
+    state.set_dims(2, 2)  # zoomed onto one panel (and the edges of its neighbours)
+    scene.point_budget = 60 * len(scene.visible_panels())  # any more panels: densities
     scene.render()
     assert not scene.showing_densities and calls == []
     state.set_snapshot(0)  # re-uploads fc; set_layer homes over 16 panels, then the view is kept
