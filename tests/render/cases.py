@@ -74,12 +74,15 @@ def overlap(selected_first: bool) -> dict:
     scene.view_rect = (0.0, 0.0, 1.0, 1.0)
     plain = scene.render()
     scene.set_selection(np.array([False, True]))
-    return {"plain": plain, "selected": scene.render()}
+    selected = scene.render()
+    scene.set_hover(0)  # the unselected image: hovered, it comes above the selected one
+    return {"plain": plain, "selected": selected, "hovered": scene.render()}
 
 
 def dims_switch() -> dict:
     """One upload; dims (0, 1) then (2, 3) of the same points; point positions in data."""
     scene = _scene()
+    gl_log = _log_gl_commands(scene.canvas)
     pts = np.array([[0.2, 0.2, 0.8, 0.7], [0.2, 0.2, 0.8, 0.7]], np.float32)
     pts = np.concatenate([pts, [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]]]).astype(np.float32)
     scene.set_layer(pts, np.arange(4), np.zeros(4, int), 4, mode="scatter")
@@ -88,13 +91,59 @@ def dims_switch() -> dict:
     scene.set_selection(np.array([True, True, False, False]))
     scene.view_rect = (0.0, 0.0, 1.0, 1.0)
     first = scene.render()
-    before = scene.uploads
+    before, n_before = scene.uploads, len(gl_log)
     scene.set_dims(2, 3)
     scene.view_rect = (0.0, 0.0, 1.0, 1.0)
     second = scene.render()
-    return {"first": first, "second": second, "before": before, "after": scene.uploads,
+    n_dims = len(gl_log)
+    after = scene.uploads
+    scene.set_selection(np.array([True, False, True, False]))
+    scene.render()
+    n_sel = len(gl_log)
+    scene.set_palette(np.array([[0.9, 0.1, 0.1]]))  # the sliders and the legend: uniforms only
+    scene.set_point_size(12.0)
+    scene.set_fade(0.5)
+    styled = scene.render()
+    windows = {"until_first_frame": gl_log[:n_before], "dims_switch": gl_log[n_before:n_dims],
+               "selection": gl_log[n_dims:n_sel], "style": gl_log[n_sel:]}
+    return {"first": first, "second": second, "before": before, "after": after,
+            "gl_data": {k: _data_commands(v, scene.points) for k, v in windows.items()},
+            "buffer_bytes": [b.nbytes for b in scene.points._dim_buffers], "styled": styled,
+            "expect_styled": _to_px(scene, *_data_to_matrix([0.8, 0.7])),
             "expect_first": _to_px(scene, *_data_to_matrix([0.2, 0.2])),
             "expect_second": _to_px(scene, *_data_to_matrix([0.8, 0.7]))}
+
+
+def _log_gl_commands(canvas) -> list:
+    """Record every GLIR command the canvas's GL interpreter runs from now on."""
+    parser = canvas.context.shared.parser
+    log, parse = [], parser.parse
+
+    def logged(commands):
+        log.extend(commands)
+        return parse(commands)
+
+    parser.parse = logged
+    return log
+
+
+def _data_commands(log: list, points) -> dict:
+    """GL data uploads in ``log``: bytes per point buffer (dim 0..D-1, then the image index),
+    to the selection texture, and to anything else (grid lines, text)."""
+    buffers = [b.id for b in points._dim_buffers] + [points._image_buffer.id]
+    out = {"buffers": [[] for _ in buffers], "state": 0, "state_uploads": 0, "other": 0}
+    for cmd in log:
+        if cmd[0] != "DATA":
+            continue
+        nbytes = int(np.asarray(cmd[3]).nbytes)
+        if cmd[1] in buffers:
+            out["buffers"][buffers.index(cmd[1])].append(nbytes)
+        elif cmd[1] == points._state.id:
+            out["state"] += nbytes
+            out["state_uploads"] += 1
+        else:
+            out["other"] += nbytes
+    return out
 
 
 def splom() -> dict:

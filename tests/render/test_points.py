@@ -66,6 +66,19 @@ def test_selected_colour_wins_every_overlapping_pixel(case, selected_first):
         assert _colour_pixels(plain, blue).sum() > _colour_pixels(plain, orange).sum()
 
 
+@pytest.mark.parametrize("selected_first", [True, False])
+def test_hovered_image_is_above_the_selection(case, selected_first):
+    """Hovering the unselected image of two at the very same points: its colour, at full
+    strength, wins every pixel where both are drawn, whichever comes first in the buffers."""
+    res = case("overlap_selected_first" if selected_first else "overlap_selected_last")
+    hov, sel = res["hovered"], res["selected"]
+    blue, orange = np.array([31, 119, 180]), np.array([255, 127, 14])
+    under_selection = _colour_pixels(sel, orange)
+    assert under_selection.sum() > 100
+    assert _colour_pixels(hov, blue)[under_selection].all()  # nothing of the selection shows through
+    assert _colour_pixels(hov, blue).sum() > under_selection.sum()  # and it is drawn larger (2x)
+
+
 def test_hovered_image_is_drawn_larger_on_top(clusters):
     pal, sel, hov = clusters["palette"], clusters["selected"], clusters["hovered"]
     # image 0 (class 0, unselected) hovered: its points at full colour, doubled, over the fade
@@ -81,6 +94,25 @@ def test_selection_uploads_bytes_per_image_only(clusters):
 def test_dims_switch_moves_points_without_upload(case):
     res = case("dims_switch")
     assert res["before"] == res["after"] and res["after"]["points"] == 1
+    # counted where GL runs (every GLIR data command), not only by the visual's own counters
+    gl, size = res["gl_data"], res["buffer_bytes"][0]
+    # the first frame sends the buffers it draws from (dims 0, 1 and the image index), once each
+    assert gl["until_first_frame"]["buffers"] == [[size], [size], [], [], [size]]
+    # switching to dims (2, 3) sends those two, never sent before (VisPy uploads a buffer when it is
+    # first bound), and nothing again: no buffer ever receives its data twice
+    assert gl["dims_switch"]["buffers"] == [[], [], [size], [size], []]
+    assert gl["dims_switch"]["state"] == 0 and gl["dims_switch"]["other"] < 2048  # grid lines only
+    # a selection change is one upload of one byte per image (4 images), nothing per point
+    assert gl["selection"]["buffers"] == [[]] * 5
+    assert (gl["selection"]["state_uploads"], gl["selection"]["state"]) == (1, 4)
+    # palette, point size and fade are uniforms: the frame changes, nothing is uploaded
+    assert gl["style"]["buffers"] == [[]] * 5 and gl["style"]["state"] == 0
+    red = _colour_pixels(res["styled"], (230, 26, 26))
+    ex, ey = res["expect_styled"]
+    yy, xx = np.mgrid[:red.shape[0], :red.shape[1]]
+    near = red & ((xx + 0.5 - ex) ** 2 + (yy + 0.5 - ey) ** 2 <= 12 ** 2)
+    # image 0, selected, in the new colour: a 12 px point grown 1.5x is an 18 px disc (~254 px)
+    assert 0.85 * np.pi * 81 <= near.sum() <= 1.15 * np.pi * 81
 
     def centroid(frame):
         ys, xs = np.nonzero(~np.all(frame[..., :3] >= 150, axis=-1)[5:-5, 5:-5])
