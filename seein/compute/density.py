@@ -33,20 +33,36 @@ def data_ranges(points: np.ndarray) -> np.ndarray:
     return ranges
 
 
+def compute_device(device: Any = "auto") -> Any:
+    """The device densities are binned on: ``"auto"`` is the compute backend's GPU when it
+    has one (``SEEIN_DEVICE`` and torch decide, as :func:`seein.backend.decide`), else None
+    (NumPy on the CPU); anything else is passed through."""
+    if not (isinstance(device, str) and device == "auto"):
+        return device
+    import os
+
+    from ..backend import DEVICE_ENV, decide
+
+    name, _ = decide(os.environ.get(DEVICE_ENV), torch.cuda.is_available())
+    return torch.device(name) if name != "cpu" else None
+
+
 def panel_densities(points: Any, bins: int = 64, ranges: np.ndarray | None = None, *,
                     pairs: tuple[int, int] | None = None, max_points: int | None = 250_000,
-                    device: Any = None, progress: ProgressCallback | None = None) -> np.ndarray:
+                    device: Any = "auto", progress: ProgressCallback | None = None) -> np.ndarray:
     """Point counts per panel and bin, float32 (D, D, bins, bins) indexed [row, col, y_bin, x_bin].
 
     ``pairs=(i, j)`` computes only the scatter of dim i (x) against dim j (y), as a
-    (1, 1, bins, bins) array. Points are (n, D): a torch tensor is binned on its device
-    (or ``device``), NumPy on the CPU with NumPy (faster than torch's CPU kernels here).
+    (1, 1, bins, bins) array. Points are (n, D): binned on ``device`` ("auto": the
+    compute backend's GPU when present, see :func:`compute_device`), else a torch tensor
+    on its own device and NumPy on the CPU with NumPy (faster than torch's CPU kernels here).
     Beyond ``max_points`` points an evenly strided sample is binned and the counts scaled
     up: an overview image cannot show the difference, and it keeps D x D panels of
     millions of points to seconds. ``bins`` is capped at ``MAX_SIDE_BINS // D`` (at least
     2): a matrix image has at most 4096 pixels a side, so finer bins could not be shown,
     and 48 bins over a 500-D layer's matrix would be 576 M counts (4.6 GB).
     """
+    device = compute_device(device)
     use_torch = isinstance(points, torch.Tensor) or device is not None
     if use_torch:
         t = points if isinstance(points, torch.Tensor) else torch.as_tensor(np.asarray(points))

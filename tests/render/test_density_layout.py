@@ -84,3 +84,20 @@ def test_panel_densities_cap_bins_to_what_a_matrix_image_can_show(monkeypatch):
     h, _, _ = np.histogram2d(pts[:, 3], pts[:, 7], bins=4, range=[data_ranges(pts)[3], data_ranges(pts)[7]])
     assert np.array_equal(dens[3, 7], h.astype(np.float32))
     assert density.panel_densities(pts, bins=48, pairs=(0, 1)).shape == (1, 1, 32, 32)  # 64 // 2
+
+
+def test_panel_densities_run_on_the_backend_device(monkeypatch):
+    """"auto" follows the compute backend's rule (SEEIN_DEVICE, then torch): the GPU when
+    there is one; here the CPU, with the same counts as torch on an explicit device."""
+    from seein.compute.density import compute_device
+    from seein.errors import SeeinError
+
+    pts = np.random.default_rng(6).normal(size=(2000, 3)).astype(np.float32)
+    monkeypatch.delenv("SEEIN_DEVICE", raising=False)
+    assert compute_device() == (torch.device("cuda") if torch.cuda.is_available() else None)
+    assert np.array_equal(panel_densities(pts, 8), panel_densities(pts, 8, device="cpu"))
+    monkeypatch.setenv("SEEIN_DEVICE", "cpu")
+    assert compute_device("auto") is None
+    monkeypatch.setenv("SEEIN_DEVICE", "tpu")
+    with pytest.raises(SeeinError, match="SEEIN_DEVICE"):
+        panel_densities(pts, 8)
