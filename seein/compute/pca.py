@@ -2,7 +2,9 @@
 
 Two ways to the same components:
 
-- :func:`pca` takes an array already in memory: centre, thin SVD (``torch.linalg.svd``).
+- :func:`pca` takes an array already in memory: centre, then the eigenvectors of the
+  (D x D) covariance when there are more points than dimensions (far cheaper than an
+  SVD of the n x D data, and as exact in float64), else a thin SVD (``torch.linalg.svd``).
 - :func:`pca_store` never holds the layer: it accumulates the mean and the covariance
   (float64) over ``store.iter_chunks``, takes the eigenvectors of the (dims x dims)
   covariance, then projects chunk by chunk. This suits the usual case of a layer with
@@ -56,7 +58,7 @@ def pca(data: Any, dims: int = 2, lowrank: bool = False) -> PCAResult:
     """Principal components of an in-memory array (n, D) on the backend's device.
 
     ``lowrank`` uses the randomized ``torch.pca_lowrank`` (for very wide data) instead of
-    the exact thin SVD.
+    the exact decomposition (covariance eigenvectors, or a thin SVD when n <= D).
     """
     import torch
 
@@ -65,16 +67,21 @@ def pca(data: Any, dims: int = 2, lowrank: bool = False) -> PCAResult:
     k = min(dims, x.shape[0], x.shape[1])
     mean = x.mean(dim=0)
     xc = x - mean
+    n, d = x.shape
     if lowrank:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             _, s, v = torch.pca_lowrank(xc, q=min(k + 8, *xc.shape), center=False, niter=4)
-        vt = v.T
+        vt, var = v.T, s[:k] ** 2 / max(n - 1, 1)
+    elif n > d and d <= COV_MAX_DIMS:  # the usual shape: eigenvectors of the small covariance
+        evals, evecs = torch.linalg.eigh(xc.T @ xc / max(n - 1, 1))
+        order = torch.argsort(evals, descending=True)
+        vt, var = evecs[:, order].T, evals[order][:k].clamp(min=0)
     else:
         _, s, vt = torch.linalg.svd(xc, full_matrices=False)
-    comps = _flip_signs(vt[:k])
+        var = s[:k] ** 2 / max(n - 1, 1)
+    comps = _flip_signs(vt[:k].contiguous())
     scores = xc @ comps.T
-    var = s[:k] ** 2 / max(x.shape[0] - 1, 1)
     return PCAResult(_pad(backend.to_numpy(scores).astype(np.float32), dims),
                      backend.to_numpy(comps), backend.to_numpy(mean), backend.to_numpy(var))
 

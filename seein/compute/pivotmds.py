@@ -4,8 +4,7 @@ Classical MDS needs the n x n matrix of squared distances; PivotMDS keeps only i
 n x k columns for k pivots (Deepling projects each layer this way):
 
 1. pick k pivots by max-min (farthest-point) selection from a seeded first pivot;
-   the distances to each new pivot are the columns of ``D`` (n x k), so the
-   selection costs nothing extra;
+   the squared distances to the pivots are the columns of ``D²`` (n x k);
 2. double-centre the squared distances: ``C = -1/2 (D² - row means - column means
    + grand mean)``;
 3. find the top ``dims`` eigenvectors ``v`` of the small matrix ``C^T C`` (k x k) by
@@ -17,8 +16,11 @@ n x k columns for k pivots (Deepling projects each layer this way):
    that lie in a ``dims``-D subspace it reproduces their distances exactly). With k = n
    this is classical MDS, which for Euclidean distances equals the PCA scores.
 
-Memory is O(n·k) (the distance columns); time O(n·k·dims_in). Axes have a
-deterministic sign (largest-magnitude coordinate positive), like :mod:`.pca`.
+Streaming: ``D²`` and ``C`` are never stored whole. Their rows are recomputed in
+blocks from the k pivots in each pass (column means, ``C^T C``, coordinates), so a
+million-point layer is held once (as given, float32) plus O(n) and one block; time
+O(n·k·dims_in) per pass. Axes have a deterministic sign (largest-magnitude coordinate
+positive), like :mod:`.pca`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from ..backend import get_backend
 from ..progress import ProgressCallback, report
 
 DEFAULT_PIVOTS = 50
+CHUNK = 16384  # rows per block of distances (16384 x 50 pivots x 8 bytes = 6.5 MB: stays in cache)
 
 
 def first_pivot(n: int, seed: int = 0) -> int:
@@ -38,33 +41,52 @@ def first_pivot(n: int, seed: int = 0) -> int:
     return int(np.random.default_rng(int(seed)).integers(n))
 
 
-def select_pivots(x: Any, k: int, seed: int = 0, progress: ProgressCallback | None = None) -> tuple[Any, Any]:
-    """Max-min pivots of ``x`` (n, D) tensor: (pivot indices (k,), squared distances (n, k))."""
+def _rows(n: int, chunk: int) -> range:
+    return range(0, n, chunk)
+
+
+def _sq_dist(block: Any, pivots: Any) -> Any:
+    """Squared distances (m, k) in float64 from a block of points (m, D) to the pivots (k, D)."""
+    import torch
+
+    b = block.to(torch.float64)
+    return torch.cdist(b, pivots, compute_mode="donot_use_mm_for_euclid_dist").square_()
+
+
+def select_pivots(x: Any, k: int, seed: int = 0, progress: ProgressCallback | None = None,
+                  chunk: int = CHUNK) -> Any:
+    """Max-min pivots of the points ``x`` (n, D) tensor: their indices, a (k,) long tensor.
+
+    The first is seeded; each next one is the point farthest from all pivots so far. Only
+    the running nearest-pivot distance (n,) float64 is kept; distances are exact
+    differences in float64, computed ``chunk`` rows at a time.
+    """
     import torch
 
     n = x.shape[0]
     k = min(k, n)
-    first = first_pivot(n, seed)
     pivots = torch.empty(k, dtype=torch.long)
-    d2 = torch.empty((n, k), dtype=x.dtype, device=x.device)
-    sq = (x * x).sum(dim=1)
-    nearest = torch.full((n,), float("inf"), dtype=x.dtype, device=x.device)
-    p = first
+    nearest = torch.full((n,), float("inf"), dtype=torch.float64, device=x.device)
+    p = first_pivot(n, seed)
     for j in range(k):
         pivots[j] = p
-        col = (sq - 2 * (x @ x[p]) + sq[p]).clamp_(min=0)
-        col[p] = 0
-        d2[:, j] = col
-        nearest = torch.minimum(nearest, col)
+        if j == k - 1:
+            break
+        target = x[p].to(torch.float64)
+        for s in _rows(n, chunk):
+            d2 = (x[s:s + chunk].to(torch.float64) - target).square_().sum(dim=1)
+            torch.minimum(nearest[s:s + chunk], d2, out=nearest[s:s + chunk])
+        nearest[pivots[:j + 1].to(x.device)] = 0  # a pivot never again (ties among duplicates)
         p = int(torch.argmax(nearest))
-        report(progress, j + 1, k + 1, "PivotMDS pivots")
-    return pivots, d2
+        report(progress, j + 1, k + 3, "PivotMDS pivots")
+    return pivots
 
 
 def double_centre(d2: Any, inplace: bool = False) -> Any:
     """``-1/2 (D² - row means - column means + grand mean)`` of an (n, k) matrix.
 
-    ``inplace`` overwrites ``d2`` (saves one n x k matrix on a million-point layer).
+    ``inplace`` overwrites ``d2``. (:func:`pivot_mds` applies the same formula block by
+    block, from column means gathered in a first pass.)
     """
     rows, cols, grand = d2.mean(dim=1, keepdim=True), d2.mean(dim=0, keepdim=True), d2.mean()
     out = d2 if inplace else d2.clone()
@@ -97,38 +119,63 @@ def top_eigenvectors(m: Any, dims: int, iters: int = 500, tol: float = 1e-12, se
 
 
 def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: int = 0,
-              progress: ProgressCallback | None = None) -> np.ndarray:
-    """Embed points (n, D) into ``dims`` dimensions by PivotMDS; float32 (n, dims)."""
+              progress: ProgressCallback | None = None, chunk: int = CHUNK) -> np.ndarray:
+    """Embed points (n, D) into ``dims`` dimensions by PivotMDS; float32 (n, dims).
+
+    The points stay as given (a float32 layer is held once, on the device); the n x k
+    centred distance matrix ``C`` is never stored: its blocks of ``chunk`` rows are
+    recomputed from the k pivots in each of three passes (column means, ``C^T C``, the
+    coordinates), in float64. Memory beyond the input: O(n) plus O(chunk * k).
+    """
     import torch
 
     backend = get_backend()
-    x = backend.tensor(data, dtype=torch.float64)
-    x = x - x.mean(dim=0)
+    x = backend.tensor(data)
+    if not x.is_floating_point():
+        x = x.to(torch.float64)
     n = x.shape[0]
-    pivots, d2 = select_pivots(x, n_pivots, seed, progress)
-    k = d2.shape[1]
-    c = double_centre(d2, inplace=True)
+    pivots = select_pivots(x, n_pivots, seed, progress, chunk)
+    k = len(pivots)
+    piv = x[pivots.to(x.device)].to(torch.float64)
+    total = k + 3
+    col_sum = torch.zeros(k, dtype=torch.float64, device=x.device)
+    for s in _rows(n, chunk):
+        col_sum += _sq_dist(x[s:s + chunk], piv).sum(dim=0)
+    col_mean = col_sum / n
+    grand = col_mean.mean()
+    report(progress, k, total, "PivotMDS")
+
+    def centred(block: Any) -> Any:  # rows of C = -1/2 (D² - row means - column means + grand mean)
+        d2 = _sq_dist(block, piv)
+        return d2.sub_(d2.mean(dim=1, keepdim=True)).sub_(col_mean).add_(grand).mul_(-0.5)
+
+    ctc = torch.zeros((k, k), dtype=torch.float64, device=x.device)
+    for s in _rows(n, chunk):
+        c = centred(x[s:s + chunk])
+        ctc += c.T @ c
+    report(progress, k + 1, total, "PivotMDS")
     q = min(dims, k)
-    evals, v = top_eigenvectors(c.T @ c, q, seed=seed)
+    evals, v = top_eigenvectors(ctc, q, seed=seed)
     sigma = evals.clamp(min=0).sqrt()
     keep = sigma > 1e-12 * sigma.max().clamp(min=1e-300)
-    u = (c @ v) / torch.where(keep, sigma, torch.ones_like(sigma)) * keep
+    scale = keep / torch.where(keep, sigma, torch.ones_like(sigma))  # U = C v / σ (0 where σ ~ 0)
     # Size: C = X (X_p - mean_p)^T, so with X = U A the Gram G = A A^T solves
     # Σ V^T = G (U_p - mean_p)^T in least squares; X = U W Λ^½ for G = W Λ W^T.
-    up = u[pivots.to(u.device)]
+    up = (centred(piv) @ v) * scale
     up = up - up.mean(dim=0)
     g = torch.linalg.lstsq(up, (v * sigma).contiguous()).solution.T
     lam, w = torch.linalg.eigh((g + g.T) / 2)
     lam, w = lam.flip(0).clamp(min=0), w.flip(1)
-    y = (u @ w) * lam.sqrt()
-    idx = y.abs().argmax(dim=0)
-    signs = torch.sign(y[idx, torch.arange(q, device=y.device)])
+    proj = v * scale @ w * lam.sqrt()  # (k, q): a row of C times this is a point's coordinates
+    out = np.zeros((n, dims), dtype=np.float32)
+    for s in _rows(n, chunk):
+        out[s:s + chunk, :q] = backend.to_numpy(centred(x[s:s + chunk]) @ proj)
+    report(progress, k + 2, total, "PivotMDS")
+    idx = np.abs(out[:, :q]).argmax(axis=0)  # deterministic signs: largest |coordinate| positive
+    signs = np.sign(out[idx, np.arange(q)])
     signs[signs == 0] = 1
-    y = y * signs
-    report(progress, k + 1, k + 1, "PivotMDS")
-    out = backend.to_numpy(y).astype(np.float32)
-    if q < dims:
-        out = np.hstack([out, np.zeros((n, dims - q), np.float32)])
+    out[:, :q] *= signs
+    report(progress, total, total, "PivotMDS")
     return out
 
 

@@ -71,7 +71,7 @@ def knn_place(reference: Any, reference_embedding: Any, new: Any, k: int = 10,
     import torch
 
     k = max(1, min(int(k), reference.shape[0]))
-    chunk = chunk or max(1, (1 << 24) // max(1, reference.shape[0]))  # ~64 MB of distances
+    chunk = chunk or max(1, (1 << 22) // max(1, reference.shape[0]))  # ~16 MB of distances
     out = torch.empty((new.shape[0], reference_embedding.shape[1]), dtype=reference_embedding.dtype,
                       device=reference_embedding.device)
     for start in range(0, new.shape[0], chunk):

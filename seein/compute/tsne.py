@@ -49,7 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "exaggeration": 1.0, "n_iter": 500, "learning_rate": "auto", "initialization": "pca",
     "seed": 0, "limit": 20000, "place": "auto",
 }
-PLACE_CHUNK = 20000
+PLACE_CHUNK = 20000  # points per openTSNE transform call
+KNN_CHUNK = 65536  # points per block of the kNN placement
 TRANSFORM_MAX = 100_000
 CALLBACK_EVERY = 50  # openTSNE evaluates the KL error at each callback: not too often
 MIN_POINTS = 4
@@ -158,7 +159,10 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
         notes.append(note)
         warnings.warn(note, stacklevel=2)
     fit_x = x[sample] if len(sample) < n else x
-    rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
+    unfitted = np.ones(n, dtype=bool)
+    unfitted[sample] = False
+    rest = np.flatnonzero(unfitted)  # the points to place (O(n) memory, no sort)
+    del unfitted
     place = p["place"] if p["place"] != "auto" else (
         "knn" if use_cuml or len(rest) > TRANSFORM_MAX else "transform")
     ee, total = int(p["early_exaggeration_iter"]), int(p["early_exaggeration_iter"]) + int(p["n_iter"])
@@ -184,9 +188,11 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
         fitted = torch.from_numpy(np.asarray(model, dtype=np.float32))  # transform re-centres the map
     elif len(rest):
         dev = fitted.device
-        placed = knn_place(torch.from_numpy(fit_x).to(dev), fitted,
-                           torch.from_numpy(x[rest]).to(dev), progress=progress)
-        out[rest] = backend.to_numpy(placed)
+        reference = torch.from_numpy(fit_x).to(dev)
+        for start in range(0, len(rest), KNN_CHUNK):  # a block of the layer at a time, never a copy of it
+            idx = rest[start:start + KNN_CHUNK]
+            out[idx] = backend.to_numpy(knn_place(reference, fitted, torch.from_numpy(x[idx]).to(dev)))
+            report(progress, min(start + KNN_CHUNK, len(rest)), len(rest), "t-SNE: placing points")
     if len(rest):
         notes.append(f"fitted on a random sample of {len(sample)} of {n} points (seed {p['seed']}); "
                      f"the other {len(rest)} placed by {place}")

@@ -111,3 +111,48 @@ def test_double_centring_and_power_iteration():
     ref_vals = torch.linalg.eigvalsh(m).flip(0)[:2]
     assert torch.allclose(vals, ref_vals, rtol=1e-8)
     assert torch.allclose(m @ vecs, vecs * vals, atol=1e-8 * ref_vals[0])
+
+
+def test_pca_with_fewer_points_than_dimensions_matches_sklearn():
+    x = _data(12, 30, seed=5)  # n <= D: the thin-SVD branch
+    ours = pca(x, 3)
+    ref = PCA(3, svd_solver="full").fit(x)
+    np.testing.assert_allclose(ours.components, ref.components_, atol=1e-4)
+    np.testing.assert_allclose(ours.embedding, ref.transform(x), atol=1e-3)
+    np.testing.assert_allclose(ours.explained_variance, ref.explained_variance_, rtol=1e-4)
+
+
+def test_pivotmds_in_blocks_equals_the_reference():
+    x = _data(700, 6, seed=7)
+    ref = pivot_mds_numpy(x, 2, n_pivots=30, seed=1)
+    for chunk in (64, 333, 100000):  # many blocks, a ragged last one, a single block
+        np.testing.assert_allclose(pivot_mds(x, 2, n_pivots=30, seed=1, chunk=chunk), ref,
+                                   atol=1e-3 * np.abs(ref).max())
+
+
+def test_pivotmds_streams_a_big_layer():
+    """No n x k matrix, no float64 copy of the layer: memory grows with n by the output alone.
+
+    Peak growth is measured at n and 2n points; the difference per extra point is what the
+    algorithm holds per point beyond its input (a constant overhead cancels out). The former
+    version held a float64 copy, its centred twin and D (n x 50 float64): ~720 bytes a point.
+    """
+    from seein.compute.bench_compute import measure
+
+    import torch
+
+    x = np.random.default_rng(0).normal(size=(1_000_000, 20)).astype(np.float32)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a shared machine: one thread is steadier (and here faster)
+    try:
+        pivot_mds(x[:40_000], 2)  # load the libraries and size the allocator's blocks first
+        peaks = []
+        for n in (500_000, 1_000_000):
+            out = {}
+            res = measure({"pivotmds": lambda: out.setdefault("y", pivot_mds(x[:n], 2))}, repeats=1)
+            assert out["y"].shape == (n, 2) and np.isfinite(out["y"]).all()
+            peaks.append(res["pivotmds"]["peak_mb"] * 2**20)
+    finally:
+        torch.set_num_threads(threads)
+    per_point = (peaks[1] - peaks[0]) / 500_000
+    assert per_point < 40, per_point  # output 8 B + nearest-pivot distances 8 B (+ noise); input is 80 B

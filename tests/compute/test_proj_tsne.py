@@ -182,3 +182,31 @@ def test_auto_placement_switches_to_knn_for_many_points(monkeypatch):
     x, _ = _blobs(200, seed=3)
     res = tsne(x, 2, n_jobs=1, limit=120, **FAST)
     assert res.engine == "openTSNE+knn"
+
+
+def test_knn_placement_of_a_big_layer_streams():
+    """Placing the points of a big layer never copies it: memory grows with n by the output alone.
+
+    Peak growth at n and 2n points; per extra point the former version also held x[rest]
+    (80 bytes a point here) besides the output, the indices to place and a mask (17 bytes).
+    """
+    from seein.compute.bench_compute import measure
+
+    x = np.random.default_rng(4).normal(size=(1_000_000, 20)).astype(np.float32)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a shared machine: one thread is steadier
+    try:
+        tsne(x[:100_000], 2, n_jobs=1, limit=300, place="knn", **FAST)  # load libraries, size blocks
+        peaks = []
+        for n in (500_000, 1_000_000):
+            out = {}
+            res = measure({"tsne": lambda: out.setdefault("r", tsne(x[:n], 2, n_jobs=1, limit=300,
+                                                                    place="knn", **FAST))}, repeats=1)
+            r = out["r"]
+            assert r.embedding.shape == (n, 2) and np.isfinite(r.embedding).all()
+            assert r.engine == "openTSNE+knn"
+            peaks.append(res["tsne"]["peak_mb"] * 2**20)
+    finally:
+        torch.set_num_threads(threads)
+    per_point = (peaks[1] - peaks[0]) / 500_000
+    assert per_point < 50, per_point
