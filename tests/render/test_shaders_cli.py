@@ -108,6 +108,16 @@ def test_screenshot_cli_errors_are_one_line(synthetic_store, tmp_path, capsys):
                  "-o", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err
     assert "expected A:B" in err and len(err.strip().splitlines()) == 1
+    assert main(["screenshot", str(tmp_path / "nope.h5"), "--layer", "fc", "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "nope.h5: no such store" in err and len(err.strip().splitlines()) == 1
+    assert main(["screenshot", str(synthetic_store), "--layer", "fc", "--dims", "0,6",
+                 "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "--dims 0,6: layer 'fc' has 6 dims (0..5)" in err and len(err.strip().splitlines()) == 1
+    assert main(["screenshot", str(synthetic_store), "--layer", "fc", "--dims", "0:1",
+                 "-o", str(tmp_path / "x.png")]) == 2
+    assert "expected two integers" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
 
 
@@ -129,3 +139,30 @@ def test_screenshot_function_returns_rgba(synthetic_store):
     img = screenshot(synthetic_store, "conv", splom=True, select="class=1", size=(96, 96), isolate=True)
     assert img.shape == (96, 96, 4) and img.dtype == np.uint8
     assert (~np.all(img[..., :3] == 255, axis=-1)).sum() > 200
+
+
+@pytest.mark.render
+def test_screenshot_of_the_demo_store(demo_store, tmp_path):
+    """The issue's done-when: `seein screenshot` writes a correct PNG of the demo store with
+    no display. fc2 (10-D): the whole 10 x 10 matrix, every panel drawn, every digit's colour;
+    conv1 (1,035,072 points) dims 0,1 with the 3s brushed: orange on top, the rest faded."""
+    from PIL import Image
+
+    from seein.state import class_palette
+
+    pal = (class_palette(10) * 255).round().astype(int)
+    out = tmp_path / "fc2.png"
+    res = _seein("screenshot", str(demo_store), "--layer", "fc2", "--size", "400x400", "-o", str(out))
+    assert res.returncode == 0 and "fc2, snapshot 5 (step 92): 10 x 10 matrix" in res.stdout, res.stderr
+    img = np.asarray(Image.open(out))
+    assert img.shape == (400, 400, 4)
+    assert _cells_with_ink(img, 10) == 100
+    colours = [np.all(np.abs(img[..., :3].astype(int) - pal[k, :3]) <= 3, axis=-1).sum() for k in range(10)]
+    assert min(colours) > 50, colours
+    out = tmp_path / "conv1.png"
+    res = _seein("screenshot", str(demo_store), "--layer", "conv1", "--dims", "0,1", "--select", "class=3",
+                 "--size", "200x200", "-o", str(out))
+    assert res.returncode == 0 and "dims 0 (x), 1 (y)" in res.stdout, res.stderr
+    img = np.asarray(Image.open(out))
+    counts = [np.all(np.abs(img[..., :3].astype(int) - pal[k, :3]) <= 3, axis=-1).sum() for k in range(10)]
+    assert counts[3] > 2000 and counts[3] > 20 * max(c for k, c in enumerate(counts) if k != 3)
