@@ -71,3 +71,16 @@ def test_warnings_are_one_line_naming_the_command(tmp_path, monkeypatch, capsys)
     assert err == ["seein info: warning: photos: skipped 1 file(s) that are not images in class "
                    "folders: a/notes.txt"]
     assert warnings.showwarning is before  # the one-line display ends with the command
+
+
+def test_a_seein_home_that_cannot_be_a_folder_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "home-is-a-file"
+    blocker.write_text("")
+    for home, problem in ((blocker, "is a file, not a folder"),
+                          (blocker / "below", "cannot create this folder (Not a directory)")):
+        monkeypatch.setenv("SEEIN_HOME", str(home))
+        assert main(["extract", "--model", "lenet", "-o", str(tmp_path / "o.h5")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"seein extract: error: {home}: {problem}") and "\n" not in err
+        assert "SEEIN_HOME" in err
+    assert not (tmp_path / "o.h5").exists()
