@@ -129,13 +129,15 @@ class EmbeddingView(QtWidgets.QWidget):
             blocked = box.blockSignals(True)
             box.setCurrentIndex(box.findData(value))
             box.blockSignals(blocked)
-        self.method_box.setVisible(s.mode == "projection")
+        # enabled or not, never shown or hidden: a toolbar that changes height resizes the
+        # canvas, and a resized canvas redraws at once (a second frame of a million points)
+        self.method_box.setEnabled(s.mode == "projection")
         for box, value in ((self.x_box, s.dims[1]), (self.y_box, s.dims[0])):
             blocked = box.blockSignals(True)
             box.setRange(0, max(info.dims - 1, 0))
             box.setValue(value)
             box.blockSignals(blocked)
-            box.setVisible(s.mode == "scatter" and info.dims > 2)
+            box.setEnabled(s.mode == "scatter" and info.dims > 2)
 
     def _reload(self, after=None) -> None:
         """Upload the active layer at the current snapshot (or its projection) to the scene.

@@ -128,7 +128,7 @@ def test_projection_methods_from_the_view(make_window, synthetic_store, qtbot, m
     view = w.embedding
     matrix = view.scene.render()
     view.mode_box.setCurrentIndex(view.mode_box.findData("projection"))
-    assert view.method_box.isVisible()
+    assert view.method_box.isEnabled()
     view.method_box.setCurrentIndex(view.method_box.findData(method))
     assert w.state.mode == "projection" and w.state.method == method
     qtbot.waitUntil(lambda: w.state.projection("fc") is not None, timeout=30000)
