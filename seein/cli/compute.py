@@ -34,9 +34,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="receptive-field instances sampled per layer for DeepEyes (default 20000)")
     parser.add_argument("--map-instances", type=int, default=None,
                         help="instances in each Input Map (default 2000)")
-    parser.add_argument("--map-features", choices=("layer", "neuronal"), default="layer",
-                        help="what the Input Map embeds: each instance's activations in the layer, or "
-                             "its neuronal receptive field in the layer before, as DeepEyes (default: layer)")
+    parser.add_argument("--map-features", choices=("neuronal", "layer"), default="neuronal",
+                        help="what the Input Map embeds: each instance's neuronal receptive field (its "
+                             "input: the layer before, or the image patch), as DeepEyes (default), or "
+                             "its own activations in the layer")
     parser.add_argument("--verbose", action="store_true", help="list every result (default: a table by kind)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no table, only the summary")
     parser.set_defaults(func=run)

@@ -6,11 +6,13 @@ together; it keeps its image, cell, receptive-field box and label, so a view can
 it by class, show the image patch it covers, and draw any filter's activation (or the
 maximum over the filters, DeepEyes' Fig. 7d) on top.
 
-What is embedded (``features``): "layer", the instance's own activation vector (its
-depth column: what the layer *outputs* there), or "neuronal", as DeepEyes does, the
-activations of its *neuronal receptive field* (:mod:`seein.compute.neuronal`: what the
-layer takes *in* there), so instances are close when they are similar input for the
-layer. DeepEyes uses HSNE for the layout; here it is t-SNE on a sample.
+What is embedded (``features``): by default "neuronal", as DeepEyes does (§4.4: "two
+instances are close if they have similar activation for the neurons within the neuronal
+receptive field"), the activations of the instance's *neuronal receptive field*
+(:mod:`seein.compute.neuronal`: what the layer takes *in* there, the input patch for
+the first layer); or "layer", the instance's own activation vector (its depth column:
+what the layer *outputs* there). DeepEyes uses HSNE for the layout; here it is t-SNE on
+a sample.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def tsne_2d(values: np.ndarray, seed: int = 0, perplexity: float = 30.0,
 
 def input_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = N_MAP, seed: int = 0,
               perplexity: float = 30.0, progress: ProgressCallback | None = None,
-              features: str = "layer") -> dict[str, np.ndarray]:
+              features: str = "neuronal") -> dict[str, np.ndarray]:
     """The Input Map of a layer at a snapshot (cached as ``deepeyes/inputmap``).
 
     Returns ``embedding`` float32 (n, 2), ``points`` int64 (n,) point index in the layer,
@@ -62,9 +64,8 @@ def input_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = N
     """
     if features not in FEATURES:
         raise SeeinError(f"unknown Input Map features {features!r} ({', '.join(FEATURES)})")
-    params = {"n_instances": int(n_instances), "seed": int(seed), "perplexity": float(perplexity)}
-    if features != "layer":
-        params["features"] = features  # (the default stays out of the key: older caches remain valid)
+    params = {"n_instances": int(n_instances), "seed": int(seed), "perplexity": float(perplexity),
+              "features": features}
 
     def compute() -> dict[str, np.ndarray]:
         inst = read_instances(store, layer, snapshot, n_instances, seed)

@@ -61,13 +61,13 @@ def parse_snapshots(store: Store, spec: str) -> list[int]:
 def plan(store: Store, layers: Sequence[str] | None = None, snapshots: Sequence[int] | None = None,
          embed_snapshots: Sequence[int] | None = None, methods: Sequence[str] = ("pca", "tsne"),
          analyses: Sequence[str] = ANALYSES, n_instances: int | None = None,
-         map_instances: int | None = None, map_features: str = "layer") -> list[Task]:
+         map_instances: int | None = None, map_features: str = "neuronal") -> list[Task]:
     """The tasks of a ``seein compute`` run (validated up front: a bad name fails before any work).
 
     ``snapshots`` (default all) get the statistics; ``embed_snapshots`` (default the last)
     get the projections and the Input Map, the costly t-SNE work. ``n_instances`` and
     ``map_instances`` override the DeepEyes sample sizes (changing them changes the cache key);
-    ``map_features`` is what the Input Map embeds ("layer" or "neuronal", see
+    ``map_features`` is what the Input Map embeds ("neuronal", DeepEyes', or "layer", see
     :func:`seein.compute.inputmap.input_map`).
     """
     from .clustering import cluster_images, last_flat_layer
@@ -86,13 +86,16 @@ def plan(store: Store, layers: Sequence[str] | None = None, snapshots: Sequence[
     bad = sorted(set(analyses) - set(ANALYSES))
     if bad:
         raise SeeinError(f"unknown analysis {', '.join(bad)} (analyses: {', '.join(ANALYSES)})")
+    from .inputmap import FEATURES
+
+    if map_features not in FEATURES:
+        raise SeeinError(f"unknown Input Map features {map_features!r} ({', '.join(FEATURES)})")
     n = len(store.snapshots)
     snaps = sorted(set(range(n) if snapshots is None else (k % n for k in snapshots)))
     embed = sorted(set([n - 1] if embed_snapshots is None else (k % n for k in embed_snapshots)))
     inst = {} if n_instances is None else {"n_instances": int(n_instances)}
     minst = {} if map_instances is None else {"n_instances": int(map_instances)}
-    if map_features != "layer":
-        minst["features"] = map_features
+    minst["features"] = map_features
     has_classes = store.n_classes > 0 and bool((store.predictions(-1) >= 0).any())
     flat = [layer.name for layer in store.layers if layer.kind == FLAT]
     tasks: list[Task] = []

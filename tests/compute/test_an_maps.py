@@ -103,7 +103,9 @@ def test_neuronal_receptive_fields(synthetic_store):
         whole = neuronal_features(store, "fc", 0, np.array([4, 9]))  # fc is fed by all of conv
         np.testing.assert_allclose(whole[1], store.feature_maps("conv", 9, 0).ravel())
         im = inputmap.input_map(store, "fc", n_instances=30, features="neuronal")
-        plain = inputmap.input_map(store, "fc", n_instances=30)
+        plain = inputmap.input_map(store, "fc", n_instances=30, features="layer")
+        default = inputmap.input_map(store, "fc", n_instances=30)  # DeepEyes' choice is the default
+        np.testing.assert_array_equal(default["embedding"], im["embedding"])
         assert im["embedding"].shape == (30, 2) and not np.allclose(im["embedding"], plain["embedding"])
         np.testing.assert_array_equal(im["activations"], plain["activations"])  # the layer's own filters
 
