@@ -118,6 +118,11 @@ def data_digest(images: np.ndarray, labels: np.ndarray) -> str:
 
 def check_out(out: Path, *, resume: bool, force: bool) -> None:
     """Refuse to lose work: an existing store needs --force, a leftover partial --resume or --force."""
+    if out.is_dir():
+        raise SeeinError("is a folder, not a store file (give -o FOLDER/NAME.h5)", out)
+    blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise SeeinError("is a file, not a folder: cannot write a store below it", blocker)
     partial = StoreWriter.partial_path_for(out)
     if resume:
         if not partial.exists():
@@ -129,8 +134,6 @@ def check_out(out: Path, *, resume: bool, force: bool) -> None:
                          "or --force to start again", out)
     if out.exists() and not force:
         raise SeeinError("already exists; add --force to overwrite it", out)
-    if out.exists() and out.is_dir():
-        raise SeeinError("is a folder, not a store file", out)
 
 
 def _source_attrs(plan: ExtractionPlan) -> dict[str, Any]:

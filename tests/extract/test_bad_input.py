@@ -48,7 +48,15 @@ def test_missing_paths(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "file").write_text("not a folder")
     fails(capsys, "extract", "--model", "lenet", "--limit", 4, "-o", tmp_path / "file" / "o.h5",
-          match="o.h5.partial: cannot write a store here")
+          match="file: is a file, not a folder: cannot write a store below it")
+    fails(capsys, "merge", tmp_path / "a.h5", "-o", tmp_path / "file" / "sub" / "o.h5",
+          match="file: is a file, not a folder: cannot write a store below it")
+    # a folder given as the store: said so, not "already exists"
+    fails(capsys, "extract", "--model", "lenet", "--limit", 4, "-o", tmp_path,
+          match=f"{tmp_path}: is a folder, not a store file (give -o FOLDER/NAME.h5)")
+    fails(capsys, "extract", "--model", "lenet", "--limit", 4, "--force", "-o", tmp_path,
+          match="is a folder, not a store file")
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
 
 
 def test_corrupt_and_truncated_stores(tmp_path, capsys):
