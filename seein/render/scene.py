@@ -18,7 +18,7 @@ from psygnal import Signal
 from vispy import scene
 
 from ..compute.hittest import box_hits, images_hit, lasso_hits
-from .layout import Layout, Panel, jitter
+from .layout import PAD, Layout, Panel, jitter
 from .points import PointsNode, default_palette
 
 MAX_PANELS = 64  # more visible panels than this: the view shows their densities instead
@@ -282,7 +282,7 @@ class EmbeddingScene:
         """Show the whole scatter, or the top-left 4 x 4 panels of a larger matrix."""
         n = self._layout().grid
         k = min(n, 4)
-        m = 0.02 * k  # a margin so the outer frame shows
+        m = min(0.02 * k, 0.9 * PAD)  # a margin so the outer frame shows, no deeper than a cell's padding
         self.view_rect = (-m, float(n - k) - m, float(k) + 2 * m, float(k) + 2 * m)
 
     @property
