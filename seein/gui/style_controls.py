@@ -21,7 +21,7 @@ class StyleControls(QtWidgets.QWidget):
         self.fade_slider.setRange(0, 100)
         self.fade_slider.setToolTip("Opacity of unselected points while there is a selection")
         for s in (self.size_slider, self.fade_slider):
-            s.setFixedWidth(110)
+            s.setFixedWidth(90)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QtWidgets.QLabel("Size", self))
