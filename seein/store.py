@@ -202,6 +202,26 @@ class Store:
         self.snapshots: list[SnapshotInfo] = snaps
         if not self.snapshots:
             raise SeeinError("the store holds no snapshots", self.path)
+        self._check_shapes()
+
+    def _check_shapes(self) -> None:
+        """Every snapshot holds every layer's points at the schema's shape (metadata only:
+        a store damaged inside is refused at open, not by a KeyError deep in a view)."""
+        f, n = self._file, self.n_images
+        for name, want in (("images", n), ("labels", n), ("image_ids", n)):
+            if name not in f or f[name].shape[:1] != (want,):
+                raise SeeinError(f"damaged store: /{name} does not hold {want} rows", self.path)
+        for key in f["snapshots"]:
+            group = f["snapshots"][key]
+            found = group.get("layers")
+            for layer in self.layers:
+                ds = None if found is None else found.get(layer.name)
+                want = (layer.n_points(n), layer.dims)
+                if not isinstance(ds, h5py.Dataset) or tuple(ds.shape) != want:
+                    raise SeeinError(f"damaged store: snapshot {key} lacks layer {layer.name!r} "
+                                     f"as {want[0]} x {want[1]} points", self.path)
+            if not isinstance(group.get("logits"), h5py.Dataset) or group["logits"].shape[:1] != (n,):
+                raise SeeinError(f"damaged store: snapshot {key} lacks its logits", self.path)
 
     @property
     def n_classes(self) -> int:

@@ -42,6 +42,24 @@ def test_truncated_file_is_a_clear_error(tmp_path):
         Store.open(path)
 
 
+@pytest.mark.parametrize("damage, message", [
+    (lambda f: f.__delitem__("snapshots/0001/layers/conv"),
+     "snapshot 0001 lacks layer 'conv' as 1500 x 4 points"),
+    (lambda f: (f.__delitem__("snapshots/0000/layers/fc"),
+                f.create_dataset("snapshots/0000/layers/fc", data=np.zeros((59, 6), np.float16))),
+     "snapshot 0000 lacks layer 'fc' as 60 x 6 points"),
+    (lambda f: f.__delitem__("snapshots/0000/logits"), "snapshot 0000 lacks its logits"),
+    (lambda f: f.__delitem__("images"), "/images does not hold 60 rows"),
+])
+def test_a_store_damaged_inside_is_refused_at_open(tmp_path, damage, message):
+    path = make_store(tmp_path / "s.h5")
+    with h5py.File(path, "r+") as f:
+        damage(f)
+    with pytest.raises(SeeinError) as info:
+        Store.open(path)
+    assert str(info.value) == f"{path}: damaged store: {message}"
+
+
 def test_unfinished_store_is_refused(tmp_path):
     path = tmp_path / "s.h5"
     make_store(path)
