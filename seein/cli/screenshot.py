@@ -55,9 +55,13 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if not out.parent.is_dir():  # before the rendering, not after
         raise SeeinError("the output folder does not exist", out.parent)
-    rgba, note = render_screenshot(args.store, args.layer, dims=dims, splom=args.splom,
-                                   projection=args.projection, select=args.select, snapshot=args.snapshot,
-                                   size=size, point_size=args.point_size, panels=panels)
+    from ..progress import TqdmProgress
+
+    with TqdmProgress(desc=f"{args.projection} of {args.layer}", disable=None if args.projection else True) as bar:
+        rgba, note = render_screenshot(args.store, args.layer, dims=dims, splom=args.splom,
+                                       projection=args.projection, select=args.select,
+                                       snapshot=args.snapshot, size=size, point_size=args.point_size,
+                                       panels=panels, progress=bar)
     path = save_png(rgba, out)
     print(f"wrote {path} ({rgba.shape[1]}x{rgba.shape[0]}): {note}")
     return 0

@@ -65,7 +65,8 @@ def parse_panels(spec: Any) -> tuple[int, int] | None:
 
 def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bool,
             projection: str | None, select: Any, snapshot: int, size: tuple[int, int],
-            point_size: float, fade: float, panels: tuple[int, int] | None) -> tuple[np.ndarray, str]:
+            point_size: float, fade: float, panels: tuple[int, int] | None,
+            progress: Any = None) -> tuple[np.ndarray, str]:
     """Render in this process (EGL): the body of :func:`screenshot`; (RGBA, what it shows)."""
     from ..state import class_palette
     from ..store import Store
@@ -86,7 +87,8 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
         if projection:
             from ..compute.projection import project
 
-            points = project(store, layer, method=projection, dims=2, snapshot=snapshot).embedding
+            points = project(store, layer, method=projection, dims=2, snapshot=snapshot,
+                             progress=progress).embedding
         else:
             points = store.read_activations(layer, snapshot)
         image_index = np.repeat(np.arange(store.n_images, dtype=np.int64), info.points_per_image)
@@ -127,10 +129,14 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
 def render_screenshot(store_path: str | os.PathLike, layer: str, *, dims: Sequence[int] | None = None,
                       splom: bool = False, projection: str | None = None, select: Any = None,
                       snapshot: int = -1, size: Sequence[int] = (800, 800), point_size: float = 4.0,
-                      fade: float = 0.15, panels: Any = None,
-                      isolate: bool | None = None) -> tuple[np.ndarray, str]:
-    """:func:`screenshot` and a one-line description of what it shows (the CLI prints it)."""
-    from .offscreen import call
+                      fade: float = 0.15, panels: Any = None, isolate: bool | None = None,
+                      progress: Any = None) -> tuple[np.ndarray, str]:
+    """:func:`screenshot` and a one-line description of what it shows (the CLI prints it).
+
+    ``progress`` (a :mod:`seein.progress` callback) follows a projection computed on the
+    way; it cannot cross to a subprocess, so an isolated render goes without.
+    """
+    from .offscreen import call, needs_isolation
 
     w, h = (int(v) for v in size)
     if not (16 <= w <= 8192 and 16 <= h <= 8192):
@@ -143,9 +149,11 @@ def render_screenshot(store_path: str | os.PathLike, layer: str, *, dims: Sequen
     dims_t = None if dims is None else (int(dims[0]), int(dims[1]))
     if isinstance(select, np.ndarray):
         select = select.copy()
+    if isolate is None:
+        isolate = needs_isolation()
     rgba, note = call("seein.render.screenshot:_render", os.fspath(store_path), layer, dims_t,
                       bool(splom) or block is not None, projection, select, int(snapshot), (w, h),
-                      float(point_size), float(fade), block, isolate=isolate)
+                      float(point_size), float(fade), block, None if isolate else progress, isolate=isolate)
     return rgba, note
 
 
