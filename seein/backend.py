@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import os
+import sys
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable
@@ -60,6 +62,7 @@ class Backend:
     reason: str = ""
     gpu_name: str = ""
     threads: int = 1
+    installed: dict = field(default_factory=dict)  # optional GPU libraries found (used or not)
 
     @property
     def is_cuda(self) -> bool:
@@ -75,6 +78,12 @@ class Backend:
         lines.append(f"t-SNE: {tsne}; PCA, PivotMDS: torch on {self.name}; k-means: {kmeans}")
         found = ", ".join(f"{k} {v}" for k, v in sorted(self.versions.items()))
         lines.append(f"libraries: {found}")
+        if self.installed:
+            gpu = ", ".join(f"{k} {'installed' if ok else 'not installed'}"
+                            + (" (used)" if getattr(self, f"has_{k}", False) else
+                               " (not used on the CPU)" if ok and not self.is_cuda else "")
+                            for k, ok in sorted(self.installed.items()))
+            lines.append(f"GPU libraries: {gpu}")
         return "\n".join(lines)
 
     # -- moving arrays ----------------------------------------------------------
@@ -124,6 +133,14 @@ def _version(module: str) -> str | None:
     return str(getattr(mod, "__version__", "?"))
 
 
+def _installed(module: str) -> bool:
+    """Whether ``module`` could be imported, found without importing it (CuPy's import is slow)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a module already imported without a spec
+        return module in sys.modules
+
+
 def decide(requested: str | None, cuda_available: bool) -> tuple[str, str]:
     """The device name and the reason, from the override (or None) and what torch reports.
 
@@ -168,9 +185,10 @@ def build_backend(requested: str | None = None,
             gpu_name = torch.cuda.get_device_name(0)
         except Exception:  # noqa: BLE001 - a name is cosmetic
             gpu_name = ""
+    installed = {mod: _installed(mod) for mod in ("cupy", "cuml")}
     return Backend(name=name, device=torch.device(name), xp=xp, has_cupy=has_cupy,
                    has_cuml=has_cuml, versions=versions, reason=reason, gpu_name=gpu_name,
-                   threads=_threads(os.environ.get(THREADS_ENV)))
+                   threads=_threads(os.environ.get(THREADS_ENV)), installed=installed)
 
 
 def _threads(requested: str | None) -> int:

@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"used": backend.name, "reason": backend.reason, "xp": backend.xp.__name__,
                           "has_cupy": backend.has_cupy, "has_cuml": backend.has_cuml,
+                          "installed": backend.installed, "threads": backend.threads,
                           "versions": backend.versions, "available": available}, indent=2))
         return 0
     cuda = ("yes, " + str(available["gpus"]) + " GPU(s)") if available["cuda"] else (

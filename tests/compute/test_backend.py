@@ -117,3 +117,23 @@ def test_cli_backend(capsys, monkeypatch):
     err = capsys.readouterr().err.strip()
     assert err.startswith("seein backend: error:") and "SEEIN_DEVICE=cuda" in err and "\n" not in err
 
+
+
+def test_gpu_libraries_are_reported_and_used_only_on_cuda(monkeypatch):
+    """CuPy found on a CPU machine is listed but not used; with a (pretended) GPU it becomes xp."""
+    import sys
+    import types
+
+    fake = types.ModuleType("cupy")
+    fake.__version__ = "13.0-stand-in"
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    cpu = build_backend(None)
+    assert cpu.installed == {"cupy": True, "cuml": False} and cpu.xp is np and not cpu.has_cupy
+    assert "cupy installed (not used on the CPU)" in cpu.describe() and "cuml not installed" in cpu.describe()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda i=0: "Pretend GPU")
+    gpu = build_backend(None)
+    assert gpu.has_cupy and gpu.xp is fake and not gpu.has_cuml
+    assert "cupy installed (used)" in gpu.describe() and "arrays: cupy" in gpu.describe()
+    assert "cupy 13.0-stand-in" in gpu.describe()
