@@ -9,6 +9,7 @@ for full pickles. Every failure is a one-line :class:`~seein.errors.SeeinError`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -16,7 +17,7 @@ import pickle
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import torch
 from torch import nn
@@ -38,6 +39,21 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
+@contextlib.contextmanager
+def _folder_on_path(folder: Path) -> Iterator[None]:
+    """The model file's folder first on ``sys.path`` while it imports (as when Python runs
+    it as a script), so ``from blocks import Block`` finds the user's ``blocks.py``; then
+    last, so imports made later (inside ``forward``) still work but shadow nothing."""
+    entry = str(folder)
+    sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        sys.path.remove(entry)
+        if entry not in sys.path:
+            sys.path.append(entry)
+
+
 def _import_class(path: Path, class_name: str) -> type:
     """Import ``path`` as a fresh module and return its ``class_name``."""
     if not path.is_file():
@@ -50,7 +66,8 @@ def _import_class(path: Path, class_name: str) -> type:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module  # dataclasses and pickling look modules up by name
     try:
-        spec.loader.exec_module(module)
+        with _folder_on_path(path.resolve().parent):
+            spec.loader.exec_module(module)
     except Exception as exc:  # any error in user code is the user's file's problem
         sys.modules.pop(module_name, None)
         raise SeeinError(f"the model file failed to import ({_one_line(exc)})", path) from None

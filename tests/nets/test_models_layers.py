@@ -107,3 +107,37 @@ def test_captured_outputs_are_kept_before_later_in_place_ops():
     for net in (model, torch.jit.script(model)):
         _, got = capture(net, x, ["0", "1"])
         assert torch.allclose(got["0"], expected) and torch.allclose(got["1"], expected.clamp(min=0))
+
+
+def test_a_model_file_imports_its_neighbours(tmp_path):
+    """``from blocks import Block`` in the user's net.py finds blocks.py beside it, as when
+    Python runs the file; afterwards that folder shadows no other module."""
+    import sys
+
+    from seein.nets.layers import list_layers
+    from seein.nets.loading import build_model
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "blocks_for_seein_test.py").write_text(
+        "import torch.nn as nn\n"
+        "class Block(nn.Module):\n"
+        "    def __init__(self, c):\n"
+        "        super().__init__()\n"
+        "        self.conv = nn.Conv2d(c, c, 3, padding=1)\n"
+        "    def forward(self, x):\n"
+        "        return x + self.conv(x)\n")
+    (project / "net.py").write_text(
+        "import torch.nn as nn\n"
+        "from blocks_for_seein_test import Block\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.stem = nn.Conv2d(1, 4, 3)\n"
+        "        self.block = Block(4)\n"
+        "        self.fc = nn.Linear(4 * 26 * 26, 10)\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(self.block(self.stem(x)).flatten(1))\n")
+    model = build_model(f"{project / 'net.py'}:Net")
+    assert [s.name for s in list_layers(model, (1, 28, 28))] == ["stem", "block.conv", "block", "fc"]
+    assert sys.path[0] != str(project) and str(project) in sys.path
