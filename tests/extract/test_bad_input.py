@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -129,3 +130,29 @@ def test_a_python_model_without_weights_is_extracted_with_a_warning(tmp_path, ca
                    "activations are those of the weights its constructor makes (untrained, unless it "
                    "loads some)"]
     assert out.exists()
+
+
+def test_a_folder_with_non_images_is_extracted_with_a_one_line_warning(tmp_path, capsys):
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    for name in ("ant", "bee"):
+        (tmp_path / "photos" / name).mkdir(parents=True)
+        for i in range(2):
+            Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)).save(
+                tmp_path / "photos" / name / f"{i}.png")
+    (tmp_path / "photos" / "bee" / "notes.txt").write_text("not an image")
+    (tmp_path / "net.py").write_text(WRONG_CHANNELS.replace("Conv2d(3", "Conv2d(1").replace(", 10)", ", 2)"))
+    from seein.nets import build_model
+
+    torch.save(build_model(f"{tmp_path / 'net.py'}:Net", seed=1).state_dict(), tmp_path / "w.pt")
+    out = tmp_path / "photos.h5"
+    assert main(["extract", "--model", f"{tmp_path / 'net.py'}:Net", "--weights", str(tmp_path / "w.pt"),
+                 "--dataset", f"folder:{tmp_path / 'photos'}", "--quiet", "-o", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"seein extract: warning: {tmp_path / 'photos'}: skipped 1 file(s) that are not images "
+                   "in class folders: bee/notes.txt"]
+    from seein.store import Store
+
+    with Store.open(out) as store:
+        assert store.n_images == 4 and store.class_names == ["ant", "bee"]
