@@ -92,6 +92,9 @@ class PointsVisual(Visual):
                                      interpolation="nearest", wrapping="clamp_to_edge")
         self._n_points = 0
         self._n_images = 0
+        self._sample: gloo.IndexBuffer | None = None  # a random subset drawn instead of all (set_sample)
+        self._sample_cache: tuple[int, gloo.IndexBuffer] | None = None
+        self.sample_size: int | None = None
         self._max_panels = 1024
         self._has_selection = False
         self._hovering = False
@@ -139,6 +142,7 @@ class PointsVisual(Visual):
                              for d in range(points.shape[1])]
         self._image_buffer = gloo.VertexBuffer(np.asarray(image_index, dtype=np.float32))
         self._n_points = len(points)
+        self._sample, self.sample_size, self._sample_cache = None, None, None
         self.uploads["points"] += 1
         self.uploads["point_bytes"] += self._n_points * 4 * (points.shape[1] + 1)
         self._n_images = int(len(image_class))
@@ -260,6 +264,25 @@ class PointsVisual(Visual):
         """Draw at most ``n`` panels per frame (those nearest the top-left of the view)."""
         self._max_panels = max(1, int(n))
 
+    def set_sample(self, n: int | None) -> None:
+        """Draw only a fixed random ``n`` of the points in each panel (None or n >= all: every point).
+
+        For frames while the camera moves over millions of points on a slow rasteriser:
+        the same points every time (seeded), in their original order, so the picture keeps
+        its shape and only thins out. Uploads 4 bytes per sampled point, once per size.
+        """
+        if n is None or int(n) >= self._n_points:
+            if self._sample is not None:
+                self._sample, self.sample_size = None, None
+                self.update()
+            return
+        n = max(int(n), 1)
+        if self._sample_cache is None or self._sample_cache[0] != n:
+            pick = np.random.default_rng(0).choice(self._n_points, size=n, replace=False)
+            self._sample_cache = (n, gloo.IndexBuffer(np.sort(pick).astype(np.uint32)))
+        self._sample, self.sample_size = self._sample_cache[1], n
+        self.update()
+
     # -- drawing ------------------------------------------------------------------------
     def _prepare_transforms(self, view) -> None:
         """Nothing to hook: the transform is folded into u_xform per panel in :meth:`draw`."""
@@ -314,7 +337,7 @@ class PointsVisual(Visual):
             if self._animated:
                 start = self._start_buffers or [self._dim_buffers[panel.dx], self._dim_buffers[panel.dy]]
                 prog["a_x0"], prog["a_y0"] = start
-            self._program.draw(self._draw_mode)
+            self._program.draw(self._draw_mode, self._sample)
             self.drawn_panels.append(panel)
         if clipping:
             gloo.set_state(scissor_test=False)  # the scissor box is global GL state: leave none behind
