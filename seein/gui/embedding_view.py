@@ -17,7 +17,7 @@ from qtpy import QtCore, QtWidgets
 
 from ..bus import (DimsEvent, HoverEvent, LayerEvent, ModeEvent, ProgressEvent, ProjectionEvent,
                    SelectionEvent, Subscriptions, ViewportEvent)
-from ..state import METHODS, AppState
+from ..state import METHODS, MOVING_POINTS_BUDGET, AppState, moving_sample
 from .lasso import LassoTool
 from .modifiers import mode_from_vispy
 from .style_controls import StyleControls
@@ -29,6 +29,7 @@ TRANSITION_MS = 900
 HOVER_REDRAW_MAX_POINTS = 300_000  # points per frame up to which a hover redraws to highlight
 ASYNC_LOAD_VALUES = 2_000_000  # layers with more values (points x dims) are read in a worker
 HOVER_MIN_MS = 30  # hover picks at most this often; slower picks (huge layers) space out more
+REST_MS = 250  # the camera rests this long after the last pan or zoom: draw every point again
 
 
 def _task_label(key: tuple) -> str:
@@ -89,6 +90,11 @@ class EmbeddingView(QtWidgets.QWidget):
         self._hover_timer.setSingleShot(True)
         self._hover_timer.setInterval(HOVER_MIN_MS)
         self._hover_timer.timeout.connect(self._do_hover)
+        self.moving_budget = MOVING_POINTS_BUDGET  # points per frame while the user pans or zooms
+        self._rest_timer = QtCore.QTimer(self)
+        self._rest_timer.setSingleShot(True)
+        self._rest_timer.setInterval(REST_MS)
+        self._rest_timer.timeout.connect(self._at_rest)
         self._anim = QtCore.QTimer(self)
         self._anim.setInterval(16)
         self._anim.timeout.connect(self._animate)
@@ -104,6 +110,7 @@ class EmbeddingView(QtWidgets.QWidget):
         ev.mouse_move.connect(self._on_mouse_move)
         ev.mouse_press.connect(self._on_mouse_press)
         ev.mouse_release.connect(self._on_mouse_release)
+        ev.mouse_wheel.connect(lambda event: self._moving())
         ev.draw.connect(self._on_draw_start, position="first")
         ev.draw.connect(self._on_draw_end, position="last")
         b = state.bus
@@ -255,7 +262,19 @@ class EmbeddingView(QtWidgets.QWidget):
 
     def _on_viewport(self, event: ViewportEvent) -> None:
         if event.source != "embedding":
+            self._moving()  # the overview drags or scrolls this view
             self.scene.view_rect = event.rect
+            self.canvas.update()
+
+    def _moving(self) -> None:
+        """The user pans or zooms: thin huge layers out to ``moving_budget`` points a frame."""
+        self.scene.points.set_sample(moving_sample(self.scene.points.n_points, self.points_per_frame(),
+                                                   self.moving_budget))
+        self._rest_timer.start()
+
+    def _at_rest(self) -> None:
+        if self.scene.points.sample_size is not None:
+            self.scene.points.set_sample(None)
             self.canvas.update()
 
     def _on_camera(self, rect) -> None:
@@ -291,6 +310,8 @@ class EmbeddingView(QtWidgets.QWidget):
         if self.lasso.dragging:
             self.lasso.extend(event.pos)
             return
+        if event.is_dragging and not self.lasso.active:  # a pan
+            self._moving()
         if event.button is None and not event.is_dragging:
             self._hover_pending = tuple(event.pos[:2])
             if not self._hover_timer.isActive():
@@ -422,6 +443,7 @@ class EmbeddingView(QtWidgets.QWidget):
         self.scene.view_changed.disconnect(self._on_camera)
         self.style.shutdown()
         self._hover_timer.stop()
+        self._rest_timer.stop()
         self._anim.stop()
         for task in (self._task, self._loader):
             if task is not None:

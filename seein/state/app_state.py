@@ -61,6 +61,24 @@ def suggested_point_size(n_points: int) -> float:
     return 1.0
 
 
+MOVING_POINTS_BUDGET = 1_000_000  # points per frame while the camera moves (see moving_sample)
+
+
+def moving_sample(n_points: int, points_per_frame: int, budget: int = MOVING_POINTS_BUDGET) -> Optional[int]:
+    """How many of a panel's ``n_points`` to draw while the user pans or zooms, or None for all.
+
+    A software rasteriser draws about ten million points a second: a matrix of a
+    million-point layer is one frame a second. While the camera moves, every k-th
+    share of the points keeps the frames near ``budget`` points (k a whole number, so
+    the sample stays the same over small changes of the view); the full picture
+    follows once the camera rests.
+    """
+    if points_per_frame <= budget or n_points <= 0:
+        return None
+    k = -(-int(points_per_frame) // int(budget))  # ceil
+    return max(int(n_points) // k, 1)
+
+
 class AppState:
     """Every value the app shows, with setters that validate, store and emit on ``bus``.
 

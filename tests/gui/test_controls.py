@@ -171,3 +171,30 @@ def test_click_and_lasso_modifiers(make_window, synthetic_store, qtbot):
     w.actions_.lasso.setChecked(True)
     drag(native, left, modifiers=Qt.ShiftModifier | Qt.AltModifier)  # intersect with it
     assert np.array_equal(w.state.selection, inside)
+
+
+def test_pan_draws_a_sample_then_every_point(make_window, synthetic_store, qtbot):
+    from .conftest import drag
+
+    w = make_window(synthetic_store)  # conv: a 4 x 4 matrix of 1,500 points
+    view, scene = w.embedding, w.embedding.scene
+    per_frame = view.points_per_frame()
+    assert per_frame >= 4 * 1500
+    view.moving_budget = per_frame // 3  # as a million-point matrix on a software rasteriser
+    before = scene.uploads
+    native = w.embedding.canvas.native
+    cx, cy = native.width() / 2, native.height() / 2
+    drag(native, [(cx, cy), (cx + 4, cy + 2), (cx + 8, cy + 4)])  # a pan
+    assert scene.points.sample_size == 1500 // 3 or scene.points.sample_size == 1500 // 4
+    moving = scene.render()
+    qtbot.waitUntil(lambda: scene.points.sample_size is None, timeout=3000)  # the camera rests
+    rest = scene.render()
+
+    def ink(frame):
+        return int((frame[..., :3] < WHITE).any(axis=2).sum())
+
+    assert ink(moving) < 0.75 * ink(rest)
+    assert scene.uploads["points"] == before["points"]  # thinning out uploads no positions
+    view.moving_budget = 10 ** 9  # a fast GPU: every point, moving or not
+    drag(native, [(cx, cy), (cx + 4, cy + 2), (cx + 8, cy + 4)])
+    assert scene.points.sample_size is None

@@ -172,3 +172,11 @@ def test_class_counts_and_selected_image(state):
     assert state.selected_image() == 5 and state.n_selected == 1
     state.clear_selection()
     assert state.selected_image() is None and state.class_counts(state.selection).sum() == 0
+
+
+def test_moving_sample():
+    from seein.state import moving_sample
+
+    assert moving_sample(1_035_072, 1_035_072, 2_000_000) is None  # within budget: every point
+    assert moving_sample(1_035_072, 6 * 1_035_072, 2_000_000) == 1_035_072 // 4  # 6 panels: a quarter
+    assert moving_sample(10, 10 ** 9, 1) == 1 and moving_sample(0, 5, 1) is None
