@@ -203,7 +203,7 @@ def bench_data(store: str | os.PathLike | None = None, layer: str | None = None,
         points = (centres[labels] + rng.normal(size=(n, 16))).astype(np.float32)
         return BenchData(points, labels.astype(np.int64), f"synthetic 16-D mixture of 10 clusters, {n} points")
     from ..store import STRUCTURED, Store
-    from .sampling import check_finite
+    from .streaming import check_finite
 
     if store is None:
         from ..demo import demo_store

@@ -28,7 +28,8 @@ import numpy as np
 
 from ..backend import get_backend
 from ..progress import ProgressCallback, report
-from .sampling import check_finite, check_layer
+from .sampling import check_layer
+from .streaming import check_finite
 
 
 COV_MAX_DIMS = 4096

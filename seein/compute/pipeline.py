@@ -76,6 +76,7 @@ def plan(store: Store, layers: Sequence[str] | None = None, snapshots: Sequence[
     from .inputmap import input_map
     from .projection import METHODS, project
     from .stats import confusion_matrix, feature_ranges, prediction_histogram
+    from .tsne import MIN_POINTS
 
     layers = list(layers) if layers else [layer.name for layer in store.layers]
     for name in layers:
@@ -83,6 +84,13 @@ def plan(store: Store, layers: Sequence[str] | None = None, snapshots: Sequence[
     bad = sorted(set(methods) - set(METHODS))
     if bad:
         raise SeeinError(f"unknown projection method(s) {', '.join(bad)} (methods: {', '.join(METHODS)})")
+    for name in layers if methods else []:  # projections need points: say so before any work
+        n_points = store.n_points(name)
+        need = MIN_POINTS if "tsne" in methods else 2
+        if n_points < need:
+            raise SeeinError(f"layer {name!r} has {n_points} point(s); "
+                             f"{'t-SNE' if need > 2 else 'a projection'} needs at least {need} "
+                             "(leave the layer out with --layers, or use --methods none)", store.path)
     bad = sorted(set(analyses) - set(ANALYSES))
     if bad:
         raise SeeinError(f"unknown analysis {', '.join(bad)} (analyses: {', '.join(ANALYSES)})")
@@ -118,7 +126,7 @@ def plan(store: Store, layers: Sequence[str] | None = None, snapshots: Sequence[
         if "predictions" in analyses and has_classes:
             add("stats/confusion", "", s, lambda p, s=s: confusion_matrix(store, s))
             add("stats/predictions", "", s, lambda p, s=s: prediction_histogram(store, s))
-        if "kmeans" in analyses and flat:
+        if "kmeans" in analyses and flat and store.n_images >= 2:  # (one image: nothing to cluster)
             target = last_flat_layer(store)
             add("clusters/kmeans", target, s, lambda p, s=s, t=target: cluster_images(store, t, snapshot=s))
         for name in layers:

@@ -30,10 +30,20 @@ from typing import Any
 import numpy as np
 
 from ..backend import get_backend
+from ..errors import SeeinError
 from ..progress import ProgressCallback, report
 
 DEFAULT_PIVOTS = 50
 CHUNK = 16384  # rows per block of distances (16384 x 50 pivots x 8 bytes = 6.5 MB: stays in cache)
+
+
+def check_params(n_pivots: Any, seed: Any) -> None:
+    """A one-line SeeinError unless there is at least one pivot and the seed is a natural number."""
+    for name, value in (("n_pivots", n_pivots), ("seed", seed)):
+        low = 1 if name == "n_pivots" else 0
+        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
+        if not ok:
+            raise SeeinError(f"PivotMDS {name} must be an integer >= {low}, got {value!r}")
 
 
 def first_pivot(n: int, seed: int = 0) -> int:
@@ -129,6 +139,7 @@ def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: in
     """
     import torch
 
+    check_params(n_pivots, seed)
     backend = get_backend()
     x = backend.tensor(data)
     if not x.is_floating_point():

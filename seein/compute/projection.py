@@ -28,6 +28,7 @@ from ..store import Store
 from . import tsne as tsne_mod
 from .pca import pca_store
 from .pivotmds import DEFAULT_PIVOTS, pivot_mds
+from .pivotmds import check_params as check_pivot_params
 from .procrustes import image_means, procrustes
 from .sampling import check_layer, load_points
 
@@ -72,6 +73,10 @@ def projection_params(method: str, dims: int, **params: Any) -> dict[str, Any]:
         known = ", ".join(defaults) or "none"
         raise SeeinError(f"{method} takes no parameter(s) {', '.join(unknown)} (it takes: {known})")
     full = {**defaults, **{k: v for k, v in params.items() if v is not None}}
+    if method == "tsne":
+        tsne_mod.check_params(full)
+    elif method == "pivotmds":
+        check_pivot_params(full["n_pivots"], full["seed"])
     return {"method": method, "dims": int(dims), "version": ALGORITHM_VERSION, **full}
 
 

@@ -2,7 +2,8 @@
 
 A structured layer holds ``n_images * H * W`` points (millions for early conv layers).
 Projections that cannot stream (t-SNE, PivotMDS) read the layer once, chunk by chunk,
-into one float32 array, checking every chunk for NaN/Inf on the way. t-SNE on more
+into one float32 array, checking every chunk for NaN/Inf on the way
+(:func:`seein.compute.streaming.check_finite`, the one check of every statistic). t-SNE on more
 points than a limit is fitted on a seeded random sample; the other points are placed
 afterwards (:func:`knn_place` here, or openTSNE's ``transform``).
 """
@@ -15,16 +16,7 @@ import numpy as np
 
 from ..errors import SeeinError
 from ..progress import ProgressCallback, report
-
-
-def check_finite(points: np.ndarray, store: Any, layer: str, snapshot: int, first_row: int = 0) -> None:
-    """Raise a SeeinError naming layer and snapshot when ``points`` holds NaN or Inf."""
-    finite = np.isfinite(points)
-    if not finite.all():
-        bad = first_row + int(np.argwhere(~finite)[0][0])
-        index = store.snapshot(snapshot).index
-        raise SeeinError(f"layer {layer!r} snapshot {index} holds NaN/Inf activations "
-                         f"(first at point {bad}); re-extract or pick another snapshot", store.path)
+from .streaming import check_finite
 
 
 def check_layer(store: Any, layer: str, snapshot: int) -> int:

@@ -107,7 +107,7 @@ def mean_activation(store: Store, layer: str, image_mask: np.ndarray | None,
         if not sel.any():
             continue
         pts = store.read_activations(layer, snapshot, slice(start, start + len(sel)))
-        check_finite(pts, store, layer, snapshot, start)
+        check_finite(pts, store, layer, snapshot, start * per)
         total += pts.reshape(len(sel), per, info.dims)[sel].sum(axis=0, dtype=np.float64)
     mean = (total / n_sel).astype(np.float32)
     if info.kind == STRUCTURED:

@@ -31,25 +31,31 @@ def device() -> Any:
     return get_backend().device
 
 
-def check_finite(values: np.ndarray, store: Store, layer: str, snapshot: int, first_image: int = 0) -> None:
-    """Raise a one-line SeeinError naming layer and snapshot if ``values`` hold NaN or Inf."""
+def check_finite(values: np.ndarray, store: Store, layer: str, snapshot: int, first_point: int = 0) -> None:
+    """Raise a one-line SeeinError naming layer, snapshot, point and image if ``values`` hold NaN/Inf.
+
+    ``values`` are rows of the layer's points starting at point ``first_point``. The one
+    check of every statistic and projection, so a bad activation reads the same everywhere.
+    """
     if values.size and not np.isfinite(values).all():
-        bad_row = int(np.flatnonzero(~np.isfinite(values).all(axis=-1) if values.ndim > 1
-                                     else ~np.isfinite(values))[0])
-        image = first_image + bad_row // max(1, store.layer(layer).points_per_image)
+        bad = np.isfinite(values).all(axis=-1) if values.ndim > 1 else np.isfinite(values)
+        point = first_point + int(np.flatnonzero(~bad)[0])
+        image = point // max(1, store.layer(layer).points_per_image)
         index = store.snapshot(snapshot).index
         hint = ""
         if np.isinf(values).any() and store.activations(layer, snapshot).dtype == np.float16:
             hint = " (beyond float16's range? extract with --dtype float32)"
         raise SeeinError(f"layer {layer!r} at snapshot {index} holds NaN or Inf activations "
-                         f"(first at image {image}){hint}", store.path)
+                         f"(first at point {point}, image {image}){hint}; re-extract or pick "
+                         "another snapshot", store.path)
 
 
 def chunks(store: Store, layer: str, snapshot: int = -1,
            images_per_chunk: int = IMAGES_PER_CHUNK) -> Iterator[tuple[int, np.ndarray]]:
     """Stream ``(first_image, points float32 (n, dims))`` chunks of a layer, each checked finite."""
+    per = store.layer(layer).points_per_image
     for start, pts in store.iter_chunks(layer, snapshot, images_per_chunk=images_per_chunk):
-        check_finite(pts, store, layer, snapshot, start)
+        check_finite(pts, store, layer, snapshot, start * per)
         yield start, pts
 
 

@@ -54,6 +54,7 @@ KNN_CHUNK = 65536  # points per block of the kNN placement
 TRANSFORM_MAX = 100_000
 CALLBACK_EVERY = 50  # openTSNE evaluates the KL error at each callback: not too often
 MIN_POINTS = 4
+INITIALIZATIONS = ("pca", "spectral", "random")  # openTSNE's (cuML knows pca and random)
 
 
 @dataclass
@@ -99,6 +100,39 @@ def clamp_perplexity(perplexity: float, n: int) -> tuple[float, str | None]:
     return float(top), note
 
 
+def check_params(p: dict[str, Any]) -> dict[str, Any]:
+    """``p`` if every t-SNE parameter is usable, else a one-line SeeinError naming the bad one.
+
+    Checked before any work (``seein embed`` fails before it reads a layer), and here
+    rather than deep inside openTSNE, whose messages do not say which parameter it was.
+    """
+    def number(name: str, low: float, integer: bool = False, strict: bool = False) -> None:
+        value = p[name]
+        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        ok = ok and np.isfinite(value) and (value > low if strict else value >= low)
+        if ok and integer:
+            ok = float(value).is_integer()
+        if not ok:
+            what = "an integer" if integer else "a number"
+            raise SeeinError(f"t-SNE {name} must be {what} {'>' if strict else '>='} {low:g}, got {value!r}")
+
+    number("perplexity", 0, strict=True)
+    number("early_exaggeration", 0, strict=True)
+    number("exaggeration", 0, strict=True)
+    number("early_exaggeration_iter", 0, integer=True)
+    number("n_iter", 0, integer=True)
+    number("seed", 0, integer=True)
+    number("limit", MIN_POINTS, integer=True)
+    if p["learning_rate"] != "auto":
+        number("learning_rate", 0, strict=True)
+    if p["initialization"] not in INITIALIZATIONS:
+        raise SeeinError(f"unknown t-SNE initialization {p['initialization']!r} "
+                         f"({', '.join(INITIALIZATIONS)})")
+    if p["place"] not in ("auto", "knn", "transform"):
+        raise SeeinError(f"unknown placement {p['place']!r} (auto, knn, transform)")
+    return p
+
+
 def _opentsne(x: np.ndarray, dims: int, p: dict, n_jobs: int, cb: _Progress) -> Any:
     """Fit openTSNE; returns its TSNEEmbedding (kept for ``transform``)."""
     from openTSNE import TSNE
@@ -138,11 +172,9 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
     if unknown:
         raise SeeinError(f"unknown t-SNE parameter(s): {', '.join(sorted(unknown))} "
                          f"(known: {', '.join(DEFAULTS)})")
-    p = {**DEFAULTS, **{k: v for k, v in params.items() if v is not None}}
+    p = check_params({**DEFAULTS, **{k: v for k, v in params.items() if v is not None}})
     if dims not in (2, 3):
         raise SeeinError(f"t-SNE makes 2-D or 3-D maps, not {dims}-D")
-    if p["place"] not in ("auto", "knn", "transform"):
-        raise SeeinError(f"unknown placement {p['place']!r} (auto, knn, transform)")
     backend = backend or get_backend()
     n_jobs = n_jobs or backend.threads
     x = np.ascontiguousarray(data, dtype=np.float32)

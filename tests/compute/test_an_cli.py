@@ -61,6 +61,19 @@ def test_bad_arguments_are_one_line_errors(synthetic_store, capsys, extra, messa
     assert message in err and len(err.splitlines()) == 1
 
 
+def test_layer_with_one_point_fails_before_any_work(tmp_path, capsys):
+    from seein.testing import make_store
+
+    path = make_store(tmp_path / "one.h5", n_images=1, n_classes=1, layers={"fc": (3,)}, n_snapshots=1)
+    assert main(["compute", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "layer 'fc' has 1 point(s); t-SNE needs at least 4" in err and len(err.splitlines()) == 1
+    assert not path.with_name(path.name + ".cache").exists()  # nothing started
+    assert main(["compute", str(path), "--methods", "none", "--quiet"]) == 0  # the statistics still work
+    with Store.open(path) as store:
+        assert {"stats/ranges", "deepeyes/heatmap"} <= {r["kind"] for r in store.results()}
+
+
 def test_unwritable_cache_is_a_one_line_error(synthetic_store, capsys):
     cache = synthetic_store.with_name(synthetic_store.name + ".cache")
     cache.write_text("a file where the cache folder should be")

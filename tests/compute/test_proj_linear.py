@@ -65,7 +65,7 @@ def test_streamed_pca_names_layer_and_snapshot_on_nan(synthetic_store):
     with h5py.File(synthetic_store, "r+") as f:
         f["snapshots/0001/layers/conv"][30, 1] = np.inf
     with Store.open(synthetic_store) as store:
-        with pytest.raises(SeeinError, match=r"layer 'conv' snapshot 1 holds NaN/Inf .*point 30"):
+        with pytest.raises(SeeinError, match=r"layer 'conv' at snapshot 1 holds NaN or Inf .*point 30, image 1\)"):
             pca_store(store, "conv", snapshot=1)
         pca_store(store, "conv", snapshot=0)  # the other snapshot is fine
 

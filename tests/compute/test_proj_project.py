@@ -92,6 +92,16 @@ def test_full_parameters_are_the_cache_key():
     (lambda s: project(s, "fc", "pca", dims=4), "2-D or 3-D"),
     (lambda s: project(s, "fc", "pca", perplexity=5), r"pca takes no parameter\(s\) perplexity"),
     (lambda s: project(s, "fc", "pca", snapshot=7), "no snapshot 7"),
+    (lambda s: project(s, "fc", "pivotmds", n_pivots=0), r"PivotMDS n_pivots must be an integer >= 1, got 0"),
+    (lambda s: project(s, "fc", "pivotmds", seed=-2), r"PivotMDS seed must be an integer >= 0"),
+    (lambda s: project(s, "fc", "tsne", seed=-1), r"t-SNE seed must be an integer >= 0, got -1"),
+    (lambda s: project(s, "fc", "tsne", limit=0), r"t-SNE limit must be an integer >= 4, got 0"),
+    (lambda s: project(s, "fc", "tsne", perplexity=float("nan")), r"t-SNE perplexity must be a number > 0"),
+    (lambda s: project(s, "fc", "tsne", n_iter=2.5), r"t-SNE n_iter must be an integer >= 0"),
+    (lambda s: project(s, "fc", "tsne", learning_rate=-5), r"t-SNE learning_rate must be a number > 0"),
+    (lambda s: project(s, "fc", "tsne", learning_rate="fast"), r"t-SNE learning_rate must be a number > 0"),
+    (lambda s: project(s, "fc", "tsne", initialization="magic"), r"unknown t-SNE initialization 'magic'"),
+    (lambda s: project(s, "fc", "tsne", place="magic"), r"unknown placement 'magic'"),
 ])
 def test_bad_input_is_one_clear_line(synthetic_store, call, message):
     with Store.open(synthetic_store) as store:
@@ -112,7 +122,7 @@ def test_nan_names_layer_and_snapshot_and_leaves_the_store_valid(synthetic_store
     with h5py.File(synthetic_store, "r+") as f:
         f["snapshots/0000/layers/fc"][5, 0] = np.nan
     with Store.open(synthetic_store) as store:
-        with pytest.raises(SeeinError, match=r"layer 'fc' snapshot 0 holds NaN/Inf activations"):
+        with pytest.raises(SeeinError, match=r"layer 'fc' at snapshot 0 holds NaN or Inf activations \(first at point 5, image 5\)"):
             project(store, "fc", method, snapshot=0, **(FAST if method == "tsne" else {}))
         assert store.results() == []  # nothing cached
         assert project(store, "fc", "pca", snapshot=1).embedding.shape == (60, 2)
@@ -189,6 +199,9 @@ def test_cli_embed_tsne_snapshot_and_perplexity(synthetic_store, tmp_path, capsy
     (["--layer", "fc", "--method", "umap"], "unknown method 'umap'"),
     (["--layer", "fc", "--perplexity", "5"], "--perplexity does not apply to --method pca"),
     (["--layer", "fc", "--out", "/no/such/folder/x.npz"], "the folder to write into does not exist"),
+    (["--layer", "fc", "--method", "pivotmds", "--pivots", "0"], "PivotMDS n_pivots must be an integer >= 1"),
+    (["--layer", "fc", "--method", "tsne", "--limit", "0"], "t-SNE limit must be an integer >= 4"),
+    (["--layer", "fc", "--method", "tsne", "--seed", "-1"], "t-SNE seed must be an integer >= 0"),
 ])
 def test_cli_embed_errors(synthetic_store, capsys, argv, message):
     assert main(["embed", str(synthetic_store)] + argv) == 2
