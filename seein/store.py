@@ -18,16 +18,18 @@ A store is an HDF5 file written once by extraction and read by everything else
     /snapshots/<kkkk>      group, attrs: index, step, epoch, images_done, metrics...
         /logits            float32 (N, n_outputs)
         /predictions       int64 (N,)           argmax of logits (-1 for embedding nets)
-        /layers/<name>     float16 (n_points, C) activations, contiguous (rows = points)
+        /layers/<name>     float16 (n_points, C) activations (rows = points), chunked by
+                                                images: a chunk holds the points of whole images
     /curves/<metric>       float64 (n_steps, 2)  training curves: (step, value)
 
 Activation, logit and prediction datasets are allocated in full when the file is created,
 so writing a chunk changes no HDF5 metadata except the ``images_done`` counter, written
 after the chunk's data is flushed: a process killed at any moment leaves a partial file
-that opens and resumes from its last complete chunk. Activations are contiguous, and the
-writer puts their rows straight into the file at the dataset's offset (``os.pwrite``,
-which releases the GIL and skips HDF5's copies: extraction's biggest cost after the
-forward pass).
+that opens and resumes from its last complete chunk. Activations are chunked by images
+(``chunk_images``: up to 256 images, about 8 MB at most) and unfiltered, so each chunk's
+place in the file is known once allocated, and the writer puts rows straight there
+(``os.pwrite``, which releases the GIL and skips HDF5's copies: extraction's biggest cost
+after the forward pass). Logits and predictions are small and contiguous.
 
 Points: a structured layer (C x H x W) gives H*W points per image in C dims; point
 ``p`` belongs to image ``p // (H*W)`` at cell ``(y, x) = divmod(p % (H*W), W)``. A flat
@@ -486,10 +488,58 @@ def _allocated(group: h5py.Group, name: str, shape: tuple[int, ...], dtype: Any,
                                 fill_time="never")
 
 
+CHUNK_BYTES = 8 << 20  # an activation chunk: whole images, about this many bytes at most
+MAX_CHUNK_IMAGES = 256
+
+
+def chunk_images(bytes_per_image: int, n_images: int | None = None) -> int:
+    """Images per HDF5 chunk of a layer: as many as fit ``CHUNK_BYTES``, from 1 to 256,
+    evened out over ``n_images`` so that the last chunk is not mostly empty space."""
+    limit = max(1, min(MAX_CHUNK_IMAGES, CHUNK_BYTES // max(1, int(bytes_per_image))))
+    if not n_images:
+        return limit
+    n_chunks = -(-int(n_images) // limit)
+    return -(-int(n_images) // n_chunks)
+
+
 def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
     while len(data):
         written = os.pwrite(fd, data, offset)
         data, offset = data[written:], offset + written
+
+
+def _row_extents(ds: h5py.Dataset) -> tuple[int, list[int]] | None:
+    """Where a dataset's rows lie in the file: (rows per extent, byte offset of each extent),
+    one extent for a contiguous dataset, one per chunk for one chunked by rows; None when
+    HDF5 itself must write (filtered or unallocated storage, chunks that split a row)."""
+    if ds.shape[0] == 0:
+        return None
+    if ds.chunks is None:
+        offset = ds.id.get_offset()
+        return None if offset is None else (int(ds.shape[0]), [int(offset)])
+    if ds.chunks[1:] != ds.shape[1:] or ds.compression or ds.shuffle or ds.fletcher32 or ds.scaleoffset:
+        return None
+    rows = int(ds.chunks[0])
+    offsets = []
+    for first in range(0, ds.shape[0], rows):
+        info = ds.id.get_chunk_info_by_coord((first,) + (0,) * (ds.ndim - 1))
+        if info.byte_offset is None:
+            return None
+        offsets.append(int(info.byte_offset))
+    return rows, offsets
+
+
+def _write_rows(fd: int, extents: tuple[int, list[int]], data: np.ndarray, first_row: int) -> None:
+    """Write ``data``'s rows from row ``first_row`` on, straight into their extents."""
+    rows_per, offsets = extents
+    row_bytes = data.dtype.itemsize * int(np.prod(data.shape[1:], dtype=np.int64))
+    buf = memoryview(data).cast("B")
+    done, total = 0, len(data)
+    while done < total:
+        extent, within = divmod(first_row + done, rows_per)
+        take = min(total - done, rows_per - within)
+        _pwrite_all(fd, buf[done * row_bytes:(done + take) * row_bytes], offsets[extent] + within * row_bytes)
+        done += take
 
 
 class StoreWriter:
@@ -503,7 +553,7 @@ class StoreWriter:
         self.partial_path = partial_path
         self._file = file
         self._raw = os.open(partial_path, os.O_WRONLY)  # rows of activations go straight in
-        self._datasets: dict[int, tuple[h5py.Group, dict[str, tuple[h5py.Dataset, int | None]]]] = {}
+        self._datasets: dict[int, tuple[h5py.Group, dict[str, tuple[h5py.Dataset, Any]]]] = {}
 
     @staticmethod
     def partial_path_for(path: str | os.PathLike) -> Path:
@@ -572,7 +622,9 @@ class StoreWriter:
                 _allocated(g, "predictions", (n,), np.int64)
                 ag = g.create_group("layers")
                 for layer in layers:
-                    _allocated(ag, layer.name, (layer.n_points(n), layer.dims), dtype)
+                    per_image = layer.points_per_image * layer.dims * np.dtype(dtype).itemsize
+                    _allocated(ag, layer.name, (layer.n_points(n), layer.dims), dtype,
+                               chunk_rows=chunk_images(per_image, n) * layer.points_per_image)
             if curves:
                 cg = f.create_group("curves")
                 for k, v in curves.items():
@@ -624,29 +676,27 @@ class StoreWriter:
         rows = {name: to_points(out) for name, out in outputs.items()}
         rows["logits"], rows["predictions"] = logits, np.asarray(predictions, dtype=np.int64)
         for name, pts in rows.items():
-            ds, offset = datasets[name]
+            ds, extents = datasets[name]
             per = pts.shape[0] // n
             if pts.shape[1:] != ds.shape[1:] or pts.shape[0] != n * per or (image_start + n) * per > ds.shape[0]:
                 raise ValueError(f"{name}: {pts.shape} rows do not fit rows {image_start * per}.. of {ds.shape}")
-            if offset is None:  # chunked (a store from before contiguous layouts): through h5py
+            if extents is None:  # storage HDF5 must write itself (filtered, say): through h5py
                 ds[image_start * per:(image_start + n) * per] = pts.astype(ds.dtype, copy=False)
             else:
-                data = np.ascontiguousarray(pts, dtype=ds.dtype)
-                row_bytes = data.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64))
-                _pwrite_all(self._raw, memoryview(data).cast("B"), offset + image_start * per * row_bytes)
+                _write_rows(self._raw, extents, np.ascontiguousarray(pts, dtype=ds.dtype), image_start * per)
         self._file.flush()  # anything h5py buffered lands before the counter that vouches for it
         g.attrs["images_done"] = image_start + n
         self._file.flush()
 
-    def _snapshot_datasets(self, snapshot_index: int) -> tuple[h5py.Group, dict[str, tuple[h5py.Dataset, int | None]]]:
-        """The snapshot's group and {name: (dataset, file offset or None)} for logits,
+    def _snapshot_datasets(self, snapshot_index: int) -> tuple[h5py.Group, dict[str, tuple[h5py.Dataset, Any]]]:
+        """The snapshot's group and {name: (dataset, row extents or None)} for logits,
         predictions and every layer; looked up once (h5py lookups cost more than small writes)."""
         if snapshot_index not in self._datasets:
             g = self._file["snapshots"][_snapshot_key(snapshot_index)]
             found = {"logits": g["logits"], "predictions": g["predictions"]}
             found.update(g["layers"].items())
             self._datasets[snapshot_index] = (g, {
-                name: (ds, ds.id.get_offset() if ds.chunks is None else None) for name, ds in found.items()})
+                name: (ds, _row_extents(ds)) for name, ds in found.items()})
         return self._datasets[snapshot_index]
 
     def _close_raw(self) -> None:

@@ -106,3 +106,38 @@ def test_writer_resume_continues_after_last_chunk(tmp_path):
     with Store.open(path) as store:
         np.testing.assert_array_equal(store.read_activations("fc")[:, 0], [1, 1, 2, 2])
         assert store.predictions().tolist() == [0, 1, 2, 3]
+
+
+def test_activations_are_chunked_by_whole_images_and_written_in_place(tmp_path, monkeypatch):
+    """Chunks hold whole images; rows written straight into the chunks (at any batch
+    boundaries, across chunk edges) read back through HDF5 exactly."""
+    import seein.store as store_module
+    from seein.store import LayerInfo, SnapshotInfo, chunk_images
+
+    assert chunk_images(1) == 256 and chunk_images(100 << 20) == 1
+    assert chunk_images((16 << 20) // 10) == 5  # 1.6 MB an image: 5 to 8 MB
+    assert chunk_images(1, 1797) == 225 and chunk_images(1, 100) == 100  # 8 chunks of 225, not 8 of 256
+    monkeypatch.setattr(store_module, "MAX_CHUNK_IMAGES", 7)  # 20 images: 3 chunks of 7
+    rng = np.random.default_rng(3)
+    n = 20
+    infos = [LayerInfo("conv", "structured", (3, 2, 2), "Conv2d", 0), LayerInfo("fc", "flat", (5,), "Linear", 1)]
+    acts = {"conv": rng.normal(size=(n, 3, 2, 2)).astype(np.float32),
+            "fc": rng.normal(size=(n, 5)).astype(np.float32)}
+    logits = rng.normal(size=(n, 4)).astype(np.float32)
+    writer = StoreWriter.create(tmp_path / "s.h5", images=np.zeros((n, 4, 4, 1), np.uint8),
+                                labels=np.arange(n) % 4, image_ids=np.arange(n), class_names=list("abcd"),
+                                layers=infos, snapshots=[SnapshotInfo(0)], n_outputs=4, input_shape=(1, 4, 4))
+    for first, stop in ((0, 3), (3, 11), (11, 20)):  # batches that straddle the 7-image chunks
+        writer.write_chunk(0, first, {k: v[first:stop] for k, v in acts.items()}, logits[first:stop])
+    extents = writer._snapshot_datasets(0)[1]
+    assert len(extents["conv"][1][1]) == 3 and len(extents["fc"][1][1]) == 3  # pwrite, chunk by chunk
+    path = writer.finish(tmp_path / "s.h5")
+    with h5py.File(path, "r") as f:
+        conv = f["snapshots/0000/layers/conv"]
+        assert conv.chunks == (7 * 4, 3) and f["snapshots/0000/layers/fc"].chunks == (7, 5)
+    with Store.open(path) as store:
+        expected = acts["conv"].transpose(0, 2, 3, 1).reshape(-1, 3).astype(np.float16)
+        np.testing.assert_array_equal(store.read_activations("conv", 0).astype(np.float16), expected)
+        np.testing.assert_array_equal(store.read_activations("fc", 0).astype(np.float16),
+                                      acts["fc"].astype(np.float16))
+        np.testing.assert_array_equal(store.logits(0), logits)
