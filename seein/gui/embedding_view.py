@@ -360,6 +360,8 @@ class EmbeddingView(QtWidgets.QWidget):
 
         gl.glFinish()  # count the rasterisation too (llvmpipe does it here)
         now = time.perf_counter()
+        if self._rest_timer.isActive():  # rest counts from the last thinned frame, not from the move
+            self._rest_timer.start()
         self._frame_times.append(now - self._draw_t0)
         if len(self._frame_times) >= 5:
             self.frame_rate.emit(len(self._frame_times) / max(sum(self._frame_times), 1e-6))
