@@ -137,3 +137,32 @@ def test_gpu_libraries_are_reported_and_used_only_on_cuda(monkeypatch):
     assert gpu.has_cupy and gpu.xp is fake and not gpu.has_cuml
     assert "cupy installed (used)" in gpu.describe() and "arrays: cupy" in gpu.describe()
     assert "cupy 13.0-stand-in" in gpu.describe()
+
+
+def test_dlpack_moves_on_the_cupy_path_share_memory():
+    """The CUDA path's torch <-> xp moves go through DLPack (zero-copy); run here with a
+    stand-in xp whose arrays are DLPack producers over host memory, as CuPy's are over GPU memory."""
+    import types
+
+    class DeviceArray:  # what a CuPy array offers torch: the DLPack protocol, nothing else
+        def __init__(self, data):
+            self.data = data
+
+        def __dlpack__(self, **kwargs):
+            return self.data.__dlpack__(**kwargs)
+
+        def __dlpack_device__(self):
+            return self.data.__dlpack_device__()
+
+    xp = types.ModuleType("cupy_stand_in")
+    xp.from_dlpack = lambda t: DeviceArray(np.from_dlpack(t))
+    b = Backend(name="cuda", device=torch.device("cpu"), xp=xp, has_cupy=True)
+    t = torch.arange(5, dtype=torch.float32)
+    a = b.to_xp(t)
+    assert isinstance(a, DeviceArray)
+    a.data[0] = 9  # the same memory: no copy was made
+    assert t[0].item() == 9
+    back = b.to_torch(a)
+    back[1] = 7
+    assert a.data[1] == 7 and t[1].item() == 7
+    assert torch.equal(b.tensor(a), t)  # any DLPack producer becomes a tensor on the device
