@@ -15,8 +15,9 @@ largest resident-set growth over the run, sampled from ``/proc/self/statm`` by a
 every 2 ms (this sees torch's and openTSNE's C++ allocations, which tracemalloc does
 not), after ``gc.collect()`` and ``malloc_trim`` so the baseline is honest.
 
-Data: a seeded sample of ``n`` points (default 20,000) of a conv layer of a store (the
-demo store when none is given: LeNet's last conv layer, 16 channels), or with
+Data: a seeded sample of ``n`` points (default 20,000) of a structured layer of a store
+(the demo store when none is given; by default the structured layer with the most
+channels, the last of them on a tie: pool2 of the demo's LeNet, 50 channels), or with
 ``synthetic=True`` a 16-D Gaussian mixture of 10 clusters.
 
 The CUDA path (not measured on a CPU machine): with cuML, t-SNE of 60,000 points takes
