@@ -162,10 +162,10 @@ def splom() -> dict:
     expect = {}
     for r in range(3):
         for c in range(3):
-            if r != c:
-                mx = c + PAD + values[0, c] * (1 - 2 * PAD)
-                my = (2 - r) + PAD + values[0, r] * (1 - 2 * PAD)
-                expect[(r, c)] = _to_px(scene, mx, my)
+            mx = c + PAD + values[0, c] * (1 - 2 * PAD)
+            # off the diagonal dim r on y; on it a 1-D dot plot: y is the image's jitter (image 0: 0)
+            my = (2 - r) + PAD + (values[0, r] if r != c else 0.0) * (1 - 2 * PAD)
+            expect[(r, c)] = _to_px(scene, mx, my)
     return {"frame": frame, "expect": expect, "panels": [(p.row, p.col) for p in scene.visible_panels()],
             "drawn": [(p.row, p.col) for p in scene.points.drawn_panels], "mode": scene.mode}
 

@@ -17,6 +17,14 @@ def test_splom_panels_land_in_their_cells(case):
     for (r, c), (x, y) in res["expect"].items():
         patch = is_blue[int(round(y)) - 1:int(round(y)) + 2, int(round(x)) - 1:int(round(x)) + 2]
         assert patch.any(), f"panel ({r}, {c}) has no point at {x:.1f}, {y:.1f}"
+    # the diagonal is a 1-D dot plot of its dim: x at the value (the column's shared x axis)
+    for k in range(3):
+        x, _ = res["expect"][(k, k)]
+        cell = frame.shape[0] / 3
+        c0 = int(k * cell) + 2
+        block = is_blue[int(k * cell) + 2:int((k + 1) * cell) - 2, c0:int((k + 1) * cell) - 2]
+        xs = np.nonzero(block)[1] + c0
+        assert abs(xs.mean() + 0.5 - x) < 1.5, (k, xs.mean(), x)
     # each off-diagonal cell holds exactly one blob of the point, the diagonal a 1-D dot plot
     cell = frame.shape[0] / 3
     for r in range(3):
