@@ -146,20 +146,31 @@ def _opentsne(x: np.ndarray, dims: int, p: dict, n_jobs: int, cb: _Progress) -> 
     return tsne.fit(x)
 
 
-def _cuml(x: Any, p: dict) -> Any:  # pragma: no cover - CUDA only
-    """Fit cuML's TSNE (2-D) on a device array; returns a CuPy array."""
+def _cuml(x: Any, p: dict) -> Any:
+    """Fit cuML's TSNE (2-D) on a device array with openTSNE's settings; returns a CuPy array.
+
+    The mapping: ``early_exaggeration`` for ``early_exaggeration_iter`` iterations, then
+    ``exaggeration`` (cuML's ``late_exaggeration``) up to the same total; 3 x perplexity
+    neighbours, as openTSNE; ``learning_rate="auto"`` is cuML's adaptive rate (the same
+    n / exaggeration rule of Belkina et al. as openTSNE's "auto"), a number is used as
+    is; PCA initialisation where the installed cuML has it. Arguments an older cuML does
+    not know are left out (checked against its signature).
+    """
     from cuml.manifold import TSNE
 
     sig = inspect.signature(TSNE).parameters
     kw = dict(n_components=2, perplexity=p["perplexity"], early_exaggeration=p["early_exaggeration"],
               late_exaggeration=p["exaggeration"], exaggeration_iter=p["early_exaggeration_iter"],
+              n_neighbors=int(min(len(x) - 1, max(1, round(3 * p["perplexity"])))),
               random_state=p["seed"], method="fft", output_type="cupy")
     kw["max_iter" if "max_iter" in sig else "n_iter"] = p["early_exaggeration_iter"] + p["n_iter"]
-    if p["learning_rate"] != "auto":
+    if p["learning_rate"] == "auto":
+        kw["learning_rate_method"] = "adaptive"
+    else:
         kw["learning_rate"] = float(p["learning_rate"])
         kw["learning_rate_method"] = "none"
-    if p["initialization"] == "pca" and "init" in sig:
-        kw["init"] = "pca"
+    if p["initialization"] in ("pca", "random") and "init" in sig:
+        kw["init"] = p["initialization"]
     return TSNE(**{k: v for k, v in kw.items() if k in sig}).fit_transform(x)
 
 

@@ -210,3 +210,54 @@ def test_knn_placement_of_a_big_layer_streams():
         torch.set_num_threads(threads)
     per_point = (peaks[1] - peaks[0]) / 500_000
     assert per_point < 50, per_point
+
+
+@pytest.mark.parametrize("signature", ["new", "old"])
+def test_cuml_gets_opentsne_settings(monkeypatch, signature):
+    """_cuml's argument mapping, against a stand-in ``cuml.manifold.TSNE`` (no GPU here):
+    a recent cuML (max_iter, init) and an older one (n_iter, no init)."""
+    import sys
+    import types
+
+    seen = {}
+
+    if signature == "new":
+        class FakeTSNE:
+            def __init__(self, n_components=2, perplexity=30.0, early_exaggeration=12.0,
+                         late_exaggeration=1.0, exaggeration_iter=250, n_neighbors=90, random_state=None,
+                         method="fft", output_type=None, max_iter=1000, learning_rate=200.0,
+                         learning_rate_method="adaptive", init="random"):
+                seen.update({k: v for k, v in locals().items() if k != "self"})
+
+            def fit_transform(self, x):
+                return np.asarray(x)[:, :2] * 2
+    else:
+        class FakeTSNE:
+            def __init__(self, n_components=2, perplexity=30.0, early_exaggeration=12.0,
+                         late_exaggeration=1.0, exaggeration_iter=250, n_neighbors=90, random_state=None,
+                         method="fft", output_type=None, n_iter=1000, learning_rate=200.0,
+                         learning_rate_method="adaptive"):
+                seen.update({k: v for k, v in locals().items() if k != "self"})
+
+            def fit_transform(self, x):
+                return np.asarray(x)[:, :2] * 2
+
+    cuml = types.ModuleType("cuml")
+    manifold = types.ModuleType("cuml.manifold")
+    manifold.TSNE = FakeTSNE
+    cuml.manifold = manifold
+    monkeypatch.setitem(sys.modules, "cuml", cuml)
+    monkeypatch.setitem(sys.modules, "cuml.manifold", manifold)
+    x = np.random.default_rng(0).normal(size=(500, 5)).astype(np.float32)
+    p = dict(tsne_mod.DEFAULTS, perplexity=20.0, seed=3)
+    out = tsne_mod._cuml(x, p)
+    np.testing.assert_array_equal(out, x[:, :2] * 2)
+    assert seen["n_components"] == 2 and seen["perplexity"] == 20.0 and seen["random_state"] == 3
+    assert seen["early_exaggeration"] == 12.0 and seen["exaggeration_iter"] == 250
+    assert seen["late_exaggeration"] == 1.0 and seen["n_neighbors"] == 60
+    assert seen["learning_rate_method"] == "adaptive" and seen["output_type"] == "cupy"
+    assert seen["max_iter" if signature == "new" else "n_iter"] == 750
+    if signature == "new":
+        assert seen["init"] == "pca"
+    tsne_mod._cuml(x, dict(p, learning_rate=150.0))
+    assert seen["learning_rate"] == 150.0 and seen["learning_rate_method"] == "none"
