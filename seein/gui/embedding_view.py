@@ -281,7 +281,7 @@ class EmbeddingView(QtWidgets.QWidget):
         self.state.set_viewport(rect, source="embedding")
 
     def reset_view(self) -> None:
-        rect = self.state.home_rect()
+        rect = self.state.home_rect(canvas_size=tuple(self.canvas.size))
         if rect is None:
             self.scene.home()
         else:

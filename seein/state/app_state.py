@@ -25,6 +25,9 @@ from .selection import SelectionHistory, SelectMode, combine
 MODES = ("scatter", "splom", "projection")
 METHODS = ("pca", "tsne", "pivotmds")
 HOME_POINTS_BUDGET = 4_500_000  # points drawn in a matrix's first view (see AppState.home_rect)
+# the first view's frame around its panels, thinner than a cell's padding (seein.render.layout.PAD,
+# 0.06), so the next cells' slivers hold no point and are not drawn
+HOME_MARGIN = 0.05
 
 # Colour-blind-safe qualitative colours (Okabe-Ito, then Tableau), RGBA in [0, 1].
 _BASE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -225,20 +228,28 @@ class AppState:
         self.viewport = tuple(float(v) for v in rect)
         self.bus.viewport_changed.emit(ViewportEvent(self.viewport, source))
 
-    def home_rect(self, points_budget: int = HOME_POINTS_BUDGET) -> Optional[tuple[float, float, float, float]]:
+    def home_rect(self, points_budget: int = HOME_POINTS_BUDGET,
+                  canvas_size: Optional[tuple[int, int]] = None) -> Optional[tuple[float, float, float, float]]:
         """The first view of a large matrix: the top-left k x k panels, k so that ~``points_budget``
         points are drawn (at least 1, at most 4); None for a scatter (the scene's own home).
 
         A million-point layer's 4 x 4 corner is 16 M points a frame, seconds on a software
         rasteriser; its 2 x 2 corner keeps the window interactive, the overview shows the rest.
+        Given the ``canvas_size`` (width, height) the rect has the canvas's shape, and the room
+        a non-square canvas has to spare lies left of or above the matrix, where nothing is
+        drawn, never over a (k+1)-th column or row of panels that would cost as much as a
+        whole one.
         """
         info = self.info
         if info is None or self.mode != "splom":
             return None
         n = max(self.require_store().n_points(info.name), 1)
         k = int(min(max(int((points_budget / n) ** 0.5), 1), 4, info.dims))
-        m = 0.02 * k
-        return (-m, info.dims - k - m, k + 2 * m, k + 2 * m)
+        m = min(0.02 * k, HOME_MARGIN)
+        side = k + 2 * m
+        aspect = canvas_size[0] / canvas_size[1] if canvas_size and min(canvas_size) > 0 else 1.0
+        width, height = side * max(aspect, 1.0), side / min(aspect, 1.0)
+        return (k + m - width, info.dims - k - m, width, height)
 
     def panel_rect(self, i: int, j: int, margin: float = 0.04) -> tuple[float, float, float, float]:
         """The viewport (x, y, w, h) showing panel (row ``i``, column ``j``) of the active layer's matrix.

@@ -64,9 +64,9 @@ def test_shortcuts_invert_lasso_home_help(make_window, synthetic_store, qtbot):
     assert not w.embedding.scene.view.camera.interactive  # drags draw, not pan
     qtbot.keyClick(w, QtCore.Qt.Key_L)
     assert not w.embedding.lasso.active and w.embedding.scene.view.camera.interactive
-    home = w.embedding.scene.view_rect
     w.embedding.scene.view_rect = (1.0, 1.0, 0.5, 0.5)
     qtbot.keyClick(w, QtCore.Qt.Key_Home)
+    home = w.state.home_rect(canvas_size=tuple(w.embedding.canvas.size))
     assert np.allclose(w.embedding.scene.view_rect, home)
     for key in (QtCore.Qt.Key_Question, QtCore.Qt.Key_F1):
         qtbot.keyClick(w, key)
@@ -181,6 +181,7 @@ def test_pan_draws_a_sample_then_every_point(make_window, synthetic_store, qtbot
     per_frame = view.points_per_frame()
     assert per_frame >= 4 * 1500
     view.moving_budget = per_frame // 3  # as a million-point matrix on a software rasteriser
+    w.state.set_point_size(1.0)  # one pixel a point: fewer points, less ink
     before = scene.uploads
     native = w.embedding.canvas.native
     cx, cy = native.width() / 2, native.height() / 2

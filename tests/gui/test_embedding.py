@@ -131,3 +131,15 @@ def test_scatter_matrix_switch_uploads_no_points(qtbot, view):
     qtbot.wait(50)
     assert scene.mode == "splom" and np.array_equal(_frame(view), matrix)
     assert scene.uploads["points"] == before["points"]  # the same buffers, other uniforms
+
+
+def test_home_draws_only_the_corner_panels(qtbot, view):
+    state, scene = view.state, view.scene
+    state.set_layer("fc")  # 6-D matrix: home is its 4 x 4 corner
+    view.reset_view()
+    width, height = scene.canvas.size
+    assert width > 1.2 * height  # a wide canvas shows more than 4 columns' worth
+    assert len(scene.visible_panels()) == 16  # but the room to spare is left of the matrix
+    frame = _frame(view)
+    left = scene.canvas_to_matrix(np.array([[2.0, height / 2]]))[0, 0]
+    assert left < -0.5 and (frame[:, : int(width * 0.1)] > 245).all()  # nothing drawn there
