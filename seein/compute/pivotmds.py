@@ -34,6 +34,7 @@ from ..errors import SeeinError
 from ..progress import ProgressCallback, report
 
 DEFAULT_PIVOTS = 50
+SMALL_BYTES = 32 << 20  # layers up to this size in float64 are converted once; larger ones stream
 CHUNK = 16384  # rows per block of distances (16384 x 50 pivots x 8 bytes = 6.5 MB: stays in cache)
 
 
@@ -132,7 +133,8 @@ def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: in
               progress: ProgressCallback | None = None, chunk: int = CHUNK) -> np.ndarray:
     """Embed points (n, D) into ``dims`` dimensions by PivotMDS; float32 (n, dims).
 
-    The points stay as given (a float32 layer is held once, on the device); the n x k
+    The points stay as given (a float32 layer is held once, on the device; one of at
+    most ``SMALL_BYTES`` in float64 is converted once); the n x k
     centred distance matrix ``C`` is never stored: its blocks of ``chunk`` rows are
     recomputed from the k pivots in each of three passes (column means, ``C^T C``, the
     coordinates), in float64. Memory beyond the input: O(n) plus O(chunk * k).
@@ -142,8 +144,8 @@ def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: in
     check_params(n_pivots, seed)
     backend = get_backend()
     x = backend.tensor(data)
-    if not x.is_floating_point():
-        x = x.to(torch.float64)
+    if not x.is_floating_point() or x.numel() * 8 <= SMALL_BYTES:
+        x = x.to(torch.float64)  # a small layer is converted once, not block by block in every pass
     n = x.shape[0]
     pivots = select_pivots(x, n_pivots, seed, progress, chunk)
     k = len(pivots)
