@@ -91,6 +91,7 @@ class EmbeddingView(QtWidgets.QWidget):
         self._hover_timer.setInterval(HOVER_MIN_MS)
         self._hover_timer.timeout.connect(self._do_hover)
         self.moving_budget = MOVING_POINTS_BUDGET  # points per frame while the user pans or zooms
+        self._homed = False  # the view is the layer's first view, untouched since (resizes keep it so)
         self._rest_timer = QtCore.QTimer(self)
         self._rest_timer.setSingleShot(True)
         self._rest_timer.setInterval(REST_MS)
@@ -111,6 +112,7 @@ class EmbeddingView(QtWidgets.QWidget):
         ev.mouse_press.connect(self._on_mouse_press)
         ev.mouse_release.connect(self._on_mouse_release)
         ev.mouse_wheel.connect(lambda event: self._moving())
+        ev.resize.connect(lambda event: QtCore.QTimer.singleShot(0, self._on_resized))
         ev.draw.connect(self._on_draw_start, position="first")
         ev.draw.connect(self._on_draw_end, position="last")
         b = state.bus
@@ -236,6 +238,7 @@ class EmbeddingView(QtWidgets.QWidget):
             self.scene.set_dims(event.j, event.i)  # x = dim j, y = dim i
         elif self.state.mode == "splom":
             self.scene.view_rect = self.state.panel_rect(event.i, event.j)
+            self._homed = False
         self.canvas.update()
 
     def _on_selection(self, event: SelectionEvent) -> None:
@@ -268,6 +271,7 @@ class EmbeddingView(QtWidgets.QWidget):
 
     def _moving(self) -> None:
         """The user pans or zooms: thin huge layers out to ``moving_budget`` points a frame."""
+        self._homed = False
         self.scene.points.set_sample(moving_sample(self.scene.points.n_points, self.points_per_frame(),
                                                    self.moving_budget))
         self._rest_timer.start()
@@ -286,7 +290,13 @@ class EmbeddingView(QtWidgets.QWidget):
             self.scene.home()
         else:
             self.scene.view_rect = rect
+        self._homed = True
         self.canvas.update()
+
+    def _on_resized(self) -> None:
+        """A first view fits the canvas's new shape (the window was laid out or resized)."""
+        if self._homed and not self.stale and self.state.store is not None:
+            self.reset_view()
 
     # -- controls -> state --------------------------------------------------------------------
     def _on_mode_box(self) -> None:

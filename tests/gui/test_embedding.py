@@ -143,3 +143,20 @@ def test_home_draws_only_the_corner_panels(qtbot, view):
     frame = _frame(view)
     left = scene.canvas_to_matrix(np.array([[2.0, height / 2]]))[0, 0]
     assert left < -0.5 and (frame[:, : int(width * 0.1)] > 245).all()  # nothing drawn there
+
+
+def test_first_view_follows_resizes_until_the_user_moves(qtbot, view):
+    state, scene = view.state, view.scene
+    state.set_layer("fc")
+    view.resize(800, 420)  # the window is laid out after the layer is up
+    qtbot.waitUntil(lambda: np.allclose(scene.view_rect, state.home_rect(canvas_size=tuple(scene.canvas.size))),
+                    timeout=3000)
+    assert len(scene.visible_panels()) == 16
+    native = view.canvas.native
+    drag(native, [(200, 200), (230, 210), (260, 220)])  # a pan: the view is the user's now
+    moved = scene.view_rect
+    view.resize(600, 500)
+    qtbot.wait(100)
+    x, y, w, h = scene.view_rect
+    mx, my, mw, mh = moved
+    assert abs((x + w / 2) - (mx + mw / 2)) < 1e-6 and abs((y + h / 2) - (my + mh / 2)) < 1e-6  # kept centre
