@@ -199,3 +199,23 @@ def test_pan_draws_a_sample_then_every_point(make_window, synthetic_store, qtbot
     view.moving_budget = 10 ** 9  # a fast GPU: every point, moving or not
     drag(native, [(cx, cy), (cx + 4, cy + 2), (cx + 8, cy + 4)])
     assert scene.points.sample_size is None
+
+
+def test_timeline_moves_every_view(make_window, synthetic_store, qtbot):
+    w = make_window(synthetic_store, layer="fc", select="images=4")
+    store = w.state.store
+    assert (store.predictions(0) != store.predictions(1)).any()
+    image = int(np.flatnonzero(store.predictions(0) != store.predictions(1))[0])
+    w.state.set_hover_point(image)  # fc: one point per image
+    caption = w.details.caption.text()
+    overview = w.overview.scene.render()
+    maps = w.feature_maps.canvas.grab().toImage()
+    main = w.embedding.scene.render()
+    w.timeline.slider.setValue(0)
+    wait_idle(qtbot, w)
+    assert (w.embedding.scene.render() != main).any()
+    assert (w.overview.scene.render() != overview).any()
+    assert w.feature_maps.canvas.grab().toImage() != maps
+    names = store.class_names
+    assert w.details.caption.text() != caption
+    assert f"predicted {names[store.predictions(0)[image]]}" in w.details.caption.text()
