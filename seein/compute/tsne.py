@@ -4,7 +4,9 @@ Parameters (openTSNE's names and defaults): ``perplexity`` 30, ``early_exaggerat
 12 for ``early_exaggeration_iter`` 250 iterations, then ``exaggeration`` 1 for
 ``n_iter`` 500 iterations, ``learning_rate`` "auto" (n / early_exaggeration),
 ``initialization`` "pca", ``seed`` 0. cuML's TSNE is 2-D only: a 3-D request on CUDA
-runs openTSNE and says so in a warning.
+runs openTSNE and says so in a warning. openTSNE's fast (FFT) gradients are 2-D only
+too, so a 3-D map uses Barnes-Hut: several times slower (minutes for 20,000 points on
+one core; ``limit`` trades time for how many points are fitted).
 
 Big layers: with more points than ``limit`` (default 20,000), t-SNE is fitted on a
 seeded random sample of ``limit`` points, and every other point is *placed* into that
@@ -142,7 +144,10 @@ def _opentsne(x: np.ndarray, dims: int, p: dict, n_jobs: int, cb: _Progress) -> 
                 early_exaggeration_iter=p["early_exaggeration_iter"], n_iter=p["n_iter"],
                 exaggeration=p["exaggeration"], initialization=p["initialization"],
                 random_state=p["seed"], n_jobs=n_jobs, callbacks=cb if cb.progress else None,
-                callbacks_every_iters=CALLBACK_EVERY)
+                callbacks_every_iters=CALLBACK_EVERY,
+                # openTSNE's FFT gradients are 1-D/2-D only and "auto" picks them from 10,000
+                # points (fit) and for every transform: a 3-D map must ask for Barnes-Hut
+                negative_gradient_method="bh" if dims > 2 else "auto")
     return tsne.fit(x)
 
 

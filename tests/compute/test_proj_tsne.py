@@ -261,3 +261,17 @@ def test_cuml_gets_opentsne_settings(monkeypatch, signature):
         assert seen["init"] == "pca"
     tsne_mod._cuml(x, dict(p, learning_rate=150.0))
     assert seen["learning_rate"] == 150.0 and seen["learning_rate_method"] == "none"
+
+
+def test_three_d_with_many_points_uses_barnes_hut(monkeypatch):
+    """openTSNE switches to its 2-D-only FFT gradients from 10,000 points (and in every
+    transform): a 3-D map of that many points used to fail deep inside openTSNE."""
+    x, _ = _blobs(10_500, d=5, seed=5)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        res = tsne(x, 3, n_jobs=1, limit=10_000, place="transform", n_iter=3, early_exaggeration_iter=3)
+    finally:
+        torch.set_num_threads(threads)
+    assert res.embedding.shape == (10_500, 3) and np.isfinite(res.embedding).all()
+    assert res.engine == "openTSNE+transform"
