@@ -1,6 +1,7 @@
 """``seein compute STORE``: compute everything the app shows, once, into the store's cache.
 
-Projections (``--methods``, default PCA and t-SNE) of every layer at the last snapshot,
+Projections (``--methods``, default PCA, t-SNE and PivotMDS: the app's three) of every
+layer at the last snapshot (``--embed-snapshots all`` for the timeline's every snapshot),
 and per snapshot the predictions and confusion matrix, feature ranges, k-means clusters
 of the last fully-connected layer, DeepEyes' perplexity histograms, activation heatmaps
 and Filter Maps; the Input Map at the last snapshot. One progress bar; a list of what
@@ -26,8 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="snapshots for the statistics: all, last or a comma list (default: all)")
     parser.add_argument("--embed-snapshots", default="last",
                         help="snapshots for projections and Input Maps (default: last)")
-    parser.add_argument("--methods", default="pca,tsne",
-                        help="projection methods: pca, tsne, pivotmds, or none (default: pca,tsne)")
+    parser.add_argument("--methods", default="pca,tsne,pivotmds",
+                        help="projection methods: pca, tsne, pivotmds, or none (default: all three)")
     parser.add_argument("--analyses", default="all",
                         help=f"comma list of {', '.join(ANALYSES)}, all, or none (default: all)")
     parser.add_argument("--instances", type=int, default=None,

@@ -59,7 +59,7 @@ def parse_snapshots(store: Store, spec: str) -> list[int]:
 
 
 def plan(store: Store, layers: Sequence[str] | None = None, snapshots: Sequence[int] | None = None,
-         embed_snapshots: Sequence[int] | None = None, methods: Sequence[str] = ("pca", "tsne"),
+         embed_snapshots: Sequence[int] | None = None, methods: Sequence[str] = ("pca", "tsne", "pivotmds"),
          analyses: Sequence[str] = ANALYSES, n_instances: int | None = None,
          map_instances: int | None = None, map_features: str = "neuronal") -> list[Task]:
     """The tasks of a ``seein compute`` run (validated up front: a bad name fails before any work).
