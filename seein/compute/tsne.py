@@ -207,6 +207,10 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
         notes.append(note)
         warnings.warn(note, stacklevel=2)
     fit_x = x[sample] if len(sample) < n else x
+    if n and float(np.ptp(x, axis=0).max(initial=0.0)) == 0.0:  # a dead layer: one point, n times
+        note = "every point is the same (a constant layer): all are placed at the origin"
+        warnings.warn(note, stacklevel=2)
+        return TSNEResult(np.zeros((n, dims), np.float32), sample, "none", p["perplexity"], notes + [note])
     unfitted = np.ones(n, dtype=bool)
     unfitted[sample] = False
     rest = np.flatnonzero(unfitted)  # the points to place (O(n) memory, no sort)
@@ -228,6 +232,9 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
             raise Cancelled("t-SNE cancelled")
         fitted = torch.from_numpy(np.asarray(model, dtype=np.float32))
         engine = "openTSNE"
+    if not bool(torch.isfinite(fitted).all()):
+        raise SeeinError(f"t-SNE of these {len(fit_x)} points gave NaN/Inf (degenerate input: almost all "
+                         "points identical?); try PCA or PivotMDS")
     if len(rest) and place == "transform" and model is not None:
         for start in range(0, len(rest), PLACE_CHUNK):
             idx = rest[start:start + PLACE_CHUNK]

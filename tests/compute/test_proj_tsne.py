@@ -275,3 +275,12 @@ def test_three_d_with_many_points_uses_barnes_hut(monkeypatch):
         torch.set_num_threads(threads)
     assert res.embedding.shape == (10_500, 3) and np.isfinite(res.embedding).all()
     assert res.engine == "openTSNE+transform"
+
+
+def test_constant_layer_is_one_point_not_nan():
+    """A dead layer (every activation equal) made openTSNE return NaN, which would be cached."""
+    x = np.full((300, 5), 0.5, np.float32)
+    with pytest.warns(UserWarning, match="every point is the same"):
+        res = tsne(x, 2, n_jobs=1, limit=100, **FAST)
+    assert res.embedding.shape == (300, 2) and not res.embedding.any()
+    assert "constant layer" in res.notes[-1] and res.engine == "none"
