@@ -1,4 +1,4 @@
-"""``seein bench extract|compute|render``: benchmarks that print ratios measured in one run.
+"""``seein bench extract|compute|render|view``: benchmarks that print ratios measured in one run.
 
 Each target lives in its own module ``seein.cli.bench_<target>`` with ``add_parser(subparsers)``.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-TARGETS = ("extract", "compute", "render")
+TARGETS = ("extract", "compute", "render", "view")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

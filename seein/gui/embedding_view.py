@@ -270,8 +270,13 @@ class EmbeddingView(QtWidgets.QWidget):
             self.canvas.update()
 
     def _moving(self) -> None:
-        """The user pans or zooms: thin huge layers out to ``moving_budget`` points a frame."""
+        """The user pans or zooms: the first view is theirs now, and frames are thinned."""
         self._homed = False
+        self._thin()
+
+    def _thin(self) -> None:
+        """Frames while the user moves the camera or draws a lasso: huge layers are thinned out to
+        ``moving_budget`` points a frame until the view rests."""
         self.scene.points.set_sample(moving_sample(self.scene.points.n_points, self.points_per_frame(),
                                                    self.moving_budget))
         self._rest_timer.start()
@@ -318,6 +323,7 @@ class EmbeddingView(QtWidgets.QWidget):
 
     def _on_mouse_move(self, event) -> None:
         if self.lasso.dragging:
+            self._thin()  # each step of the polygon redraws the view: thinned, like a pan
             self.lasso.extend(event.pos)
             return
         if event.is_dragging and not self.lasso.active:  # a pan

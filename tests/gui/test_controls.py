@@ -196,6 +196,11 @@ def test_pan_draws_a_sample_then_every_point(make_window, synthetic_store, qtbot
 
     assert ink(moving) < 0.75 * ink(rest)
     assert scene.uploads["points"] == before["points"]  # thinning out uploads no positions
+    w.actions_.lasso.setChecked(True)  # drawing a lasso redraws the view at every step: thinned too
+    drag(native, [(cx - 20, cy - 20), (cx + 20, cy - 20), (cx + 20, cy + 20), (cx - 20, cy + 20)])
+    assert scene.points.sample_size is not None and w.state.selection.any()
+    qtbot.waitUntil(lambda: scene.points.sample_size is None, timeout=3000)
+    assert scene.uploads["points"] == before["points"]
     view.moving_budget = 10 ** 9  # a fast GPU: every point, moving or not
     drag(native, [(cx, cy), (cx + 4, cy + 2), (cx + 8, cy + 4)])
     assert scene.points.sample_size is None
