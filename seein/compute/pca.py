@@ -33,6 +33,7 @@ from .streaming import check_finite
 
 
 COV_MAX_DIMS = 4096
+CHUNK_POINTS = 65536  # points per streamed chunk (conv1 of the demo: 113 images of 576 points)
 
 
 @dataclass
@@ -95,10 +96,11 @@ def _pad(scores: np.ndarray, dims: int) -> np.ndarray:
 
 
 def pca_store(store: Any, layer: str, snapshot: int = -1, dims: int = 2,
-              progress: ProgressCallback | None = None, images_per_chunk: int = 512) -> PCAResult:
+              progress: ProgressCallback | None = None, images_per_chunk: int | None = None) -> PCAResult:
     """PCA of a store layer in two streaming passes (covariance, then projection).
 
-    Memory: one chunk of points plus a (D x D) float64 matrix; the output (n, dims).
+    Memory: one chunk of points (``images_per_chunk`` images; by default as many as make
+    about ``CHUNK_POINTS`` points) plus a (D x D) float64 matrix; the output (n, dims).
     """
     import torch
 
@@ -109,6 +111,8 @@ def pca_store(store: Any, layer: str, snapshot: int = -1, dims: int = 2,
         from .sampling import load_points
 
         return pca(load_points(store, layer, snapshot, progress), dims, lowrank=True)
+    if images_per_chunk is None:
+        images_per_chunk = max(1, CHUNK_POINTS // store.layer(layer).points_per_image)
     total = 2 * store.n_images
     s1 = torch.zeros(d, dtype=torch.float64, device=backend.device)
     s2 = torch.zeros((d, d), dtype=torch.float64, device=backend.device)
