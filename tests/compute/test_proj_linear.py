@@ -141,18 +141,20 @@ def test_pivotmds_streams_a_big_layer():
 
     import torch
 
-    x = np.random.default_rng(0).normal(size=(1_000_000, 20)).astype(np.float32)
+    x = np.random.default_rng(0).normal(size=(2_000_000, 20)).astype(np.float32)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a shared machine: one thread is steadier (and here faster)
     try:
         pivot_mds(x[:40_000], 2)  # load the libraries and size the allocator's blocks first
         peaks = []
-        for n in (500_000, 1_000_000):
+        for n in (1_000_000, 2_000_000):  # a million points apart: the allocator's noise is ~20 MB
             out = {}
             res = measure({"pivotmds": lambda: out.setdefault("y", pivot_mds(x[:n], 2))}, repeats=1)
             assert out["y"].shape == (n, 2) and np.isfinite(out["y"]).all()
             peaks.append(res["pivotmds"]["peak_mb"] * 2**20)
     finally:
         torch.set_num_threads(threads)
-    per_point = (peaks[1] - peaks[0]) / 500_000
-    assert per_point < 40, per_point  # output 8 B + nearest-pivot distances 8 B (+ noise); input is 80 B
+    per_point = (peaks[1] - peaks[0]) / 1_000_000
+    # output 8 B, nearest-pivot distances 8 B, a temporary of the output 8 B (measured 25-32);
+    # one more float32 copy of the input would add 80 B
+    assert per_point < 56, per_point

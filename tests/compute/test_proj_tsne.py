@@ -192,13 +192,13 @@ def test_knn_placement_of_a_big_layer_streams():
     """
     from seein.compute.bench_compute import measure
 
-    x = np.random.default_rng(4).normal(size=(1_000_000, 20)).astype(np.float32)
+    x = np.random.default_rng(4).normal(size=(2_000_000, 20)).astype(np.float32)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a shared machine: one thread is steadier
     try:
         tsne(x[:100_000], 2, n_jobs=1, limit=300, place="knn", **FAST)  # load libraries, size blocks
         peaks = []
-        for n in (500_000, 1_000_000):
+        for n in (1_000_000, 2_000_000):  # a million points apart: the allocator's noise is ~20 MB
             out = {}
             res = measure({"tsne": lambda: out.setdefault("r", tsne(x[:n], 2, n_jobs=1, limit=300,
                                                                     place="knn", **FAST))}, repeats=1)
@@ -208,8 +208,8 @@ def test_knn_placement_of_a_big_layer_streams():
             peaks.append(res["tsne"]["peak_mb"] * 2**20)
     finally:
         torch.set_num_threads(threads)
-    per_point = (peaks[1] - peaks[0]) / 500_000
-    assert per_point < 50, per_point
+    per_point = (peaks[1] - peaks[0]) / 1_000_000
+    assert per_point < 48, per_point  # measured 16-18; x[rest] would add 80 B
 
 
 @pytest.mark.parametrize("signature", ["new", "old"])
