@@ -245,6 +245,7 @@ class EmbeddingView(QtWidgets.QWidget):
         if self._shown_images != len(event.mask):
             return  # the store's first points are still being read; the upload brings the selection
         self.scene.set_selection(event.mask if event.mask.any() else None)
+        self._thin()  # a huge view shows the new selection on a thinned frame first, then in full
         self.canvas.update()
 
     def _on_hover(self, event: HoverEvent) -> None:
