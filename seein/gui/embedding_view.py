@@ -392,7 +392,8 @@ class EmbeddingView(QtWidgets.QWidget):
     @property
     def busy(self) -> bool:
         return (self._task is not None and self._task.isRunning()) or self._anim.isActive() \
-            or (self._loader is not None and self._loader.isRunning()) or self.stale
+            or (self._loader is not None and self._loader.isRunning()) or self.stale \
+            or self.scene.points.sample_size is not None  # a thinned frame: every point follows
 
     def _start_projection(self) -> None:
         from ..compute.projection import project

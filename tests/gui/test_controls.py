@@ -202,8 +202,9 @@ def test_pan_draws_a_sample_then_every_point(make_window, synthetic_store, qtbot
     qtbot.waitUntil(lambda: scene.points.sample_size is None, timeout=3000)
     assert scene.uploads["points"] == before["points"]
     w.state.select_class(2, source="test")  # a new selection: a thinned frame first, then every point
-    assert scene.points.sample_size is not None
+    assert scene.points.sample_size is not None and w.busy  # a screenshot now would wait
     qtbot.waitUntil(lambda: scene.points.sample_size is None, timeout=3000)
+    assert not w.busy
     view.moving_budget = 10 ** 9  # a fast GPU: every point, moving or not
     drag(native, [(cx, cy), (cx + 4, cy + 2), (cx + 8, cy + 4)])
     assert scene.points.sample_size is None
