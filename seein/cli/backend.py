@@ -21,20 +21,27 @@ def run(args: argparse.Namespace) -> int:
 
     from ..backend import get_backend
 
-    backend = get_backend()
+    from ..errors import SeeinError
+
     available = {
         "cuda": bool(torch.cuda.is_available()),
         "torch_cuda_build": torch.version.cuda,
         "gpus": torch.cuda.device_count() if torch.cuda.is_available() else 0,
     }
+    cuda = ("yes, " + str(available["gpus"]) + " GPU(s)") if available["cuda"] else (
+        "no (torch built without CUDA)" if available["torch_cuda_build"] is None else "no GPU visible")
+    try:
+        backend = get_backend()
+    except SeeinError:  # e.g. SEEIN_DEVICE=cuda without a GPU: say what there is, then the error
+        if not args.json:
+            print(f"CUDA available: {cuda}")
+        raise
     if args.json:
         print(json.dumps({"used": backend.name, "reason": backend.reason, "xp": backend.xp.__name__,
                           "has_cupy": backend.has_cupy, "has_cuml": backend.has_cuml,
                           "installed": backend.installed, "threads": backend.threads,
                           "versions": backend.versions, "available": available}, indent=2))
         return 0
-    cuda = ("yes, " + str(available["gpus"]) + " GPU(s)") if available["cuda"] else (
-        "no (torch built without CUDA)" if available["torch_cuda_build"] is None else "no GPU visible")
     print(f"CUDA available: {cuda}")
     print(backend.describe())
     if not backend.is_cuda:

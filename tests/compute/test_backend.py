@@ -114,8 +114,10 @@ def test_cli_backend(capsys, monkeypatch):
     monkeypatch.setenv("SEEIN_DEVICE", "cuda")
     get_backend.cache_clear()
     assert main(["backend"]) == 2
-    err = capsys.readouterr().err.strip()
+    captured = capsys.readouterr()
+    err = captured.err.strip()
     assert err.startswith("seein backend: error:") and "SEEIN_DEVICE=cuda" in err and "\n" not in err
+    assert captured.out.startswith("CUDA available: no")  # what there is, before the error
 
 
 
