@@ -32,7 +32,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--analyses", default="all",
                         help=f"comma list of {', '.join(ANALYSES)}, all, or none (default: all)")
     parser.add_argument("--instances", type=int, default=None,
-                        help="receptive-field instances sampled per layer for DeepEyes (default 20000)")
+                        help="receptive-field instances sampled per layer for DeepEyes (default 20000, "
+                             "more where the cells of an image must cover half of it, as DeepEyes)")
     parser.add_argument("--map-instances", type=int, default=None,
                         help="instances in each Input Map (default 2000)")
     parser.add_argument("--map-features", choices=("neuronal", "layer"), default="neuronal",

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..store import Store
-from .instances import N_INSTANCES, read_instances
+from .instances import COVERAGE, N_INSTANCES, instance_budget, read_instances
 from .streaming import cached, device, snapshot_index
 
 _BINS = 30
@@ -65,16 +65,18 @@ def histogram_edges(n_filters: int, bins: int = _BINS) -> np.ndarray:
 
 def perplexity_histogram(store: Store, layer: str, snapshot: int = -1, bins: int = _BINS,
                          n_instances: int = N_INSTANCES, seed: int = 0,
-                         rectify: bool = True) -> dict[str, np.ndarray]:
+                         rectify: bool = True, coverage: float = COVERAGE) -> dict[str, np.ndarray]:
     """The perplexity histogram of one layer at one snapshot (cached as ``deepeyes/perplexity``).
 
     Returns ``counts`` int64 (bins,), ``edges`` float64 (bins + 1,) over [1, |F|], and
     ``mean`` (the mean perplexity of the sample).
     """
-    params = {"bins": int(bins), "n_instances": int(n_instances), "seed": int(seed), "rectify": bool(rectify)}
+    params = {"bins": int(bins), "n_instances": int(n_instances), "seed": int(seed), "rectify": bool(rectify),
+              "coverage": float(coverage)}
 
     def compute() -> dict[str, np.ndarray]:
-        inst = read_instances(store, layer, snapshot, n_instances, seed)
+        budget = instance_budget(store, layer, n_instances, coverage)
+        inst = read_instances(store, layer, snapshot, budget, seed)
         perp = perplexity(inst.values, rectify)
         edges = histogram_edges(inst.values.shape[1], bins)
         counts, _ = np.histogram(perp, bins=edges)
@@ -101,12 +103,13 @@ def perplexity_histograms(store: Store, layer: str, snapshots: list[int] | None 
 
 
 def _snapshot_maxima(store: Store, layer: str, snapshot: int, n_instances: int,
-                     seed: int) -> dict[str, np.ndarray]:
+                     seed: int, coverage: float) -> dict[str, np.ndarray]:
     """Per-filter maximum and per filter x class maximum over the sample of one snapshot (cached)."""
-    params = {"n_instances": int(n_instances), "seed": int(seed)}
+    params = {"n_instances": int(n_instances), "seed": int(seed), "coverage": float(coverage)}
 
     def compute() -> dict[str, np.ndarray]:
-        inst = read_instances(store, layer, snapshot, n_instances, seed)
+        budget = instance_budget(store, layer, n_instances, coverage)
+        inst = read_instances(store, layer, snapshot, budget, seed)
         k = store.n_classes
         by_class = np.full((inst.values.shape[1], k), -np.inf, dtype=np.float32)
         for c in range(k):
@@ -120,7 +123,7 @@ def _snapshot_maxima(store: Store, layer: str, snapshot: int, n_instances: int,
 
 def activation_heatmap(store: Store, layer: str, snapshot: int = -1, beta: float = 0.5, theta: float = 0.8,
                        since: int = 0, n_instances: int = N_INSTANCES,
-                       seed: int = 0) -> dict[str, np.ndarray]:
+                       seed: int = 0, coverage: float = COVERAGE) -> dict[str, np.ndarray]:
     """DeepEyes' activation heatmap of a layer at a snapshot (cached as ``deepeyes/heatmap``).
 
     Returns, for the F filters and K classes:
@@ -138,10 +141,10 @@ def activation_heatmap(store: Store, layer: str, snapshot: int = -1, beta: float
     if since > s:
         since = s
     params = {"beta": float(beta), "theta": float(theta), "since": since, "n_instances": int(n_instances),
-              "seed": int(seed)}
+              "seed": int(seed), "coverage": float(coverage)}
 
     def compute() -> dict[str, np.ndarray]:
-        maxima = [_snapshot_maxima(store, layer, t, n_instances, seed) for t in range(since, s + 1)]
+        maxima = [_snapshot_maxima(store, layer, t, n_instances, seed, coverage) for t in range(since, s + 1)]
         per_snap = np.stack([m["max"] for m in maxima])  # (T, F)
         running = np.maximum.accumulate(per_snap, axis=0)
         mu = running[-1]
@@ -151,7 +154,8 @@ def activation_heatmap(store: Store, layer: str, snapshot: int = -1, beta: float
         reached = per_snap >= running - (1.0 - theta) * np.abs(running)
         last = since + (reached.shape[0] - 1 - np.argmax(reached[::-1], axis=0))
         steps = np.array([store.snapshot(t).step for t in range(len(store.snapshots))])
-        inst = read_instances(store, layer, s, n_instances, seed)
+        budget = instance_budget(store, layer, n_instances, coverage)
+        inst = read_instances(store, layer, s, budget, seed)
         threshold = float(beta * mu.max()) if mu.size else 0.0
         active = inst.values > threshold
         k = store.n_classes

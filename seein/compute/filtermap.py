@@ -23,7 +23,7 @@ import numpy as np
 
 from ..store import Store
 from .deepeyes import perplexity
-from .instances import N_INSTANCES, read_instances
+from .instances import COVERAGE, N_INSTANCES, instance_budget, read_instances
 from .streaming import cached, device
 
 _BLOCK = 4096  # instances per block of the L1 distance
@@ -110,7 +110,7 @@ def class_association(values: np.ndarray, labels: np.ndarray, n_classes: int,
 
 
 def filter_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = N_INSTANCES, seed: int = 0,
-               rectify: bool = True) -> dict[str, np.ndarray]:
+               rectify: bool = True, coverage: float = COVERAGE) -> dict[str, np.ndarray]:
     """The Filter Map of a layer at a snapshot (cached as ``deepeyes/filtermap``).
 
     Returns ``similarity`` float64 (F, F) phi, ``embedding`` float32 (F, 2), ``color_class``
@@ -118,10 +118,12 @@ def filter_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = 
     (F, K) those cumulative activations, ``perplexity`` float32 (F,) over classes,
     ``size`` float32 (F,) = 1 / perplexity in [1/K, 1], and ``method`` ("tsne" or "mds").
     """
-    params = {"n_instances": int(n_instances), "seed": int(seed), "rectify": bool(rectify)}
+    params = {"n_instances": int(n_instances), "seed": int(seed), "rectify": bool(rectify),
+              "coverage": float(coverage)}
 
     def compute() -> dict[str, np.ndarray]:
-        inst = read_instances(store, layer, snapshot, n_instances, seed)
+        budget = instance_budget(store, layer, n_instances, coverage)
+        inst = read_instances(store, layer, snapshot, budget, seed)
         phi = weighted_jaccard(inst.values, rectify)
         emb, method = embed_distances(1.0 - phi, seed)
         t = class_association(inst.values, inst.labels, max(store.n_classes, 1), rectify)

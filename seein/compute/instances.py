@@ -6,6 +6,9 @@ here; the whole image for a flat layer) and reads the activation of every filter
 each. :func:`sample_points` picks them: the same point indices for every snapshot of
 a layer (a seeded draw that depends only on the layer's geometry), spread evenly over
 the images, so histograms of different snapshots compare like with like.
+:func:`instance_budget` says how many: a fixed budget (20,000), raised where DeepEyes'
+rule asks for more ("a coverage of at least 50% of each input": in LeNet's conv1, with
+5 x 5 receptive fields on 28 x 28 digits, 16 cells of every image).
 :func:`read_instances` streams the layer once and keeps only the sampled rows.
 """
 
@@ -15,11 +18,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..store import Store
+from ..store import STRUCTURED, Store
 from .streaming import IMAGES_PER_CHUNK, chunks
 
 #: Default number of sampled instances per layer (DeepEyes samples tens of thousands).
 N_INSTANCES = 20000
+#: DeepEyes samples "a number of instances that grants a coverage of at least 50% of each
+#: input": the receptive fields sampled in an image add up to at least this share of it.
+COVERAGE = 0.5
+#: The coverage rule never asks for more instances than this (memory: MAX x filters floats).
+MAX_INSTANCES = 200_000
 
 
 @dataclass
@@ -58,6 +66,25 @@ def sample_points(n_images: int, points_per_image: int, n_instances: int = N_INS
         cells.sort(axis=1)
         out.append(((start + np.arange(m))[:, None] * points_per_image + cells).ravel())
     return np.concatenate(out)
+
+
+def instance_budget(store: Store, layer: str, n_instances: int = N_INSTANCES,
+                    coverage: float = COVERAGE) -> int:
+    """How many instances to sample: ``n_instances``, raised (up to ``MAX_INSTANCES``) so the
+    cells sampled in each image have receptive fields adding up to ``coverage`` of its area.
+
+    Only for structured layers when every image is sampled; a flat layer's one instance
+    per image is the whole image already. Overlaps are not subtracted: the rule counts
+    area, as a number of instances (DeepEyes' is a default, not a guarantee).
+    """
+    info = store.layer(layer)
+    if coverage <= 0 or info.kind != STRUCTURED or store.n_images > n_instances:
+        return int(n_instances)
+    rf = store.receptive_fields(layer).reshape(-1, 4).astype(np.float64)
+    area = float(((rf[:, 2] - rf[:, 0]) * (rf[:, 3] - rf[:, 1])).mean())
+    height, width = store.images.shape[1:3]
+    per = min(info.points_per_image, int(np.ceil(coverage * height * width / max(area, 1.0))))
+    return int(max(n_instances, min(MAX_INSTANCES, store.n_images * per)))
 
 
 _LAST: dict[tuple, Instances] = {}  # the last read, shared by the analyses of one (layer, snapshot)

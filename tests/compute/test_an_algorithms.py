@@ -120,3 +120,25 @@ def test_cuml_engine_is_called_with_the_same_settings(monkeypatch):
     assert seen == {"n_clusters": 4, "init": "k-means++", "n_init": 2, "max_iter": 50, "tol": 1e-4,
                     "random_state": 7, "output_type": "numpy"}
     assert res.labels.dtype == np.int64 and res.centers.shape == (4, 3) and res.n_iter >= 1
+
+
+def test_instance_budget_covers_half_of_every_image(synthetic_store):
+    """DeepEyes' default: sampled receptive fields add up to at least half of each input."""
+    from seein.compute.deepeyes import perplexity_histogram
+    from seein.compute.instances import instance_budget, read_instances
+    from seein.store import Store
+
+    with Store.open(synthetic_store) as store:  # conv: 5 x 5 cells, 3 x 3 boxes on 12 x 12 images
+        budget = instance_budget(store, "conv", n_instances=120)
+        assert budget == 60 * 8  # ceil(0.5 * 144 / 9) = 8 cells of each of the 60 images
+        inst = read_instances(store, "conv", -1, budget)
+        rf = store.receptive_fields("conv")
+        _, y, x = store.point_cell("conv", inst.points)
+        area = (rf[y, x, 2] - rf[y, x, 0]) * (rf[y, x, 3] - rf[y, x, 1])
+        per_image = np.bincount(inst.images, weights=area, minlength=60)
+        assert (per_image >= 0.5 * 144).all()
+        assert instance_budget(store, "conv", n_instances=120, coverage=0) == 120  # the rule switched off
+        assert instance_budget(store, "conv", n_instances=5000) == 5000  # a larger budget stands
+        assert instance_budget(store, "fc", n_instances=30) == 30  # flat: one instance is the whole image
+        hist = perplexity_histogram(store, "conv", n_instances=120)
+        assert hist["counts"].sum() == 480
