@@ -14,6 +14,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "(kind, shape, points), cached computed results, schema version and size.")
     p.add_argument("store", help="an activation store (.h5)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--verbose", action="store_true",
+                   help="list every computed result with its parameters (default: one line per kind)")
     p.set_defaults(func=run)
 
 
@@ -25,8 +27,23 @@ def _size(n: float) -> str:
     return str(n)
 
 
-def format_summary(s: dict[str, Any]) -> str:
-    """The text form of :meth:`seein.store.Store.summary`."""
+def _results_by_kind(results: list[dict[str, Any]]) -> list[str]:
+    """One line per kind of computed result: how many, for which layers and snapshots."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in results:
+        groups.setdefault(str(r.get("kind")), []).append(r)
+    width = max((len(kind) for kind in groups), default=4)
+    lines = []
+    for kind, rs in sorted(groups.items()):
+        layers = ", ".join(sorted({str(r["layer"]) for r in rs if r.get("layer") is not None})) or "-"
+        snaps = sorted({-1 if r.get("snapshot") is None else int(r["snapshot"]) for r in rs})
+        shown = ", ".join("all" if k < 0 else str(k) for k in snaps)
+        lines.append(f"  {kind:<{width}}  {len(rs):>4} result(s)  layers {layers}  snapshots {shown}")
+    return lines
+
+
+def format_summary(s: dict[str, Any], verbose: bool = False) -> str:
+    """The text form of :meth:`seein.store.Store.summary` (every result when ``verbose``)."""
     classes = s["classes"]
     shown = ", ".join(classes[:12]) + (f", ... ({len(classes)})" if len(classes) > 12 else "")
     lines = [
@@ -55,7 +72,11 @@ def format_summary(s: dict[str, Any]) -> str:
                      f"{layer['points']:>10,} points of {layer['dims']} dims")
     if s["curves"]:
         lines.append(f"curves    {', '.join(s['curves'])}")
-    lines.append(f"computed  {len(s['results'])}" + ("" if s["results"] else " (nothing yet)"))
+    lines.append(f"computed  {len(s['results'])}" + ("" if s["results"] else " (nothing yet)")
+                 + ("" if verbose or not s["results"] else " (by kind; --verbose lists each)"))
+    if not verbose:
+        lines += _results_by_kind(s["results"])
+        return "\n".join(lines)
     for r in s["results"]:
         params = ", ".join(f"{k}={v}" for k, v in (r.get("params") or {}).items())
         snap = "all" if r.get("snapshot") is None else r["snapshot"]
@@ -68,5 +89,5 @@ def run(args: argparse.Namespace) -> int:
 
     with Store.open(args.store) as store:
         summary = store.summary()
-    print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
+    print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary, args.verbose))
     return 0

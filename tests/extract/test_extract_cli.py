@@ -83,7 +83,15 @@ def test_info_text_and_json(lenet_store, capsys):
 def test_info_lists_computed_results(tmp_path, synthetic_store, capsys):
     with Store.open(synthetic_store) as store:
         store.save_result("pca", "fc", -1, {"dims": 2}, {"embedding": np.zeros((60, 2))})
+        store.save_result("pca", "conv", 0, {"dims": 3}, {"embedding": np.zeros((60, 3))})
+        store.save_result("ranges", "fc", None, {}, {"ranges": np.zeros((6, 2))})
     seein("info", synthetic_store)
+    text = capsys.readouterr().out
+    assert "computed  3 (by kind; --verbose lists each)" in text
+    assert "  pca        2 result(s)  layers conv, fc  snapshots 0, 1" in text
+    assert "  ranges     1 result(s)  layers fc  snapshots all" in text
+    assert "layer fc  snapshot 1  dims=2" not in text
+    seein("info", synthetic_store, "--verbose")
     assert "pca  layer fc  snapshot 1  dims=2" in capsys.readouterr().out
 
 
