@@ -89,11 +89,8 @@ def test_classical_mds_and_class_association():
     np.testing.assert_allclose(t, [[3, 0, 0], [0, 5, 0]])
 
 
-def test_cuml_engine_is_called_with_the_same_settings(monkeypatch):
+def test_cuml_engine_is_called_with_the_same_settings(stand_in_cuml):
     """The CUDA-only branch, run with a scikit-learn stand-in for cuML's KMeans (no GPU here)."""
-    import sys
-    import types
-
     from sklearn.cluster import KMeans as SkKMeans
 
     seen = {}
@@ -109,12 +106,7 @@ def test_cuml_engine_is_called_with_the_same_settings(monkeypatch):
             self.inertia_, self.n_iter_ = self._km.inertia_, self._km.n_iter_
             return self
 
-    cuml = types.ModuleType("cuml")
-    cluster = types.ModuleType("cuml.cluster")
-    cluster.KMeans = FakeKMeans
-    cuml.cluster = cluster
-    monkeypatch.setitem(sys.modules, "cuml", cuml)
-    monkeypatch.setitem(sys.modules, "cuml.cluster", cluster)
+    stand_in_cuml("cluster", "KMeans", FakeKMeans)
     x = np.random.default_rng(0).normal(size=(100, 3))
     res = kmeans(x, 4, n_init=2, max_iter=50, seed=7, engine="cuml")
     assert seen == {"n_clusters": 4, "init": "k-means++", "n_init": 2, "max_iter": 50, "tol": 1e-4,

@@ -213,7 +213,7 @@ def test_knn_placement_of_a_big_layer_streams():
 
 
 @pytest.mark.parametrize("signature", ["new", "old"])
-def test_cuml_gets_opentsne_settings(monkeypatch, signature):
+def test_cuml_gets_opentsne_settings(stand_in_cuml, signature):
     """_cuml's argument mapping, against a stand-in ``cuml.manifold.TSNE`` (no GPU here):
     a recent cuML (max_iter, init) and an older one (n_iter, no init)."""
     import sys
@@ -242,12 +242,7 @@ def test_cuml_gets_opentsne_settings(monkeypatch, signature):
             def fit_transform(self, x):
                 return np.asarray(x)[:, :2] * 2
 
-    cuml = types.ModuleType("cuml")
-    manifold = types.ModuleType("cuml.manifold")
-    manifold.TSNE = FakeTSNE
-    cuml.manifold = manifold
-    monkeypatch.setitem(sys.modules, "cuml", cuml)
-    monkeypatch.setitem(sys.modules, "cuml.manifold", manifold)
+    stand_in_cuml("manifold", "TSNE", FakeTSNE)
     x = np.random.default_rng(0).normal(size=(500, 5)).astype(np.float32)
     p = dict(tsne_mod.DEFAULTS, perplexity=20.0, seed=3)
     out = tsne_mod._cuml(x, p)
