@@ -182,7 +182,7 @@ def test_channels_last_is_used_when_it_runs_and_dropped_when_it_does_not(tmp_pat
 def test_a_failing_write_keeps_the_work_for_resume(tmp_path, monkeypatch):
     import errno
 
-    import seein.store as store_module
+    import seein.store_rows as store_module
 
     calls = []
     real = store_module._pwrite_all
