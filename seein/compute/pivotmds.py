@@ -93,13 +93,16 @@ def select_pivots(x: Any, k: int, seed: int = 0, progress: ProgressCallback | No
     return pivots
 
 
-def double_centre(d2: Any, inplace: bool = False) -> Any:
+def double_centre(d2: Any, inplace: bool = False, col_means: Any = None, grand: Any = None) -> Any:
     """``-1/2 (D² - row means - column means + grand mean)`` of an (n, k) matrix.
 
-    ``inplace`` overwrites ``d2``. (:func:`pivot_mds` applies the same formula block by
-    block, from column means gathered in a first pass.)
+    ``inplace`` overwrites ``d2``. For a block of rows of a larger matrix, pass that
+    matrix's ``col_means`` (k,) and ``grand`` mean (:func:`pivot_mds` gathers them in a
+    first pass); by default they are ``d2``'s own.
     """
-    rows, cols, grand = d2.mean(dim=1, keepdim=True), d2.mean(dim=0, keepdim=True), d2.mean()
+    rows = d2.mean(dim=1, keepdim=True)
+    cols = d2.mean(dim=0) if col_means is None else col_means
+    grand = cols.mean() if grand is None else grand
     out = d2 if inplace else d2.clone()
     return out.sub_(rows).sub_(cols).add_(grand).mul_(-0.5)
 
@@ -158,9 +161,8 @@ def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: in
     grand = col_mean.mean()
     report(progress, k, total, "PivotMDS")
 
-    def centred(block: Any) -> Any:  # rows of C = -1/2 (D² - row means - column means + grand mean)
-        d2 = _sq_dist(block, piv)
-        return d2.sub_(d2.mean(dim=1, keepdim=True)).sub_(col_mean).add_(grand).mul_(-0.5)
+    def centred(block: Any) -> Any:  # rows of C, the double-centred squared distances
+        return double_centre(_sq_dist(block, piv), inplace=True, col_means=col_mean, grand=grand)
 
     ctc = torch.zeros((k, k), dtype=torch.float64, device=x.device)
     for s in _rows(n, chunk):
