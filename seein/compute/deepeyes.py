@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..store import Store
-from .instances import COVERAGE, N_INSTANCES, instance_budget, read_instances
+from .instances import COVERAGE, N_INSTANCES, read_instances
 from .streaming import cached, device, snapshot_index
 
 _BINS = 30
@@ -75,8 +75,7 @@ def perplexity_histogram(store: Store, layer: str, snapshot: int = -1, bins: int
               "coverage": float(coverage)}
 
     def compute() -> dict[str, np.ndarray]:
-        budget = instance_budget(store, layer, n_instances, coverage)
-        inst = read_instances(store, layer, snapshot, budget, seed)
+        inst = read_instances(store, layer, snapshot, n_instances, seed, coverage)
         perp = perplexity(inst.values, rectify)
         edges = histogram_edges(inst.values.shape[1], bins)
         counts, _ = np.histogram(perp, bins=edges)
@@ -108,8 +107,7 @@ def _snapshot_maxima(store: Store, layer: str, snapshot: int, n_instances: int,
     params = {"n_instances": int(n_instances), "seed": int(seed), "coverage": float(coverage)}
 
     def compute() -> dict[str, np.ndarray]:
-        budget = instance_budget(store, layer, n_instances, coverage)
-        inst = read_instances(store, layer, snapshot, budget, seed)
+        inst = read_instances(store, layer, snapshot, n_instances, seed, coverage)
         k = store.n_classes
         by_class = np.full((inst.values.shape[1], k), -np.inf, dtype=np.float32)
         for c in range(k):
@@ -154,8 +152,7 @@ def activation_heatmap(store: Store, layer: str, snapshot: int = -1, beta: float
         reached = per_snap >= running - (1.0 - theta) * np.abs(running)
         last = since + (reached.shape[0] - 1 - np.argmax(reached[::-1], axis=0))
         steps = np.array([store.snapshot(t).step for t in range(len(store.snapshots))])
-        budget = instance_budget(store, layer, n_instances, coverage)
-        inst = read_instances(store, layer, s, budget, seed)
+        inst = read_instances(store, layer, s, n_instances, seed, coverage)
         threshold = float(beta * mu.max()) if mu.size else 0.0
         active = inst.values > threshold
         k = store.n_classes

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..store import Store
 from .deepeyes import perplexity
-from .instances import COVERAGE, N_INSTANCES, instance_budget, read_instances
+from .instances import COVERAGE, N_INSTANCES, read_instances
 from .streaming import cached, device
 
 _BLOCK = 4096  # instances per block of the L1 distance
@@ -122,8 +122,7 @@ def filter_map(store: Store, layer: str, snapshot: int = -1, n_instances: int = 
               "coverage": float(coverage)}
 
     def compute() -> dict[str, np.ndarray]:
-        budget = instance_budget(store, layer, n_instances, coverage)
-        inst = read_instances(store, layer, snapshot, budget, seed)
+        inst = read_instances(store, layer, snapshot, n_instances, seed, coverage)
         phi = weighted_jaccard(inst.values, rectify)
         emb, method = embed_distances(1.0 - phi, seed)
         t = class_association(inst.values, inst.labels, max(store.n_classes, 1), rectify)

@@ -91,13 +91,16 @@ _LAST: dict[tuple, Instances] = {}  # the last read, shared by the analyses of o
 
 
 def read_instances(store: Store, layer: str, snapshot: int = -1, n_instances: int = N_INSTANCES,
-                   seed: int = 0) -> Instances:
+                   seed: int = 0, coverage: float = 0.0) -> Instances:
     """Read the sampled instances of a layer at a snapshot, streaming over image chunks.
+
+    ``coverage`` > 0 raises ``n_instances`` by DeepEyes' coverage rule (:func:`instance_budget`).
 
     The last read is remembered (keyed by file, modification time, layer, snapshot and
     sample), so the perplexity histogram, heatmap and Filter Map of one layer at one
     snapshot read the layer once between them. Callers must not modify the arrays.
     """
+    n_instances = instance_budget(store, layer, n_instances, coverage)
     stat = store.path.stat()
     key = (str(store.path.resolve()), stat.st_mtime_ns, layer, store.snapshot(snapshot).index,
            int(n_instances), int(seed))

@@ -174,6 +174,7 @@ def _refusal(exc: BaseException, path: Path) -> str:
     return (f"refused: the file holds Python objects beyond tensors ({reason}; a full pickle can "
             "run code); save a state_dict, or pass --trust-weights if you trust this file")
 
+
 def _state_dict_of(obj: Any, path: Path) -> dict[str, torch.Tensor]:
     if isinstance(obj, nn.Module):
         return obj.state_dict()
