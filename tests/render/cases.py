@@ -215,18 +215,23 @@ def _ov_px(ov, x, y):
     return float(px[0]), float(px[1])
 
 
+def _far_and_near(n_points: int, dims: int, seed: int, observe) -> dict:
+    """A D x D matrix of one image per point, rendered zoomed out over all of it and zoomed
+    in on its top-left 2 x 2 panels, with ``observe(scene)`` taken at each."""
+    scene = _scene()
+    pts = np.random.default_rng(seed).normal(size=(n_points, dims)).astype(np.float32)
+    scene.set_layer(pts, np.arange(n_points), np.zeros(n_points, int), n_points)
+    out = {}
+    for name, rect in (("far", (0.0, 0.0, float(dims), float(dims))), ("near", (0.0, dims - 2.0, 2.0, 2.0))):
+        scene.view_rect = rect
+        out[name] = scene.render()
+        out[f"{name}_state"] = observe(scene)
+    return out
+
+
 def dense_splom() -> dict:
     """A 12 x 12 matrix zoomed out shows densities, zoomed in points again."""
-    scene = _scene()
-    pts = np.random.default_rng(4).normal(size=(400, 12)).astype(np.float32)
-    scene.set_layer(pts, np.arange(400), np.zeros(400, int), 400)
-    scene.view_rect = (0.0, 0.0, 12.0, 12.0)
-    far = scene.render()
-    far_state = (scene.showing_densities, len(scene.points.drawn_panels))
-    scene.view_rect = (0.0, 10.0, 2.0, 2.0)
-    near = scene.render()
-    return {"far": far, "far_state": far_state, "near": near,
-            "near_state": (scene.showing_densities, len(scene.points.drawn_panels))}
+    return _far_and_near(400, 12, 4, lambda scene: (scene.showing_densities, len(scene.points.drawn_panels)))
 
 
 def transition() -> dict:
@@ -322,16 +327,8 @@ def viewbox_clipped() -> dict:
 
 def decorations() -> dict:
     """A 60 x 60 matrix zoomed out (2 px cells): no grid lines or names; zoomed in: both."""
-    scene = _scene()
-    pts = np.random.default_rng(6).normal(size=(100, 60)).astype(np.float32)
-    scene.set_layer(pts, np.arange(100), np.zeros(100, int), 100)
-    scene.view_rect = (0.0, 0.0, 60.0, 60.0)
-    far = scene.render()
-    far_state = (scene.grid.visible, scene.labels.visible, scene.showing_densities)
-    scene.view_rect = (0.0, 58.0, 2.0, 2.0)
-    near = scene.render()
-    return {"far": far, "far_state": far_state, "near": near,
-            "near_state": (scene.grid.visible, scene.labels.visible, scene.showing_densities)}
+    return _far_and_near(100, 60, 6, lambda scene: (scene.grid.visible, scene.labels.visible,
+                                                    scene.showing_densities))
 
 
 def screenshots() -> dict:
