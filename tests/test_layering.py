@@ -22,6 +22,71 @@ def test_import_contracts_hold():
     assert "Contracts: " in proc.stdout and " broken" in proc.stdout and "0 broken" in proc.stdout
 
 
+def test_ruff_finds_no_unused_name_and_imports_are_sorted():
+    exe = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert exe, "ruff is not installed (pip install -e .[dev])"
+    proc = subprocess.run([exe, "check", "--no-cache", "seein", "tests"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _import_cycles(package: str = "seein") -> list[list[str]]:
+    """Strongly connected groups of modules in ``package``'s import graph (imports inside
+    functions and under ``if TYPE_CHECKING`` included), largest first."""
+    import grimp
+
+    graph = grimp.build_graph(package)
+    edges = {m: sorted(i for i in graph.find_modules_directly_imported_by(m) if i.startswith(package))
+             for m in graph.modules}
+    # a package importing its own sub-modules (an ``__init__`` re-export) is not a cycle of the design
+    for m in edges:
+        edges[m] = [i for i in edges[m] if not i.startswith(m + ".")]
+    index, low, stack, on_stack, groups = {}, {}, [], set(), []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    import sys
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return sorted(groups, key=len, reverse=True)
+
+
+def test_the_import_graph_has_no_cycle():
+    cycles = _import_cycles()
+    assert not cycles, "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
+
+
+def test_the_cycle_check_finds_a_cycle(tmp_path, monkeypatch):
+    pkg = tmp_path / "cyclic_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("def f():\n    from . import b\n")  # inside a function: still counted
+    (pkg / "b.py").write_text("from . import a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert _import_cycles("cyclic_pkg") == [["cyclic_pkg.a", "cyclic_pkg.b"]]
+
+
 def _subcommands():
     from seein.cli import SUBCOMMANDS, build_parser
 

@@ -1,7 +1,7 @@
 """The ``seein`` command: one sub-module per subcommand, each with ``add_parser(subparsers)``.
 
 Every subcommand module sets ``func`` on its parser; ``func(args)`` returns an exit
-code (or None for 0). A :class:`~seein.errors.SeeinError` becomes one line on
+code (or None for 0). A :class:`~seein.core.errors.SeeinError` becomes one line on
 stderr and exit code 2; ``--debug`` shows the traceback instead.
 """
 
@@ -15,7 +15,7 @@ import warnings
 from typing import Sequence
 
 from .. import __version__
-from ..errors import Cancelled, SeeinError
+from ..core.errors import Cancelled, SeeinError
 
 # Sub-modules of seein.cli, in the order --help lists them.
 SUBCOMMANDS = (

@@ -19,9 +19,8 @@ def run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from ..backend import get_backend
-
-    from ..errors import SeeinError
+    from ..core.backend import get_backend
+    from ..core.errors import SeeinError
 
     available = {
         "cuda": bool(torch.cuda.is_available()),

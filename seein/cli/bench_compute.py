@@ -3,8 +3,8 @@
 Ratios are the time of ours over the reference's, from one run (contenders interleaved,
 medians of repeats): ``tsne_vs_opentsne`` (goal <= 1.1: no overhead over openTSNE called
 directly with the same parameters), ``pca_vs_sklearn``, ``pivotmds_vs_numpy``, plus the
-analysis entries (k-means, weighted Jaccard) when seein.compute.bench_analysis is present.
-Peak memory is resident-set growth. See seein.compute.bench_compute for the method and
+analysis entries (k-means, weighted Jaccard) when seein.bench.analysis is present.
+Peak memory is resident-set growth. See seein.bench.compute for the method and
 the CUDA path's expected figures (cuML: about 3 s for 60k points on a workstation GPU).
 """
 
@@ -33,15 +33,15 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from ..compute.bench_compute import bench_data, run_benchmarks
-    from ..errors import SeeinError
+    from ..bench.compute import bench_data, run_benchmarks
+    from ..core.errors import SeeinError
     from . import write_json
 
     if args.n < 10 or args.repeats < 1 or args.repeats_cheap < 1:
         raise SeeinError("--n must be at least 10 and repeats at least 1")
     data = bench_data(args.store, args.layer, args.n, synthetic=args.synthetic)
     data.repeats, data.repeats_cheap = args.repeats, args.repeats_cheap
-    from ..backend import get_backend
+    from ..core.backend import get_backend
 
     data.n_jobs = args.jobs or get_backend().threads
     only = args.only.split(",") if args.only else None

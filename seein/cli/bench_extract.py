@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from ..bench_extract import bench_extract
+    from ..bench.extract import bench_extract
     from . import write_json
 
     result = bench_extract(model=args.model, dataset=args.dataset, split=args.split, limit=args.limit,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 
 GOALS = {"vs_markers": 2.0, "vs_gl_points": 0.9, "selection_vs_markers": 100.0,
          "selection_frame_vs_markers": 2.0}
@@ -58,7 +58,7 @@ def format_table(result: dict) -> str:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from ..render.bench import bench_points, gl_renderer
+    from ..bench.render import bench_points, gl_renderer
     from . import write_json
 
     try:

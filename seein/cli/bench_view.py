@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     with virtual_display(size[0] + 100, size[1] + 100):
         from qtpy import QtWidgets
 
-        from ..gui.bench import bench_view, format_table
+        from ..bench.view import bench_view, format_table
 
         qt_application()
         window = build_window(store, size=size, restore=False)

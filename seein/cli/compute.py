@@ -77,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ..compute import pipeline
     from ..compute.streaming import check_cache_writable
-    from ..errors import SeeinError
-    from ..progress import TqdmProgress
+    from ..core.errors import SeeinError
+    from ..core.progress import TqdmProgress
     from ..store import Store
 
     for flag in ("instances", "map_instances"):

@@ -39,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
     import json
     import time
 
+    from ..core.progress import TqdmProgress
     from ..demo import demo_built, demo_store
-    from ..progress import TqdmProgress
     from ..store import Store
     from .info import format_summary
 

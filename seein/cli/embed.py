@@ -40,7 +40,7 @@ _FLAGS = {
 
 def _params(args: argparse.Namespace) -> dict:
     """The method parameters given on the command line; a flag of another method is an error."""
-    from ..errors import SeeinError
+    from ..core.errors import SeeinError
 
     params, stray = {}, []
     for flag, (attr, name, methods) in _FLAGS.items():
@@ -63,8 +63,8 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from ..compute.projection import METHODS, project
-    from ..errors import SeeinError
-    from ..progress import TqdmProgress
+    from ..core.errors import SeeinError
+    from ..core.progress import TqdmProgress
     from ..store import Store
 
     if args.method not in METHODS:

@@ -47,14 +47,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import Cancelled
-    from ..extract import extract, partial_path
-    from ..progress import TqdmProgress
+    from ..core.errors import Cancelled
+    from ..core.progress import TqdmProgress
+    from ..extract import DEMO_MODELS, extract, partial_path
 
     layers = [name.strip() for name in args.layers.split(",") if name.strip()] if args.layers else None
+    run_path = args.run
+    if run_path is None and args.weights is None and args.model in DEMO_MODELS:
+        from ..demo.runs import demo_run
+
+        run_path = demo_run(args.model)  # a bundled model alone means the trained demo run
     with TqdmProgress("extract", unit="img", disable=True if args.quiet else None) as bar:
         try:
-            path = extract(args.model, args.dataset, args.out, run=args.run, weights=args.weights,
+            path = extract(args.model, args.dataset, args.out, run=run_path, weights=args.weights,
                            layers=layers, split=args.split, limit=args.limit, shard=args.shard,
                            resume=args.resume, force=args.force, dtype=args.dtype,
                            batch_size=args.batch_size, trust_weights=args.trust_weights, progress=bar)

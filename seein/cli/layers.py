@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _parse_shape(text: str) -> tuple[int, ...]:
-    from ..errors import SeeinError
+    from ..core.errors import SeeinError
 
     try:
         shape = tuple(int(v) for v in text.replace("x", ",").split(","))
@@ -53,7 +53,6 @@ def run(args: argparse.Namespace) -> int:
         apply_weights(model, read_weights(args.weights, trust_weights=args.trust_weights), args.weights)
     if args.dataset:
         from ..data import load_dataset
-
         from ..nets.check import preferred_input
 
         channels, size = preferred_input(model)

@@ -22,8 +22,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..merge import merge
-    from ..progress import TqdmProgress
+    from ..core.progress import TqdmProgress
+    from ..extract.merge import merge
 
     with TqdmProgress("merge", unit="img", disable=True if args.quiet else None) as bar:
         path = merge(args.shards, args.out, force=args.force, progress=bar)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 
 
 def _pair(text: str, sep: str, what: str) -> tuple[int, int]:
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if not out.parent.is_dir():  # before the rendering, not after
         raise SeeinError("the output folder does not exist", out.parent)
-    from ..progress import TqdmProgress
+    from ..core.progress import TqdmProgress
 
     with TqdmProgress(desc=f"{args.projection} of {args.layer}", disable=None if args.projection else True) as bar:
         rgba, note = render_screenshot(args.store, args.layer, dims=dims, splom=args.splom,

@@ -44,10 +44,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..errors import SeeinError
+    from ..core.errors import SeeinError
+    from ..core.progress import TqdmProgress
     from ..nets.runs import load_run
-    from ..progress import TqdmProgress
-    from ..train import train
+    from ..nets.training import train
 
     out = Path(args.out).expanduser()
     if out.is_dir():

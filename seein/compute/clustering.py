@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.backend import get_backend
+from ..core.errors import SeeinError
 from ..store import FLAT, Store
-from ..backend import get_backend
 from .streaming import cached, chunks
 
 _BLOCK = 65536  # points per distance block

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..progress import ProgressCallback
+from ..core.progress import ProgressCallback
 from ..store import Store
 
 DENSITY_VERSION = 1
@@ -35,13 +35,13 @@ def data_ranges(points: np.ndarray) -> np.ndarray:
 
 def compute_device(device: Any = "auto") -> Any:
     """The device densities are binned on: ``"auto"`` is the compute backend's GPU when it
-    has one (``SEEIN_DEVICE`` and torch decide, as :func:`seein.backend.decide`), else None
+    has one (``SEEIN_DEVICE`` and torch decide, as :func:`seein.core.backend.decide`), else None
     (NumPy on the CPU); anything else is passed through."""
     if not (isinstance(device, str) and device == "auto"):
         return device
     import os
 
-    from ..backend import DEVICE_ENV, decide
+    from ..core.backend import DEVICE_ENV, decide
 
     name, _ = decide(os.environ.get(DEVICE_ENV), torch.cuda.is_available())
     return torch.device(name) if name != "cpu" else None
@@ -102,7 +102,7 @@ def panel_densities(points: Any, bins: int = 64, ranges: np.ndarray | None = Non
         hist = xp.bincount(flat, minlength=d * b * b)
         counts[r] = hist.cpu().numpy() if use_torch else hist
         if progress is not None and progress(r + 1, d, "densities"):
-            from ..errors import Cancelled
+            from ..core.errors import Cancelled
             raise Cancelled()
     dens = (counts.reshape(d, d, b, b) * scale).astype(np.float32)
     for k in range(d):  # diagonal: the 1-D histogram of dim k along x, on every row

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import SeeinError
-from ..progress import ProgressCallback
+from ..core.errors import SeeinError
+from ..core.progress import ProgressCallback
 from ..store import Store
 from . import tsne as tsne_mod
 from .instances import read_instances

@@ -26,11 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import get_backend
-from ..progress import ProgressCallback, report
+from ..core.backend import get_backend
+from ..core.progress import ProgressCallback, report
 from .sampling import check_layer
 from .streaming import check_finite
-
 
 COV_MAX_DIMS = 4096
 CHUNK_POINTS = 65536  # points per streamed chunk (conv1 of the demo: 113 images of 576 points)

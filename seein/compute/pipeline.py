@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ..errors import SeeinError
-from ..progress import ProgressCallback, report
+from ..core.errors import SeeinError
+from ..core.progress import ProgressCallback, report
 from ..store import FLAT, Store
 from .streaming import record_cache
 

@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import get_backend
-from ..errors import SeeinError
-from ..progress import ProgressCallback, report
+from ..core.backend import get_backend
+from ..core.errors import SeeinError
+from ..core.progress import ProgressCallback, report
 
 DEFAULT_PIVOTS = 50
 SMALL_BYTES = 32 << 20  # layers up to this size in float64 are converted once; larger ones stream

@@ -22,8 +22,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..errors import SeeinError
-from ..progress import ProgressCallback
+from ..core.errors import SeeinError
+from ..core.progress import ProgressCallback
 from ..store import Store
 from . import tsne as tsne_mod
 from .pca import pca_store

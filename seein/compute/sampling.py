@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SeeinError
-from ..progress import ProgressCallback, report
+from ..core.errors import SeeinError
+from ..core.progress import ProgressCallback, report
 from .streaming import check_finite
 
 

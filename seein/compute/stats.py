@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from ..store import STRUCTURED, Store
 from .streaming import IMAGES_PER_CHUNK, cached, check_finite, chunks
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from ..store import Store
 
 #: Images per chunk when streaming a layer: bounds the memory of every statistic.
@@ -25,8 +25,8 @@ _RECORD: ContextVar[list | None] = ContextVar("seein_cache_record", default=None
 
 
 def device() -> Any:
-    """The torch device analysis runs on (``seein.backend`` decides once; SEEIN_DEVICE overrides)."""
-    from ..backend import get_backend
+    """The torch device analysis runs on (``seein.core.backend`` decides once; SEEIN_DEVICE overrides)."""
+    from ..core.backend import get_backend
 
     return get_backend().device
 

@@ -25,7 +25,7 @@ of the fitted sample are returned, so a caller can tell fitted and placed points
 
 Progress and cancel: ``progress(done, total, message)`` is called every 50 iterations
 (openTSNE's callbacks, which also evaluate the KL error then, so not more often);
-returning True stops the optimisation and raises :class:`seein.errors.Cancelled`.
+returning True stops the optimisation and raises :class:`seein.core.errors.Cancelled`.
 Without a progress callback openTSNE runs with no callbacks at all.
 """
 
@@ -39,9 +39,9 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import Backend, get_backend
-from ..errors import Cancelled, SeeinError
-from ..progress import ProgressCallback, report
+from ..core.backend import Backend, get_backend
+from ..core.errors import Cancelled, SeeinError
+from ..core.progress import ProgressCallback, report
 from .sampling import knn_place, sample_indices
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from typing import Callable
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from .dataset import SPLITS, ImageDataset, check_limit, check_size, check_split
 
 __all__ = ["load_dataset", "ImageDataset", "KNOWN_SPECS", "SPLITS"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from .dataset import ImageDataset
 from .safe_pickle import safe_load
 from .validate import assemble, labels_to_int, pixels_to_float

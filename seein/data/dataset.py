@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 
 SPLITS = ("train", "test", "all")
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from .dataset import ImageDataset
 from .validate import assemble
 

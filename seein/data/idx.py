@@ -14,7 +14,7 @@ import zlib
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 
 #: IDX dtype codes and their big-endian numpy types.
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}

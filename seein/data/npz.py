@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from .dataset import ImageDataset
 from .validate import assemble, default_class_names, labels_to_int, pixels_to_float
 

@@ -14,7 +14,7 @@ import os
 import pickle
 from typing import Any
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 
 
 def _latin1_encode(text: str, encoding: str = "utf-8", errors: str = "strict") -> bytes:
@@ -55,7 +55,7 @@ def _allowed() -> dict[tuple[str, str], Any]:
     multiarray_reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]   # numpy's own _reconstruct
     scalar = np.int64(0).__reduce__()[0]
     try:
-        from numpy._core.numeric import _frombuffer       # numpy >= 2 (protocol-5 arrays)
+        from numpy._core.numeric import _frombuffer  # numpy >= 2 (protocol-5 arrays)
     except ImportError:                                   # pragma: no cover - numpy 1.x
         from numpy.core.numeric import _frombuffer
 

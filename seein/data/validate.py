@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from .dataset import ImageDataset
 
 PathLike = str | os.PathLike

@@ -8,12 +8,12 @@ feature-map averages and any projection finished), writes the PNG and returns.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Optional
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
+from .qt_app import qt_application, vispy_app  # noqa: F401  (re-exported: seein.gui.app.qt_application)
 
 
 def parse_size(text: str | None) -> Optional[tuple[int, int]]:
@@ -30,35 +30,6 @@ def parse_size(text: str | None) -> Optional[tuple[int, int]]:
     if not (200 <= int(w) <= 8192 and 200 <= int(h) <= 8192):
         raise SeeinError(f"--size {text}: each side must be 200..8192 pixels")
     return int(w), int(h)
-
-
-_APP = None
-
-
-def qt_application():
-    """The QApplication (created once), with VisPy set to the same Qt binding as qtpy."""
-    from qtpy import QtWidgets
-
-    global _APP
-    app = QtWidgets.QApplication.instance()
-    if app is None:
-        app = _APP = QtWidgets.QApplication(sys.argv[:1])  # kept: Qt needs it alive
-        app.setApplicationName("Seein' In")
-        app.setOrganizationName("seein")
-    vispy_app()
-    return app
-
-
-def vispy_app():
-    """VisPy's application on qtpy's Qt binding (its default one when nothing else was chosen)."""
-    import qtpy
-    from vispy import app as vapp
-
-    name = qtpy.API_NAME.lower()
-    try:
-        return vapp.use_app(name)
-    except RuntimeError:  # VisPy already runs another backend (e.g. EGL in this process)
-        return vapp.Application(name)
 
 
 def wait_until_drawn(window, timeout: float = 120.0) -> None:

@@ -10,8 +10,8 @@ from typing import Optional
 
 from qtpy import QtCore, QtGui, QtWidgets
 
-from ..bus import CellEvent, HoverEvent, Subscriptions
 from ..state import AppState
+from ..state.bus import CellEvent, HoverEvent, Subscriptions
 from .qimage import to_qimage
 
 

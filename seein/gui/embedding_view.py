@@ -15,9 +15,18 @@ from typing import Optional
 
 from qtpy import QtCore, QtWidgets
 
-from ..bus import (DimsEvent, HoverEvent, LayerEvent, ModeEvent, ProgressEvent, ProjectionEvent,
-                   SelectionEvent, Subscriptions, ViewportEvent)
 from ..state import METHODS, MOVING_POINTS_BUDGET, AppState, moving_sample
+from ..state.bus import (
+    DimsEvent,
+    HoverEvent,
+    LayerEvent,
+    ModeEvent,
+    ProgressEvent,
+    ProjectionEvent,
+    SelectionEvent,
+    Subscriptions,
+    ViewportEvent,
+)
 from .lasso import LassoTool
 from .modifiers import mode_from_vispy
 from .style_controls import StyleControls
@@ -46,8 +55,8 @@ class EmbeddingView(QtWidgets.QWidget):
 
     def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
-        from .app import vispy_app
         from ..render.scene import EmbeddingScene
+        from .qt_app import vispy_app
 
         self.setObjectName("embedding_view")
         self.state = state

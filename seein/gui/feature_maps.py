@@ -15,8 +15,8 @@ from typing import Optional
 import numpy as np
 from qtpy import QtCore, QtGui, QtWidgets
 
-from ..bus import Subscriptions
 from ..state import AppState
+from ..state.bus import Subscriptions
 from .qimage import event_point, to_qimage
 from .worker import Task
 

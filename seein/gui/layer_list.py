@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from qtpy import QtCore, QtWidgets
 
-from ..bus import LayerEvent, Subscriptions
 from ..state import AppState
+from ..state.bus import LayerEvent, Subscriptions
 
 
 class LayerList(QtWidgets.QListWidget):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from qtpy import QtCore, QtGui, QtWidgets
 
-from ..bus import SelectionEvent, Subscriptions
 from ..state import AppState, class_palette
+from ..state.bus import SelectionEvent, Subscriptions
 from .modifiers import mode_from_modifiers
 from .qimage import event_point, to_qcolor
 

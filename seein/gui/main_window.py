@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qtpy import QtCore, QtGui, QtWidgets
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from ..state import AppState, SelectMode, load_selection, save_selection
 from .actions import Actions
 from .details import DetailsView

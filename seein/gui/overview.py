@@ -13,8 +13,8 @@ from typing import Optional
 
 from qtpy import QtWidgets
 
-from ..bus import Subscriptions, ViewportEvent
 from ..state import AppState
+from ..state.bus import Subscriptions, ViewportEvent
 from .worker import Task
 
 ZOOM_STEP = 1.25
@@ -26,8 +26,8 @@ class OverviewView(QtWidgets.QWidget):
 
     def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
-        from .app import vispy_app
         from ..render.overview import OverviewScene
+        from .qt_app import vispy_app
 
         self.setObjectName("overview")
         self.state = state
@@ -73,7 +73,6 @@ class OverviewView(QtWidgets.QWidget):
         self._shown_key = key
         if self._task is not None and self._task.isRunning():
             self._task.cancel()
-        mode = "splom" if s.mode == "splom" else "scatter"
         pairs = (s.dims[1], s.dims[0]) if s.mode == "scatter" else None
         layer, snapshot, projected = s.layer, s.snapshot, s.projection() if s.mode == "projection" else None
 

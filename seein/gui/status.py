@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from qtpy import QtWidgets
 
-from ..bus import LayerEvent, ProgressEvent, SelectionEvent, Subscriptions
 from ..state import AppState
+from ..state.bus import LayerEvent, ProgressEvent, SelectionEvent, Subscriptions
 
 
 class StatusBar(QtWidgets.QStatusBar):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from qtpy import QtCore, QtWidgets
 
-from ..bus import Subscriptions
 from ..state import AppState
+from ..state.bus import Subscriptions
 
 
 class Timeline(QtWidgets.QWidget):

@@ -1,6 +1,6 @@
 """Long work off the GUI thread: a function run in a QThread, with progress and cancel.
 
-The function receives a progress callback (seein.progress shape: ``(done, total, msg)
+The function receives a progress callback (seein.core.progress shape: ``(done, total, msg)
 -> True to stop``); results and errors come back to the GUI thread as Qt signals, so
 the window stays responsive and a stale result can be dropped. Every signal carries
 the task's ``tag`` (what it was computing), so receivers connect bound methods of
@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from qtpy import QtCore
 
-from ..errors import Cancelled, SeeinError
+from ..core.errors import Cancelled, SeeinError
 
 
 class Task(QtCore.QThread):

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 
 
 def has_display() -> bool:

@@ -14,7 +14,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from .models import is_embedding
 from .probe import is_script, model_device
 

@@ -15,7 +15,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from .probe import is_script, model_device, trace
 
 _ACTIVATIONS = {

@@ -4,7 +4,7 @@ Specs: a bundled name (``lenet``, ``siamese-lenet``), a Python file and class
 (``path/to/file.py:ClassName``, instantiated with no arguments), or a TorchScript
 file (``model.pt``). Weights load with ``torch.load(weights_only=True)`` so a
 weights file can never run code; ``trust_weights=True`` is the explicit opt-in
-for full pickles. Every failure is a one-line :class:`~seein.errors.SeeinError`.
+for full pickles. Every failure is a one-line :class:`~seein.core.errors.SeeinError`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Iterator, Mapping
 import torch
 from torch import nn
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from .models import BUNDLED, build_bundled
 
 
@@ -222,19 +222,10 @@ def load_model(spec: str, weights: str | os.PathLike | None = None, *,
                trust_weights: bool = False) -> nn.Module:
     """The network for ``spec`` with ``weights`` applied, in eval mode on the CPU.
 
-    With no weights, a bundled name means the trained demo weights (the last
-    snapshot of :func:`seein.nets.demo.demo_run`, built in seconds if missing);
-    a Python-file model keeps its constructor's initialisation; a TorchScript
-    file its own weights.
+    With no weights, a bundled or Python-file model keeps its constructor's
+    initialisation and a TorchScript file its own weights. Loading never trains:
+    the demo's trained weights come from :func:`seein.demo.runs.demo_model`.
     """
-    if weights is None and spec in BUNDLED:
-        from .demo import demo_run
-        from .runs import load_run
-
-        run = load_run(demo_run(spec))
-        model = build_bundled(spec)
-        apply_weights(model, run.snapshots[-1][1], run.path)
-        return model.eval()
     model = build_model(spec)
     if weights is not None:
         apply_weights(model, read_weights(weights, trust_weights=trust_weights), weights)

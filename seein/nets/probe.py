@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 
 
 @dataclass

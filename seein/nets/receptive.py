@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from .layers import _ACTIVATIONS
 from .probe import Call, is_script, model_device, trace
 

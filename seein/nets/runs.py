@@ -25,8 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import SeeinError
-from ..store import SnapshotInfo
+from ..core.errors import SeeinError
+from ..core.snapshots import SnapshotInfo
 
 RUN_FORMAT = "seein-run"
 RUN_VERSION = 1

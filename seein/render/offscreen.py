@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 
 _APP = None
 

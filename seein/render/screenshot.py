@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 
 _INDEX_LIST = re.compile(r"[\d\s,]+")  # images=0,5,9 (indices); anything else is a file name
 SCREENSHOT_POINT_BUDGET = 20_000_000  # points per frame (panels x points) before densities are drawn
@@ -133,7 +133,7 @@ def render_screenshot(store_path: str | os.PathLike, layer: str, *, dims: Sequen
                       progress: Any = None) -> tuple[np.ndarray, str]:
     """:func:`screenshot` and a one-line description of what it shows (the CLI prints it).
 
-    ``progress`` (a :mod:`seein.progress` callback) follows a projection computed on the
+    ``progress`` (a :mod:`seein.core.progress` callback) follows a projection computed on the
     way; it cannot cross to a subprocess, so an isolated render goes without.
     """
     from .offscreen import call, needs_isolation

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 
 _SUFFIXES = (".vert", ".frag", ".glsl")
 

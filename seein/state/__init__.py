@@ -5,10 +5,27 @@
 history, files).
 """
 
-from .app_state import (HOME_POINTS_BUDGET, METHODS, MODES, MOVING_POINTS_BUDGET, AppState, class_palette,
-                        default_mode, moving_sample, suggested_point_size, transition_start)
-from .selection import (HISTORY_LIMIT, SelectionHistory, SelectMode, combine, load_selection, parse_select,
-                        save_selection)
+from .app_state import (
+    HOME_POINTS_BUDGET,
+    METHODS,
+    MODES,
+    MOVING_POINTS_BUDGET,
+    AppState,
+    class_palette,
+    default_mode,
+    moving_sample,
+    suggested_point_size,
+    transition_start,
+)
+from .selection import (
+    HISTORY_LIMIT,
+    SelectionHistory,
+    SelectMode,
+    combine,
+    load_selection,
+    parse_select,
+    save_selection,
+)
 
 __all__ = ["AppState", "SelectMode", "SelectionHistory", "combine", "parse_select", "save_selection",
            "load_selection", "class_palette", "default_mode", "suggested_point_size", "transition_start",

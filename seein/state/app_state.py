@@ -1,7 +1,7 @@
 """The application state: the one owner of every value the views show (no Qt).
 
 Views change values only through :class:`AppState` and redraw from the events it
-emits on its :class:`~seein.bus.EventBus`; no view calls another (glue's Hub, napari's
+emits on its :class:`~seein.state.bus.EventBus`; no view calls another (glue's Hub, napari's
 model/view split). The selection is a boolean mask over images, so it links every
 layer; its history gives undo and redo (``seein.state.selection``). Arithmetic a view needs (class masks, point
 to image, averages for the feature-map view) lives here or in ``seein.compute``.
@@ -15,11 +15,20 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..bus import (CellEvent, DimsEvent, EventBus, HoverEvent, LayerEvent, ModeEvent,
-                  ProjectionEvent, SelectionEvent, ViewportEvent)
-from ..errors import SeeinError
-from ..progress import ProgressCallback, report
+from ..core.errors import SeeinError
+from ..core.progress import ProgressCallback, report
 from ..store import STRUCTURED, LayerInfo, Store
+from .bus import (
+    CellEvent,
+    DimsEvent,
+    EventBus,
+    HoverEvent,
+    LayerEvent,
+    ModeEvent,
+    ProjectionEvent,
+    SelectionEvent,
+    ViewportEvent,
+)
 from .selection import SelectionHistory, SelectMode, combine
 
 MODES = ("scatter", "splom", "projection")
@@ -486,7 +495,7 @@ class AppState:
         none gives []. Each array is scaled to [0, 1] over its whole layer so that brighter
         means stronger within the layer. ``mask`` and ``snapshot`` default to the current
         values; pass copies when calling from a worker thread. ``progress`` is told after
-        each layer and may cancel (seein.progress).
+        each layer and may cancel (seein.core.progress).
         """
         store = self.require_store()
         mask = self.selection if mask is None else np.asarray(mask, dtype=bool)

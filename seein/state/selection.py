@@ -12,7 +12,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..errors import SeeinError
+from ..core.errors import SeeinError
 from ..store import Store
 
 HISTORY_LIMIT = 200

@@ -7,10 +7,14 @@ import pytest
 
 from seein.compute.clustering import kmeans
 from seein.compute.deepeyes import histogram_edges, perplexity
-from seein.compute.filtermap import (class_association, classical_mds, weighted_jaccard,
-                                     weighted_jaccard_naive)
+from seein.compute.filtermap import (
+    class_association,
+    classical_mds,
+    weighted_jaccard,
+    weighted_jaccard_naive,
+)
 from seein.compute.instances import sample_points
-from seein.errors import SeeinError
+from seein.core.errors import SeeinError
 
 
 @pytest.mark.parametrize("k, n_features, std", [(8, 5, 1.0), (30, 10, 1.5)])

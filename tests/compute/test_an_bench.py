@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from seein.compute.bench_compute import BenchData, run_benchmarks
+from seein.bench.compute import run_benchmarks
+from seein.bench.measure import BenchData
 
 
 def test_analysis_entries_are_merged_into_the_compute_bench():

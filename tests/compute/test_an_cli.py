@@ -8,7 +8,7 @@ import pytest
 
 from seein.cli import main
 from seein.compute import pipeline
-from seein.errors import Cancelled
+from seein.core.errors import Cancelled
 from seein.store import Store
 
 # Everything but t-SNE projections (slow on a shared CPU); the Input Map's t-SNE runs on 20 points.

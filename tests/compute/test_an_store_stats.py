@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from seein.compute import clustering, deepeyes, stats
-from seein.errors import SeeinError
+from seein.core.errors import SeeinError
 from seein.store import LayerInfo, SnapshotInfo, Store, StoreWriter, layer_kind
 
 

@@ -1,4 +1,4 @@
-"""seein.backend: the device decision (incl. the override and its clear error) and array moves."""
+"""seein.core.backend: the device decision (incl. the override and its clear error) and array moves."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from seein.backend import Backend, build_backend, decide, get_backend
 from seein.cli import main
-from seein.errors import SeeinError
+from seein.core.backend import Backend, build_backend, decide, get_backend
+from seein.core.errors import SeeinError
 
 
 @pytest.fixture(autouse=True)

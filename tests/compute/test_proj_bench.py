@@ -6,9 +6,10 @@ import json
 
 import numpy as np
 
+from seein.bench import measure as bench_measure
+from seein.bench.compute import bench_data, run_benchmarks
+from seein.bench.measure import BENCHMARKS, BenchData, measure, register
 from seein.cli import main
-from seein.compute import bench_compute
-from seein.compute.bench_compute import BENCHMARKS, BenchData, bench_data, measure, register, run_benchmarks
 
 
 def test_measure_interleaves_and_takes_medians():
@@ -25,13 +26,13 @@ def test_peak_memory_sees_a_big_allocation():
 
 
 def test_registry_takes_new_entries(monkeypatch):
-    monkeypatch.setattr(bench_compute, "BENCHMARKS", dict(BENCHMARKS))
+    monkeypatch.setattr(bench_measure, "BENCHMARKS", dict(BENCHMARKS))
 
     @register("double")
     def double(data):
         return {"results": {"x": {"median_s": 2.0}}, "ratios": {"x_vs_y": 2.0}}
 
-    assert bench_compute.BENCHMARKS["double"] is double
+    assert bench_measure.BENCHMARKS["double"] is double
     data = BenchData(np.zeros((10, 2), np.float32), np.zeros(10, np.int64), "zeros")
     out = run_benchmarks(data, only=["double"], log=lambda m: None)
     assert out["ratios"] == {"x_vs_y": 2.0} and out["config"]["n_points"] == 10

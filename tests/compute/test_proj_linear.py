@@ -8,8 +8,13 @@ import pytest
 from sklearn.decomposition import PCA
 
 from seein.compute.pca import pca, pca_store
-from seein.compute.pivotmds import double_centre, pivot_mds, pivot_mds_numpy, top_eigenvectors
-from seein.errors import SeeinError
+from seein.compute.pivotmds import (
+    double_centre,
+    pivot_mds,
+    pivot_mds_numpy,
+    top_eigenvectors,
+)
+from seein.core.errors import SeeinError
 from seein.store import Store
 
 
@@ -137,9 +142,9 @@ def test_pivotmds_streams_a_big_layer():
     algorithm holds per point beyond its input (a constant overhead cancels out). The former
     version held a float64 copy, its centred twin and D (n x 50 float64): ~720 bytes a point.
     """
-    from seein.compute.bench_compute import measure
-
     import torch
+
+    from seein.bench.measure import measure
 
     x = np.random.default_rng(0).normal(size=(2_000_000, 20)).astype(np.float32)
     threads = torch.get_num_threads()

@@ -7,7 +7,7 @@ import pytest
 
 from seein.compute.procrustes import align, image_means, procrustes
 from seein.compute.projection import aligned_projections, project
-from seein.errors import SeeinError
+from seein.core.errors import SeeinError
 from seein.store import Store
 
 

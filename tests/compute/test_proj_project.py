@@ -12,7 +12,7 @@ import pytest
 from seein.cli import main
 from seein.compute import tsne as tsne_mod
 from seein.compute.projection import Projection, project, projection_params
-from seein.errors import Cancelled, SeeinError
+from seein.core.errors import Cancelled, SeeinError
 from seein.store import Store
 from seein.testing import make_store
 
@@ -24,7 +24,7 @@ def one_thread(monkeypatch):
     """One CPU thread (SEEIN_THREADS=1): on a shared, busy machine OpenMP threads spin-wait."""
     import torch
 
-    from seein.backend import get_backend
+    from seein.core.backend import get_backend
 
     threads = torch.get_num_threads()
     monkeypatch.setenv("SEEIN_THREADS", "1")

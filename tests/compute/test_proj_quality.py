@@ -34,7 +34,7 @@ def test_tsne_of_fc1_separates_digits_as_well_as_opentsne(demo_store, monkeypatc
     import torch
     from openTSNE import TSNE
 
-    from seein.backend import get_backend
+    from seein.core.backend import get_backend
 
     threads = torch.get_num_threads()
     monkeypatch.setenv("SEEIN_THREADS", "1")

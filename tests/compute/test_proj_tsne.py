@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from seein.backend import Backend
 from seein.compute import tsne as tsne_mod
 from seein.compute.sampling import knn_place, sample_indices
 from seein.compute.tsne import clamp_perplexity, tsne
-from seein.errors import Cancelled, SeeinError
+from seein.core.backend import Backend
+from seein.core.errors import Cancelled, SeeinError
 
 FAST = dict(n_iter=120, early_exaggeration_iter=60)
 
@@ -190,7 +190,7 @@ def test_knn_placement_of_a_big_layer_streams():
     Peak growth at n and 2n points; per extra point the former version also held x[rest]
     (80 bytes a point here) besides the output, the indices to place and a mask (17 bytes).
     """
-    from seein.compute.bench_compute import measure
+    from seein.bench.measure import measure
 
     x = np.random.default_rng(4).normal(size=(2_000_000, 20)).astype(np.float32)
     threads = torch.get_num_threads()
@@ -216,8 +216,6 @@ def test_knn_placement_of_a_big_layer_streams():
 def test_cuml_gets_opentsne_settings(stand_in_cuml, signature):
     """_cuml's argument mapping, against a stand-in ``cuml.manifold.TSNE`` (no GPU here):
     a recent cuML (max_iter, init) and an older one (n_iter, no init)."""
-    import sys
-    import types
 
     seen = {}
 

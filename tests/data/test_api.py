@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from seein.core.errors import SeeinError
 from seein.data import KNOWN_SPECS, ImageDataset, load_dataset
-from seein.errors import SeeinError
 
 
 def test_unknown_prefix_lists_the_known_specs():

@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import pytest
 
+from seein.core.errors import SeeinError
 from seein.data import load_dataset, samples
 from seein.data.safe_pickle import safe_load
-from seein.errors import SeeinError
 
 
 def _expected_pixels(batch_index, per_batch=10):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from seein.core.errors import SeeinError
 from seein.data import load_dataset, samples
-from seein.errors import SeeinError
 
 
 def test_classes_labels_and_pixels(image_folder):

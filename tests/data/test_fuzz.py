@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from seein.core.errors import SeeinError
 from seein.data import load_dataset, samples
 from seein.data.idx import parse_idx, read_idx
-from seein.errors import SeeinError
 
 FUZZ = settings(max_examples=80, deadline=5000, suppress_health_check=[HealthCheck.too_slow],
                 derandomize=True)

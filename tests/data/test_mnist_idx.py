@@ -7,9 +7,9 @@ import gzip
 import numpy as np
 import pytest
 
+from seein.core.errors import SeeinError
 from seein.data import load_dataset, samples
 from seein.data.idx import parse_idx, read_idx
-from seein.errors import SeeinError
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int16, np.int32, np.float32, np.float64])

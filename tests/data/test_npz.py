@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from seein.core.errors import SeeinError
 from seein.data import load_dataset, samples
-from seein.errors import SeeinError
 
 RNG = np.random.default_rng(0)
 PIXELS = RNG.integers(0, 256, size=(6, 3, 10, 12), dtype=np.uint8)     # (N, C, H, W) reference

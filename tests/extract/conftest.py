@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from seein.extraction import ExtractionPlan, probe_layers
+from seein.extract.engine import ExtractionPlan, probe_layers
 from seein.store import SnapshotInfo
 
 

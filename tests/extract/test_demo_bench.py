@@ -9,7 +9,7 @@ from seein.store import Store
 
 
 def test_demo_store_holds_every_digit_and_snapshot(demo_store):
-    from seein.nets.demo import demo_run
+    from seein.demo.runs import demo_run
     from seein.nets.runs import load_run
 
     run = load_run(demo_run("lenet"))

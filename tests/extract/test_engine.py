@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from seein.errors import Cancelled, SeeinError
-from seein.extraction import run_plan, shard_range
+from seein.core.errors import Cancelled, SeeinError
+from seein.extract.engine import run_plan, shard_range
 from seein.store import Store, StoreWriter
 
 from .conftest import tiny_plan
@@ -145,7 +145,7 @@ def test_a_damaged_partial_is_reported_not_resumed(tmp_path):
 
 
 def test_channels_last_is_used_when_it_runs_and_dropped_when_it_does_not(tmp_path):
-    from seein.capture import LayerCapture
+    from seein.extract.capture import LayerCapture
 
     plan = tiny_plan(n_snapshots=1)
     sample = torch.from_numpy(plan.images[:2])
@@ -170,7 +170,7 @@ def test_channels_last_is_used_when_it_runs_and_dropped_when_it_does_not(tmp_pat
         capture.calibrate(net, sample)
         assert not capture.channels_last and net.conv.weight.is_contiguous()
     plan.model, plan.snapshots = net, [(plan.snapshots[0][0], None)]
-    from seein.extraction import probe_layers
+    from seein.extract.engine import probe_layers
 
     plan.layers, plan.n_outputs = probe_layers(net, ["conv", "fc"], plan.images)
     out = run_plan(plan, tmp_path / "v.h5")
@@ -182,7 +182,7 @@ def test_channels_last_is_used_when_it_runs_and_dropped_when_it_does_not(tmp_pat
 def test_a_failing_write_keeps_the_work_for_resume(tmp_path, monkeypatch):
     import errno
 
-    import seein.store_rows as store_module
+    import seein.store.rows as store_module
 
     calls = []
     real = store_module._pwrite_all

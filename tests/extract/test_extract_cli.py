@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from seein.cli import main
-from seein.errors import SeeinError
+from seein.core.errors import SeeinError
 from seein.store import Store
 
 from .test_engine import assert_same_stores
@@ -35,7 +35,7 @@ def lenet_store(tmp_path_factory):
 
 def test_extract_writes_what_the_network_computes(lenet_store):
     from seein.data import load_dataset
-    from seein.nets.demo import demo_run
+    from seein.demo.runs import demo_run
     from seein.nets.runs import load_run
 
     run = load_run(demo_run("lenet"))
@@ -109,7 +109,7 @@ def test_two_shards_merge_into_the_full_extraction(lenet_store, tmp_path, capsys
 
 
 def test_merge_refuses_gaps_and_strangers(tmp_path):
-    from seein.merge import merge
+    from seein.extract.merge import merge
 
     parts = {}
     for name, shard, layers in (("a", "0/3", "conv1,fc2"), ("c", "2/3", "conv1,fc2"), ("x", "1/3", "fc2")):

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.gui
 
 
 def test_bench_view_measures_every_action(make_window, synthetic_store):
-    from seein.gui.bench import bench_view, format_table
+    from seein.bench.view import bench_view, format_table
 
     w = make_window(synthetic_store)
     result = bench_view(w)

@@ -3,9 +3,16 @@
 import numpy as np
 import pytest
 
-from seein.bus import EventBus, Subscriptions
-from seein.errors import SeeinError
-from seein.state import AppState, SelectMode, combine, load_selection, parse_select, save_selection
+from seein.core.errors import SeeinError
+from seein.state import (
+    AppState,
+    SelectMode,
+    combine,
+    load_selection,
+    parse_select,
+    save_selection,
+)
+from seein.state.bus import EventBus, Subscriptions
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ def resnet_weights(resnet_file, tmp_path):
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
     """A two-epoch LeNet run on 128 digits with 3 snapshots (about a second of training)."""
-    from seein.train import train
+    from seein.nets.training import train
 
     return train("lenet", "digits", tmp_path_factory.mktemp("run") / "tiny.run.pt", epochs=2,
                  snapshots=3, seed=1, batch_size=32, limit=128)

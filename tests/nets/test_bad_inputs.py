@@ -7,7 +7,7 @@ import os
 import pytest
 import torch
 
-from seein.errors import SeeinError
+from seein.core.errors import SeeinError
 from seein.nets import build_model, load_model, read_weights
 from seein.nets.check import check_fits
 

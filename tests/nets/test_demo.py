@@ -7,11 +7,11 @@ import threading
 import pytest
 import torch
 
-import seein.train
-from seein.errors import SeeinError
+import seein.nets.training
+from seein.core.errors import SeeinError
+from seein.demo import runs as demo_module
+from seein.demo.runs import demo_model, demo_run, demo_run_path
 from seein.nets import load_model
-from seein.nets import demo as demo_module
-from seein.nets.demo import demo_run, demo_run_path
 from seein.nets.runs import load_run
 
 
@@ -21,7 +21,7 @@ def home(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_lenet_demo_is_trained_accurate_and_is_what_load_model_means(home):
+def test_lenet_demo_is_trained_accurate_and_load_model_never_trains(home):
     path = demo_run()
     assert path == demo_run_path("lenet") and path.is_relative_to(home)
     run = load_run(path)
@@ -29,8 +29,10 @@ def test_lenet_demo_is_trained_accurate_and_is_what_load_model_means(home):
     assert len(steps) == 6 and steps[0] == 0 and steps[-1] == run.meta["steps"]
     assert run.snapshots[0][0].metrics["test_acc"] < 0.3  # step 0 is the untrained network
     assert run.snapshots[-1][0].metrics["test_acc"] >= 0.95
-    model = load_model("lenet")  # no weights: the demo's last snapshot
+    model = demo_model("lenet")  # the demo's trained network: its last snapshot
     assert torch.equal(model.conv2.weight, run.snapshots[-1][1]["conv2.weight"])
+    untrained = load_model("lenet")  # loading never trains: no weights, the constructor's
+    assert not torch.equal(untrained.conv2.weight, model.conv2.weight)
     mtime = path.stat().st_mtime_ns
     assert demo_run() == path and path.stat().st_mtime_ns == mtime  # built once, then reused
 
@@ -39,13 +41,13 @@ def test_concurrent_callers_build_once(home, monkeypatch):
     monkeypatch.setitem(demo_module.RECIPES, "lenet", dict(epochs=1, snapshots=2, seed=0, batch_size=64,
                                                            optimizer="adam", limit=64))
     calls = []
-    real_train = seein.train.train
+    real_train = seein.nets.training.train
 
     def counting_train(*args, **kwargs):
         calls.append(1)
         return real_train(*args, **kwargs)
 
-    monkeypatch.setattr(seein.train, "train", counting_train)
+    monkeypatch.setattr(seein.nets.training, "train", counting_train)
     results = []
     threads = [threading.Thread(target=lambda: results.append(demo_run("lenet"))) for _ in range(2)]
     for t in threads:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from seein.errors import SeeinError
+from seein.core.errors import SeeinError
 from seein.nets import build_model, load_model
 from seein.nets.receptive import receptive_fields
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from seein.errors import Cancelled, SeeinError
+from seein.core.errors import Cancelled, SeeinError
 from seein.nets import load_model
 from seein.nets.runs import Run, load_run, save_run
-from seein.train import snapshot_steps, train
+from seein.nets.training import snapshot_steps, train
 
 
 def test_snapshot_steps_are_even_and_include_both_ends():
@@ -119,7 +119,7 @@ def test_a_user_residual_model_trains_and_reloads(tmp_path, resnet_file):
 
 
 def test_training_settings_do_not_leak_to_the_caller():
-    from seein.train import deterministic
+    from seein.nets.training import deterministic
 
     threads = torch.get_num_threads()
     torch.manual_seed(5)

@@ -337,7 +337,7 @@ def screenshots() -> dict:
     from pathlib import Path
 
     import seein.render.screenshot as shot
-    from seein.errors import SeeinError
+    from seein.core.errors import SeeinError
     from seein.testing import make_store
 
     out = {}

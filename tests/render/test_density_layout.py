@@ -90,7 +90,7 @@ def test_panel_densities_run_on_the_backend_device(monkeypatch):
     """"auto" follows the compute backend's rule (SEEIN_DEVICE, then torch): the GPU when
     there is one; here the CPU, with the same counts as torch on an explicit device."""
     from seein.compute.density import compute_device
-    from seein.errors import SeeinError
+    from seein.core.errors import SeeinError
 
     pts = np.random.default_rng(6).normal(size=(2000, 3)).astype(np.float32)
     monkeypatch.delenv("SEEIN_DEVICE", raising=False)

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from seein.errors import SeeinError
+from seein.core.errors import SeeinError
 from seein.render.shaders import load_shader, shader_names
 
 

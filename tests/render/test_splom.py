@@ -61,7 +61,7 @@ def test_points_stay_inside_their_view_box(case):
     res = case("viewbox_clipped")
     frame = res["frame"]
     ink = ~np.all(frame[..., :3] >= 250, axis=-1)
-    (lx, lw), (rx, rw) = res["left_px"], res["right_px"]
+    (lx, lw), (rx, _rw) = res["left_px"], res["right_px"]
     assert ink[:, int(lx) + 2:int(lx + lw) - 2].mean() > 0.3  # the zoomed-in points fill the left box
     assert not ink[:, int(np.ceil(rx)):].any()  # and nothing reaches the right one
 

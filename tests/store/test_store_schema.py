@@ -4,7 +4,7 @@ import h5py
 import numpy as np
 import pytest
 
-from seein.errors import SeeinError
+from seein.core.errors import SeeinError
 from seein.store import SCHEMA_VERSION, Store, StoreWriter
 from seein.testing import make_store
 
@@ -111,7 +111,7 @@ def test_writer_resume_continues_after_last_chunk(tmp_path):
 def test_activations_are_chunked_by_whole_images_and_written_in_place(tmp_path, monkeypatch):
     """Chunks hold whole images; rows written straight into the chunks (at any batch
     boundaries, across chunk edges) read back through HDF5 exactly."""
-    import seein.store_rows as store_module
+    import seein.store.rows as store_module
     from seein.store import LayerInfo, SnapshotInfo, chunk_images
 
     assert chunk_images(1) == 256 and chunk_images(100 << 20) == 1

@@ -2,7 +2,7 @@
 
 The bare forward pass is the model as loaded, run batch by batch under inference mode
 with torch's default threads: what a user's own loop costs. Extraction runs the network
-channels-last on the CPU when it can (see :mod:`seein.capture`) and with one torch
+channels-last on the CPU when it can (see :mod:`seein.extract.capture`) and with one torch
 thread fewer (that core converts and writes); so a bare pass set up the same way is
 timed too (``forward_same_setup``), and ``ratios`` holds both quotients, the second
 being what hooks, conversion and writing alone cost.
@@ -19,18 +19,18 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .extraction import ExtractionPlan, default_device, probe_layers, run_plan
-from .store import SnapshotInfo
+from ..extract.engine import ExtractionPlan, default_device, probe_layers, run_plan
+from ..store import SnapshotInfo
 
 
 def _plan(model: str, dataset: str, split: str, limit: int | None,
           layers: Sequence[str] | None) -> ExtractionPlan:
-    from .data import load_dataset
-    from .nets.layers import resolve_layers
-    from .nets.loading import build_model
+    from ..data import load_dataset
+    from ..nets.layers import resolve_layers
+    from ..nets.loading import build_model
 
     net = build_model(model)  # initial weights: speed does not depend on them
-    from .nets.check import preferred_input
+    from ..nets.check import preferred_input
 
     channels, size = preferred_input(net)
     data = load_dataset(dataset, split=split, limit=limit, size=size, channels=channels)
@@ -47,7 +47,7 @@ def _bare_model(model: torch.nn.Module, images: torch.Tensor, device: torch.devi
     """A copy of ``model`` in the layout extraction would use, and whether that is channels-last."""
     import copy
 
-    from .capture import wants_channels_last
+    from ..extract.capture import wants_channels_last
 
     bare = copy.deepcopy(model).to(device).eval()
     sample = images[:2].to(device)

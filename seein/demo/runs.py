@@ -1,9 +1,9 @@
 """The demo's trained runs: LeNet and siamese LeNet on the bundled digits, built in seconds when missing.
 
 Each is trained deterministically (fixed seed and settings) into
-``seein.paths.demo_dir()``. Concurrent callers (two processes opening the demo
+``seein.core.paths.demo_dir()``. Concurrent callers (two processes opening the demo
 at once) are serialised by an exclusive lock on a side file, and the run file
-itself only ever appears complete (written and renamed by :func:`seein.train.train`).
+itself only ever appears complete (written and renamed by :func:`seein.nets.training.train`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import fcntl
 from pathlib import Path
 
-from ..errors import SeeinError
-from ..paths import demo_dir
-from ..progress import ProgressCallback
-from .models import BUNDLED
+from ..core.errors import SeeinError
+from ..core.paths import demo_dir
+from ..core.progress import ProgressCallback
+from ..nets.models import BUNDLED
 
 #: Per model, bumped whenever its recipe or network changes, so an old demo run is rebuilt.
 DEMO_VERSIONS = {"lenet": 1, "siamese-lenet": 2}
@@ -33,7 +33,7 @@ def demo_run_path(model: str = "lenet") -> Path:
 
 
 def _is_valid(path: Path, model: str) -> bool:
-    from .runs import load_run
+    from ..nets.runs import load_run
 
     try:
         return load_run(path).meta.get("extra", {}).get("demo_version") == DEMO_VERSIONS[model]
@@ -59,7 +59,7 @@ def demo_run(model: str = "lenet", progress: ProgressCallback | None = None) -> 
         try:
             if path.exists() and _is_valid(path, model):  # another process built it while we waited
                 return path
-            from ..train import train
+            from ..nets.training import train
 
             return train(model, "digits", path, progress=progress, split="train",
                          extra={"demo_version": DEMO_VERSIONS[model]}, **RECIPES[model])
@@ -68,3 +68,14 @@ def demo_run(model: str = "lenet", progress: ProgressCallback | None = None) -> 
 
 
 __all__ = ["demo_run", "demo_run_path", "RECIPES", "DEMO_VERSIONS"]
+
+
+def demo_model(model: str = "lenet", progress: ProgressCallback | None = None):
+    """The demo network with its trained weights (the last snapshot of :func:`demo_run`), eval mode."""
+    from ..nets.loading import apply_weights, build_bundled
+    from ..nets.runs import load_run
+
+    run = load_run(demo_run(model, progress))
+    net = build_bundled(model)
+    apply_weights(net, run.snapshots[-1][1], run.path)
+    return net.eval()

@@ -23,8 +23,8 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .errors import SeeinError
-from .store import LayerInfo, layer_kind
+from ..core.errors import SeeinError
+from ..store import LayerInfo, layer_kind
 
 DTYPES = {"float16": torch.float16, "float32": torch.float32}
 
@@ -119,7 +119,7 @@ class LayerCapture:
     def _forward(self, model: torch.nn.Module, batch: torch.Tensor) -> Any:
         if not self.script:
             return model(batch)
-        from .nets.probe import trace
+        from ..nets.probe import trace
 
         out, calls = trace(model, batch)
         for call in calls:

@@ -23,8 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .errors import SeeinError
-from .progress import ProgressCallback, report
+from ..core.errors import SeeinError
+from ..core.progress import ProgressCallback, report
 
 TRAIN_EVAL_LIMIT = 500  # training images used for a snapshot's train metrics (a fixed subset)
 EVAL_BATCH = 512
@@ -74,7 +74,7 @@ class _Evaluator:
     """Metrics of a model on fixed training and test subsets (classifier or embedding)."""
 
     def __init__(self, train_ds, test_ds, embedding: bool, seed: int):
-        from .nets.siamese import pair_partners
+        from .siamese import pair_partners
 
         n = min(len(train_ds), TRAIN_EVAL_LIMIT)
         self.sets = {"train": (train_ds.images[:n], train_ds.labels[:n])}
@@ -86,7 +86,7 @@ class _Evaluator:
                       for name, (_, labels) in self.sets.items()}
 
     def __call__(self, model: nn.Module) -> dict[str, float]:
-        from .nets.siamese import centroid_accuracy, contrastive_loss
+        from .siamese import centroid_accuracy, contrastive_loss
 
         metrics = {}
         outs = {name: _outputs(model, images) for name, (images, _) in self.sets.items()}
@@ -132,24 +132,24 @@ def train(model_spec: str, dataset_spec: str = "digits", out: str | os.PathLike 
         ``limit`` keeps the first N training images.
     progress : callable, optional
         ``progress(done_steps, total_steps, message)``; returning True cancels
-        (raises :class:`~seein.errors.Cancelled`, nothing is written).
+        (raises :class:`~seein.core.errors.Cancelled`, nothing is written).
 
     Returns
     -------
     Path of the run file (complete, or absent if training stopped).
     """
-    from .data import load_dataset
-    from .nets.check import check_fits
-    from .nets.loading import build_model, canonical_spec
-    from .nets.models import is_embedding
-    from .nets.runs import save_run
-    from .nets.siamese import contrastive_loss, pair_partners
+    from ..data import load_dataset
+    from .check import check_fits
+    from .loading import build_model, canonical_spec
+    from .models import is_embedding
+    from .runs import save_run
+    from .siamese import contrastive_loss, pair_partners
 
     if epochs < 1:
         raise SeeinError(f"--epochs must be at least 1 (got {epochs})")
     if batch_size < 1:
         raise SeeinError(f"--batch-size must be at least 1 (got {batch_size})")
-    from .nets.check import preferred_input
+    from .check import preferred_input
 
     started = time.perf_counter()
     with deterministic(seed):

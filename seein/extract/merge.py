@@ -16,10 +16,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import SeeinError
-from .extraction import check_out
-from .progress import ProgressCallback, report
-from .store import Store, StoreWriter
+from ..core.errors import SeeinError
+from ..core.progress import ProgressCallback, report
+from ..store import Store, StoreWriter
+from .engine import check_out
 
 # Source keys that must agree between shards (paths of runs and weights may differ).
 _SAME = ("model", "dataset", "split", "limit", "layers", "dtype", "images_total", "snapshots",

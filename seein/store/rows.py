@@ -14,6 +14,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+
 def allocated(group: h5py.Group, name: str, shape: tuple[int, ...], dtype: Any,
                chunk_rows: int | None = None) -> h5py.Dataset:
     """A dataset allocated in full now (see the module docstring): chunked by rows, or

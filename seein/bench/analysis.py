@@ -1,6 +1,6 @@
 """Analysis benchmarks, merged into ``seein bench compute``: k-means, weighted Jaccard, perplexity.
 
-:func:`analysis_benchmarks` takes the bench's :class:`~seein.compute.bench_compute.BenchData`
+:func:`analysis_benchmarks` takes the bench's :class:`~seein.bench.compute.BenchData`
 (a seeded sample of a conv layer's points, 20,000 x C by default) and returns
 ``{"results": {...}, "ratios": {...}}``, measured the bench's way (contenders interleaved,
 median of ``repeats_cheap`` runs, peak resident-set growth):
@@ -26,7 +26,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .bench_compute import BenchData, measure
+from .measure import BenchData, measure
 
 JACCARD_ROWS = 2000  # instances for the naive loop
 WIDE_FILTERS = 128
@@ -63,9 +63,9 @@ def analysis_benchmarks(data: BenchData) -> dict[str, Any]:
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score
 
-    from .clustering import kmeans
-    from .deepeyes import perplexity
-    from .filtermap import weighted_jaccard, weighted_jaccard_naive
+    from ..compute.clustering import kmeans
+    from ..compute.deepeyes import perplexity
+    from ..compute.filtermap import weighted_jaccard, weighted_jaccard_naive
 
     x = np.ascontiguousarray(data.points, dtype=np.float32)
     reps = max(1, data.repeats_cheap)

@@ -19,10 +19,10 @@ import numpy as np
 from vispy import gloo, scene
 from vispy.gloo import gl
 
-from .offscreen import egl_app
-from .overview import OverviewScene
-from .scene import EmbeddingScene
-from .shaders import load_shader
+from ..render.offscreen import egl_app
+from ..render.overview import OverviewScene
+from ..render.scene import EmbeddingScene
+from ..render.shaders import load_shader
 
 
 def _finish(canvas) -> None:
@@ -92,7 +92,7 @@ def bench_points(n: int, size: tuple[int, int], repeats: int, point_size: float,
     discs.set_point_shape("disc")
     d = _Target(discs.canvas)
     # (b) VisPy Markers, same points, colours, sizes, camera
-    from .points import default_palette
+    from ..render.points import default_palette
 
     pal = default_palette(int(image_class.max()) + 1)
     canvas_b = scene.SceneCanvas(app=app, size=size, bgcolor="white")

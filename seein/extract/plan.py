@@ -2,11 +2,11 @@
 and write every chosen layer's activations into an activation store.
 
 >>> from seein.extract import extract
->>> extract("lenet", "digits", "lenet-digits.h5")          # the demo run's snapshots
+>>> extract("lenet", "digits", "lenet-digits.h5", run="lenet.run.pt")  # every snapshot of a run
 >>> extract("my_net.py:Net", "mnist:~/mnist", "net.h5", weights="net.pt", layers=["conv1", "fc"])
 
-The work happens in :mod:`seein.extraction`; this module turns spec strings into an
-:class:`~seein.extraction.ExtractionPlan` (model, snapshots, data, layers, receptive
+The work happens in :mod:`seein.extract.engine`; this module turns spec strings into an
+:class:`~seein.extract.engine.ExtractionPlan` (model, snapshots, data, layers, receptive
 fields, curves) and checks them before anything is written.
 """
 
@@ -18,11 +18,19 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import SeeinError
-from .extraction import (DTYPES, ExtractionPlan, check_out, data_digest, probe_layers, run_plan,
-                         shard_range, weights_digest)
-from .progress import ProgressCallback
-from .store import STRUCTURED, SnapshotInfo, StoreWriter
+from ..core.errors import SeeinError
+from ..core.progress import ProgressCallback
+from ..store import STRUCTURED, SnapshotInfo, StoreWriter
+from .engine import (
+    DTYPES,
+    ExtractionPlan,
+    check_out,
+    data_digest,
+    probe_layers,
+    run_plan,
+    shard_range,
+    weights_digest,
+)
 
 DEMO_MODELS = ("lenet", "siamese-lenet")
 
@@ -39,8 +47,9 @@ def extract(model: str | None, dataset: str | None, out: str | os.PathLike, *,
     ----------
     model : str or None
         ``lenet``, ``siamese-lenet``, ``file.py:Class`` or a TorchScript file; None takes
-        the run's model. A bundled model with neither ``run`` nor ``weights`` means every
-        snapshot of the demo run (trained in seconds if missing).
+        the run's model. With neither ``run`` nor ``weights`` a bundled or Python-file model
+        keeps its constructor's (untrained) weights, with a warning; the trained demo run is
+        :func:`seein.demo.runs.demo_run` (what ``seein extract --model lenet`` uses).
     dataset : str or None
         A data set spec (``digits``, ``mnist:DIR``, ...); None takes the run's, else digits.
     out : path
@@ -51,7 +60,7 @@ def extract(model: str | None, dataset: str | None, out: str | os.PathLike, *,
         Layer names; default: the model's default layers.
     split, limit : data set split (train | test | all) and a cap on the number of images.
     shard : ``"i/n"``, optional
-        Extract only the i-th of n contiguous image ranges (join with :func:`seein.merge.merge`).
+        Extract only the i-th of n contiguous image ranges (join with :func:`seein.extract.merge.merge`).
     resume, force : continue an interrupted extraction / overwrite an existing store or partial.
     dtype : ``float16`` (default) or ``float32`` for the activations.
     batch_size : images per forward pass, and per recorded chunk of progress.
@@ -74,20 +83,16 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
                shard: str | tuple[int, int] | None = None, dtype: str = "float16",
                trust_weights: bool = False) -> ExtractionPlan:
     """Resolve specs into a checked :class:`ExtractionPlan` (loads the model, run and data)."""
-    from .data import load_dataset
-    from .nets import load_model
-    from .nets.layers import resolve_layers
-    from .nets.loading import build_model
+    from ..data import load_dataset
+    from ..nets import load_model
+    from ..nets.layers import resolve_layers
+    from ..nets.loading import build_model
 
-    if run is None and weights is None and model in DEMO_MODELS:
-        from .nets.demo import demo_run
-
-        run = demo_run(model)
     curves: dict[str, np.ndarray] = {}
     if run is not None:
         if weights is not None:
             raise SeeinError("give --run or --weights, not both")
-        from .nets.runs import load_run
+        from ..nets.runs import load_run
 
         loaded = load_run(run)
         if model is not None and model != loaded.model_spec:
@@ -106,7 +111,7 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
         net = load_model(model_spec, None if weights is None else str(weights), trust_weights=trust_weights)
         snapshots = [(SnapshotInfo(index=0), None)]
     net.eval()
-    from .nets.check import preferred_input
+    from ..nets.check import preferred_input
 
     channels, size = preferred_input(net)
     data = load_dataset(dataset or "digits", split=split, limit=limit, size=size, channels=channels)
@@ -131,7 +136,7 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
         "run": "" if run is None else str(run), "weights": "" if weights is None else str(weights),
     }
     display = data.display_images()
-    if run is None and weights is None and ".py:" in model_spec:  # once everything else is checked
+    if run is None and weights is None and (".py:" in model_spec or model_spec in DEMO_MODELS):
         import warnings
 
         warnings.warn(f"{model_spec}: no --weights or --run given, so the activations are those of "
@@ -147,14 +152,14 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
 
 
 def _check_fits(net, input_shape, data) -> None:
-    from .nets.check import check_fits
+    from ..nets.check import check_fits
 
     check_fits(net, input_shape, len(data.class_names), data_name=data.spec)
 
 
 def _is_embedding(net, n_outputs: int, n_classes: int) -> bool:
     try:
-        from .nets.models import is_embedding
+        from ..nets.models import is_embedding
     except ImportError:
         return bool(getattr(net, "seein_embedding", False)) or n_outputs != n_classes
     return bool(is_embedding(net))
@@ -163,7 +168,7 @@ def _is_embedding(net, n_outputs: int, n_classes: int) -> bool:
 def _receptive_fields(net, input_shape, names: list[str]) -> dict[str, np.ndarray]:
     if not names:
         return {}
-    from .nets.receptive import receptive_fields
+    from ..nets.receptive import receptive_fields
 
     return {k: np.asarray(v, dtype=np.int32) for k, v in receptive_fields(net, input_shape, names).items()}
 

@@ -2,9 +2,9 @@
 
 Each benchmark is a function ``fn(data: BenchData) -> {"results": {...}, "ratios": {...}}``
 in the registry :data:`BENCHMARKS` (add one with ``@register("name")``). Ratios are the
-time of ours over the reference's (below 1 = faster). Other modules add theirs too:
-``seein.compute.bench_analysis.analysis_benchmarks(data) -> dict`` (k-means, weighted
-Jaccard), when that module exists, is run after the registry and merged the same way.
+time of ours over the reference's (below 1 = faster). The analysis benchmarks
+(``seein.bench.analysis``: k-means, weighted Jaccard, perplexity) run after the registry
+and are merged the same way; both measure with :mod:`seein.bench.measure`.
 
 How it measures (:func:`measure`): contenders run interleaved in alternating order
 (A B, B A, A B, ...), each
@@ -29,107 +29,16 @@ which path ran.
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import os
-import statistics
-import threading
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-from ..backend import get_backend
-
-BENCHMARKS: dict[str, Callable[["BenchData"], dict]] = {}
-
-
-def register(name: str) -> Callable:
-    """Decorator adding a benchmark ``fn(data) -> {"results", "ratios"}`` to the registry."""
-    def wrap(fn: Callable[["BenchData"], dict]) -> Callable[["BenchData"], dict]:
-        BENCHMARKS[name] = fn
-        return fn
-    return wrap
-
-
-@dataclass
-class BenchData:
-    """What every benchmark runs on: ``points`` float32 (n, C), ``labels`` (n,), settings."""
-
-    points: np.ndarray
-    labels: np.ndarray
-    source: str
-    store: Any = None  # the store's path when the points came from one
-    layer: str = ""
-    repeats: int = 3  # for the expensive contenders (t-SNE)
-    repeats_cheap: int = 7
-    n_jobs: int = 1
-
-
-class _PeakRSS:
-    """Samples this process's resident set size in a thread; ``peak`` bytes above the start."""
-
-    def __init__(self, interval: float = 0.002):
-        self.interval = interval
-        self.page = os.sysconf("SC_PAGE_SIZE")
-        self.peak = 0
-
-    def _rss(self) -> int:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * self.page
-
-    def __enter__(self) -> "_PeakRSS":
-        self.base = self._rss()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._rss() - self.base)
-            time.sleep(self.interval)
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._rss() - self.base)
-
-
-def _release_memory() -> None:
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-def measure(contenders: dict[str, Callable[[], Any]], repeats: int) -> dict[str, dict[str, Any]]:
-    """Run contenders interleaved ``repeats`` times; per contender median time and peak memory."""
-    times: dict[str, list[float]] = {name: [] for name in contenders}
-    cpu: dict[str, list[float]] = {name: [] for name in contenders}
-    peaks: dict[str, list[int]] = {name: [] for name in contenders}
-    names = list(contenders)
-    for rep in range(repeats):
-        # A B, then B A, ...: when other people's load rises or falls during the run, going
-        # first is not always the same contender's luck
-        for name in (names if rep % 2 == 0 else names[::-1]):
-            fn = contenders[name]
-            _release_memory()
-            with _PeakRSS() as mem:
-                c0, t0 = time.process_time(), time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t0)
-                cpu[name].append(time.process_time() - c0)
-            peaks[name].append(mem.peak)
-    return {name: {"median_s": statistics.median(times[name]), "times_s": times[name],
-                   "median_cpu_s": statistics.median(cpu[name]), "cpu_s": cpu[name],
-                   "peak_mb": max(peaks[name]) / 1e6} for name in contenders}
-
-
-def _ratio(results: dict, ours: str, ref: str, key: str = "median_s") -> float:
-    return results[ours][key] / results[ref][key]
+from ..core.backend import get_backend
+from . import measure as measuring
+from .analysis import analysis_benchmarks
+from .measure import BenchData, measure, ratio, register
 
 
 @register("tsne")
@@ -137,7 +46,7 @@ def bench_tsne(data: BenchData) -> dict:
     """seein's t-SNE (CPU path: openTSNE behind our API) vs openTSNE called directly."""
     from openTSNE import TSNE
 
-    from .tsne import DEFAULTS, tsne
+    from ..compute.tsne import DEFAULTS, tsne
 
     x = data.points
     p = DEFAULTS
@@ -155,8 +64,8 @@ def bench_tsne(data: BenchData) -> dict:
     # On a shared machine wall time swings with other people's load; CPU time (all of the
     # process's threads) is the steadier witness of overhead, so it is reported beside it.
     return {"results": res, "ratios": {
-        "tsne_vs_opentsne": _ratio(res, "tsne_seein", "tsne_opentsne"),
-        "tsne_vs_opentsne_cpu": _ratio(res, "tsne_seein", "tsne_opentsne", "median_cpu_s")}}
+        "tsne_vs_opentsne": ratio(res, "tsne_seein", "tsne_opentsne"),
+        "tsne_vs_opentsne_cpu": ratio(res, "tsne_seein", "tsne_opentsne", "median_cpu_s")}}
 
 
 @register("pca")
@@ -164,15 +73,15 @@ def bench_pca(data: BenchData) -> dict:
     """seein's PCA (torch, float64 SVD on the device) vs scikit-learn's full-SVD PCA."""
     from sklearn.decomposition import PCA
 
-    from .pca import pca
+    from ..compute.pca import pca
 
     x = data.points
     res = measure({"pca_seein": lambda: pca(x, 2),
                    "pca_sklearn": lambda: PCA(2, svd_solver="full").fit_transform(x)}, data.repeats_cheap)
-    out = {"results": res, "ratios": {"pca_vs_sklearn": _ratio(res, "pca_seein", "pca_sklearn")}}
+    out = {"results": res, "ratios": {"pca_vs_sklearn": ratio(res, "pca_seein", "pca_sklearn")}}
     if data.store is not None and data.layer:
+        from ..compute.pca import pca_store
         from ..store import Store
-        from .pca import pca_store
 
         with Store.open(data.store) as store:
             n = store.n_points(data.layer)
@@ -186,12 +95,12 @@ def bench_pca(data: BenchData) -> dict:
 @register("pivotmds")
 def bench_pivotmds(data: BenchData) -> dict:
     """seein's PivotMDS (torch) vs the NumPy reference implementation (same pivots)."""
-    from .pivotmds import pivot_mds, pivot_mds_numpy
+    from ..compute.pivotmds import pivot_mds, pivot_mds_numpy
 
     x = data.points
     res = measure({"pivotmds_seein": lambda: pivot_mds(x, 2),
                    "pivotmds_numpy": lambda: pivot_mds_numpy(x, 2)}, data.repeats_cheap)
-    return {"results": res, "ratios": {"pivotmds_vs_numpy": _ratio(res, "pivotmds_seein", "pivotmds_numpy")}}
+    return {"results": res, "ratios": {"pivotmds_vs_numpy": ratio(res, "pivotmds_seein", "pivotmds_numpy")}}
 
 
 def bench_data(store: str | os.PathLike | None = None, layer: str | None = None, n: int = 20000,
@@ -203,8 +112,8 @@ def bench_data(store: str | os.PathLike | None = None, layer: str | None = None,
         labels = rng.integers(0, 10, size=n)
         points = (centres[labels] + rng.normal(size=(n, 16))).astype(np.float32)
         return BenchData(points, labels.astype(np.int64), f"synthetic 16-D mixture of 10 clusters, {n} points")
+    from ..compute.streaming import check_finite
     from ..store import STRUCTURED, Store
-    from .streaming import check_finite
 
     if store is None:
         from ..demo import demo_store
@@ -258,13 +167,7 @@ def _run(data: BenchData, only: list[str] | None, log: Callable[[str], None], ba
                    "repeats_cheap": data.repeats_cheap, "versions": backend.versions,
                    "cpus": os.cpu_count(), "load_avg": os.getloadavg()},
         "results": {}, "ratios": {}}
-    entries = dict(BENCHMARKS)
-    try:
-        from .bench_analysis import analysis_benchmarks
-        entries["analysis"] = analysis_benchmarks
-    except ModuleNotFoundError as exc:
-        if exc.name != f"{__package__}.bench_analysis":
-            raise
+    entries = {**measuring.BENCHMARKS, "analysis": analysis_benchmarks}  # read now: tests may swap it
     for name, fn in entries.items():
         if only and name not in only:
             continue

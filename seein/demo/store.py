@@ -1,6 +1,6 @@
 """The demo store: every snapshot of the demo LeNet run over all 1,797 digits, built once.
 
-``demo_store()`` returns the path of a complete store in :func:`seein.paths.demo_dir`,
+``demo_store()`` returns the path of a complete store in :func:`seein.core.paths.demo_dir`,
 building it in seconds when it is missing or unreadable (an older schema, say).
 Building is atomic (extraction writes a partial file and renames it) and guarded by
 a file lock, so two processes asking at once build it once.
@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .errors import SeeinError
-from .paths import demo_dir
-from .progress import ProgressCallback
+from ..core.errors import SeeinError
+from ..core.paths import demo_dir
+from ..core.progress import ProgressCallback
 
 DEMO_DATASET = "digits"
 DEMO_SPLIT = "all"
@@ -27,7 +27,7 @@ def demo_store_path(model: str = "lenet") -> Path:
 
 
 def _readable(path: Path) -> bool:
-    from .store import Store
+    from ..store import Store
 
     if not path.exists():
         return False
@@ -51,10 +51,10 @@ def _locked(path: Path) -> Iterator[None]:
 def demo_store(model: str = "lenet", progress: ProgressCallback | None = None) -> Path:
     """The demo store of ``model`` (``lenet`` or ``siamese-lenet``), built if missing.
 
-    All 1,797 digits (split ``all``), every snapshot of ``seein.nets.demo.demo_run(model)``,
+    All 1,797 digits (split ``all``), every snapshot of ``seein.demo.runs.demo_run(model)``,
     the default layers, float16.
     """
-    from .extract import DEMO_MODELS, extract
+    from ..extract import DEMO_MODELS, extract
 
     if model not in DEMO_MODELS:
         raise SeeinError(f"no demo for model {model!r}; use one of {', '.join(DEMO_MODELS)}")
@@ -64,7 +64,7 @@ def demo_store(model: str = "lenet", progress: ProgressCallback | None = None) -
     with _locked(path):
         if _readable(path):  # another process built it while we waited
             return path
-        from .nets.demo import demo_run
+        from .runs import demo_run
 
         extract(model, DEMO_DATASET, path, run=demo_run(model), split=DEMO_SPLIT, force=True,
                 progress=progress)

@@ -25,10 +25,10 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
+from ..core.errors import SeeinError
+from ..core.progress import ProgressCallback, report
+from ..store import LayerInfo, SnapshotInfo, StoreWriter
 from .capture import DTYPES, LayerCapture, to_points
-from .errors import SeeinError
-from .progress import ProgressCallback, report
-from .store import LayerInfo, SnapshotInfo, StoreWriter
 
 
 @dataclass
@@ -61,11 +61,11 @@ class ExtractionPlan:
 def default_device() -> torch.device:
     """The backend's device: ``SEEIN_DEVICE`` (cpu | cuda), else CUDA when torch sees a GPU.
 
-    Decided by :func:`seein.backend.decide` without building the whole backend (which
+    Decided by :func:`seein.core.backend.decide` without building the whole backend (which
     imports the projection libraries: seconds that extraction does not need).
     """
     try:
-        from .backend import DEVICE_ENV, decide
+        from ..core.backend import DEVICE_ENV, decide
     except ImportError:
         return torch.device("cpu")
     name, _ = decide(os.environ.get(DEVICE_ENV), torch.cuda.is_available())
@@ -247,7 +247,7 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
              channels_last: bool = True) -> Path:
     """Extract ``plan`` into the store ``out`` (via ``out.partial``); return the store's path.
 
-    ``channels_last=False`` keeps the model in its usual layout (see :mod:`seein.capture`).
+    ``channels_last=False`` keeps the model in its usual layout (see :mod:`seein.extract.capture`).
     """
     out = Path(out)
     if dtype not in DTYPES:

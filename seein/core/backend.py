@@ -3,7 +3,7 @@
 :func:`get_backend` decides once per process (the answer is cached):
 
 - ``SEEIN_DEVICE=cpu`` forces the CPU; ``SEEIN_DEVICE=cuda`` demands a GPU and is a
-  clear :class:`~seein.errors.SeeinError` when torch sees none.
+  clear :class:`~seein.core.errors.SeeinError` when torch sees none.
 - otherwise CUDA when ``torch.cuda.is_available()``, else the CPU.
 
 On CUDA, CuPy (the ``xp`` array module) and cuML (t-SNE, k-means) are used when they

@@ -1,0 +1,1 @@
+"""Every benchmark: extraction, compute, analysis statistics, rendering and the app's views."""

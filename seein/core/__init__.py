@@ -1,0 +1,1 @@
+"""The bottom layer: user-facing errors, progress callbacks, where files live, and the compute device."""

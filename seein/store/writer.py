@@ -1,0 +1,203 @@
+"""Writing a store: :class:`StoreWriter` fills a partial file chunk by chunk and renames it when complete."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import h5py
+import numpy as np
+
+from .. import __version__
+from ..core.errors import SeeinError
+from ..core.snapshots import SnapshotInfo
+from .rows import allocated, chunk_images, row_extents, write_rows
+from .schema import (
+    FORMAT_NAME,
+    SCHEMA_VERSION,
+    STR_DTYPE,
+    LayerInfo,
+    open_h5,
+    snapshot_key,
+    to_points,
+)
+
+
+class StoreWriter:
+    """Writes a store chunk by chunk into a partial file, renamed into place when complete.
+
+    Progress (images done per snapshot) is recorded in the file after each flushed
+    chunk, so an interrupted extraction can :meth:`resume` from the last complete chunk.
+    """
+
+    def __init__(self, partial_path: Path, file: h5py.File):
+        self.partial_path = partial_path
+        self._file = file
+        self._raw = os.open(partial_path, os.O_WRONLY)  # rows of activations go straight in
+        self._datasets: dict[int, tuple[h5py.Group, dict[str, tuple[h5py.Dataset, Any]]]] = {}
+
+    @staticmethod
+    def partial_path_for(path: str | os.PathLike) -> Path:
+        path = Path(path)
+        return path.with_name(path.name + ".partial")
+
+    @classmethod
+    def create(cls, path: str | os.PathLike, *, images: np.ndarray, labels: np.ndarray,
+               image_ids: np.ndarray, class_names: Sequence[str], layers: Sequence[LayerInfo],
+               snapshots: Sequence[SnapshotInfo], n_outputs: int, input_shape: Sequence[int],
+               receptive_fields: Mapping[str, np.ndarray] | None = None,
+               curves: Mapping[str, np.ndarray] | None = None, dataset_spec: str = "",
+               model_spec: str = "", dtype: Any = np.float16,
+               extra_attrs: Mapping[str, Any] | None = None) -> "StoreWriter":
+        """Start a new store at ``path + '.partial'`` with all metadata and empty activations."""
+        partial = cls.partial_path_for(path)
+        n = int(len(labels))
+        try:
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            f = h5py.File(partial, "w")
+        except OSError as exc:
+            reason = exc.strerror or str(exc).splitlines()[0]
+            raise SeeinError(f"cannot write a store here ({reason})", partial) from None
+        try:
+            a = f.attrs
+            a["format"] = FORMAT_NAME
+            a["schema_version"] = SCHEMA_VERSION
+            a["seein_version"] = __version__
+            a["created"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+            a["dataset"] = dataset_spec
+            a["model"] = model_spec
+            a["n_images"] = n
+            a["input_shape"] = np.asarray(input_shape, dtype=np.int64)
+            a["complete"] = False
+            for k, v in (extra_attrs or {}).items():
+                a[k] = v
+            img = np.asarray(images)
+            if img.ndim == 3:
+                img = img[..., None]
+            # uncompressed: small beside the activations, and gzip would cost more than the writes
+            f.create_dataset("images", data=img.astype(np.uint8),
+                             chunks=(max(1, min(n, 256)),) + img.shape[1:])
+            f.create_dataset("labels", data=np.asarray(labels, dtype=np.int64))
+            f.create_dataset("image_ids", data=np.asarray(image_ids, dtype=np.int64))
+            f.create_dataset("class_names", data=np.array(list(class_names), dtype=object), dtype=STR_DTYPE)
+            lg = f.create_group("layers")
+            for layer in layers:
+                g = lg.create_group(layer.name)
+                g.attrs["kind"] = layer.kind
+                g.attrs["shape"] = np.asarray(layer.shape, dtype=np.int64)
+                g.attrs["module"] = layer.module
+                g.attrs["order"] = layer.order
+                rf = (receptive_fields or {}).get(layer.name)
+                if rf is not None:
+                    g.create_dataset("rf", data=np.asarray(rf, dtype=np.int32))
+            sg = f.create_group("snapshots")
+            for snap in snapshots:
+                g = sg.create_group(snapshot_key(snap.index))
+                g.attrs["index"] = snap.index
+                g.attrs["step"] = snap.step
+                g.attrs["epoch"] = snap.epoch
+                g.attrs["images_done"] = 0
+                for k, v in snap.metrics.items():
+                    g.attrs[k] = float(v)
+                allocated(g, "logits", (n, n_outputs), np.float32)
+                allocated(g, "predictions", (n,), np.int64)
+                ag = g.create_group("layers")
+                for layer in layers:
+                    per_image = layer.points_per_image * layer.dims * np.dtype(dtype).itemsize
+                    allocated(ag, layer.name, (layer.n_points(n), layer.dims), dtype,
+                               chunk_rows=chunk_images(per_image, n) * layer.points_per_image)
+            if curves:
+                cg = f.create_group("curves")
+                for k, v in curves.items():
+                    cg.create_dataset(k, data=np.asarray(v, dtype=np.float64))
+            f.flush()
+        except BaseException:
+            f.close()
+            partial.unlink(missing_ok=True)
+            raise
+        return cls(partial, f)
+
+    @classmethod
+    def resume(cls, path: str | os.PathLike) -> "StoreWriter":
+        """Reopen the partial file of an interrupted extraction of ``path``."""
+        partial = cls.partial_path_for(path)
+        if not partial.exists():
+            raise SeeinError("nothing to resume (no partial file from an earlier run)", partial)
+        try:
+            f = open_h5(partial, "r+")
+        except SeeinError as exc:
+            raise SeeinError(f"{exc.problem}; start again with --force", partial) from None
+        if f.attrs.get("format") != FORMAT_NAME or int(f.attrs.get("schema_version", -1)) != SCHEMA_VERSION:
+            f.close()
+            raise SeeinError("the partial file is not a store of this version; delete it and start again",
+                             partial)
+        return cls(partial, f)
+
+    @property
+    def attrs(self) -> h5py.AttributeManager:
+        return self._file.attrs
+
+    def images_done(self, snapshot_index: int) -> int:
+        """How many images of a snapshot are written and flushed."""
+        return int(self._file["snapshots"][snapshot_key(snapshot_index)].attrs["images_done"])
+
+    def write_chunk(self, snapshot_index: int, image_start: int, outputs: Mapping[str, np.ndarray],
+                    logits: np.ndarray, predictions: np.ndarray | None = None) -> None:
+        """Write one chunk of images for one snapshot, flush, then record it as done.
+
+        ``outputs`` maps layer name to the batch output, (n, C, H, W) or (n, D), or to
+        its points already (n*H*W, C). ``predictions`` defaults to the argmax of the
+        logits (-1 for a net with a single output).
+        """
+        g, datasets = self._snapshot_datasets(snapshot_index)
+        n = int(logits.shape[0])
+        logits = np.asarray(logits, dtype=np.float32)
+        if predictions is None:
+            predictions = logits.argmax(1) if logits.shape[1] > 1 else np.full(n, -1)
+        rows = {name: to_points(out) for name, out in outputs.items()}
+        rows["logits"], rows["predictions"] = logits, np.asarray(predictions, dtype=np.int64)
+        for name, pts in rows.items():
+            ds, extents = datasets[name]
+            per = pts.shape[0] // n
+            if pts.shape[1:] != ds.shape[1:] or pts.shape[0] != n * per or (image_start + n) * per > ds.shape[0]:
+                raise ValueError(f"{name}: {pts.shape} rows do not fit rows {image_start * per}.. of {ds.shape}")
+            if extents is None:  # storage HDF5 must write itself (filtered, say): through h5py
+                ds[image_start * per:(image_start + n) * per] = pts.astype(ds.dtype, copy=False)
+            else:
+                write_rows(self._raw, extents, np.ascontiguousarray(pts, dtype=ds.dtype), image_start * per)
+        self._file.flush()  # anything h5py buffered lands before the counter that vouches for it
+        g.attrs["images_done"] = image_start + n
+        self._file.flush()
+
+    def _snapshot_datasets(self, snapshot_index: int) -> tuple[h5py.Group, dict[str, tuple[h5py.Dataset, Any]]]:
+        """The snapshot's group and {name: (dataset, row extents or None)} for logits,
+        predictions and every layer; looked up once (h5py lookups cost more than small writes)."""
+        if snapshot_index not in self._datasets:
+            g = self._file["snapshots"][snapshot_key(snapshot_index)]
+            found = {"logits": g["logits"], "predictions": g["predictions"]}
+            found.update(g["layers"].items())
+            self._datasets[snapshot_index] = (g, {
+                name: (ds, row_extents(ds)) for name, ds in found.items()})
+        return self._datasets[snapshot_index]
+
+    def _close_raw(self) -> None:
+        if self._raw is not None:
+            os.close(self._raw)
+            self._raw = None
+
+    def finish(self, path: str | os.PathLike) -> Path:
+        """Mark the store complete and rename it into place."""
+        self._close_raw()
+        self._file.attrs["complete"] = True
+        self._file.close()
+        final = Path(path)
+        os.replace(self.partial_path, final)
+        return final
+
+    def close(self) -> None:
+        """Close without finishing (the partial file stays for --resume)."""
+        self._close_raw()
+        if self._file:
+            self._file.close()
