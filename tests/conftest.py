@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 # Offscreen GL without a display server (Mesa's surfaceless EGL); harmless where a GPU exists.
 os.environ.setdefault("EGL_PLATFORM", "surfaceless")
+
+# The suite's own SEEIN_HOME (demo runs and stores), never the user's: the checkout's .venv/seein-home
+# (what scripts/test uses), or .seein-home beside tests/ when there is no .venv; both are git-ignored.
+_ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("SEEIN_HOME", str(_ROOT / ".venv" / "seein-home" if (_ROOT / ".venv").is_dir()
+                                        else _ROOT / ".seein-home"))
 
 
 @pytest.fixture

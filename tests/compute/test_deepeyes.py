@@ -1,4 +1,4 @@
-"""DeepEyes' maps and the result cache, on the synthetic store (seein.testing.make_store)."""
+"""DeepEyes' maps (perplexity, Filter Map, Input Map) and the result cache, on the synthetic store."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from seein.compute import deepeyes, filtermap, inputmap, stats
+from seein.compute.deepeyes import histogram_edges, perplexity
 from seein.compute.instances import read_instances
 from seein.store import Store
 
@@ -117,3 +118,16 @@ def test_window_extent_at_the_border():
     assert _extent(lo, hi, 0, 10) == (0, 3)  # [0,6) [2,8) [4,10)
     assert _extent(np.array([0, 0, 2]), np.array([3, 5, 7]), 0, 5) == (0, 2)
     assert _extent(lo, hi, 4, 6) == (1, 1)  # a box smaller than any cell: the nearest cell ([2, 8))
+
+
+def test_perplexity_ends_and_a_hand_value():
+    f = 7
+    assert np.allclose(perplexity(np.eye(f) * 3.0), 1.0)
+    assert np.allclose(perplexity(np.full((2, f), 0.4)), f)
+    assert np.allclose(perplexity(np.zeros((1, f))), f)  # nothing detected: as uncertain as can be
+    assert perplexity(np.array([[1.0, 1.0, 0, 0]]))[0] == pytest.approx(2.0)
+    p = np.array([0.8, 0.2])
+    assert perplexity(np.array([[4.0, 1.0]]))[0] == pytest.approx(2 ** -(p * np.log2(p)).sum(), rel=1e-6)
+    assert perplexity(np.array([[-5.0, 1.0]]))[0] == pytest.approx(1.0)  # rectified
+    assert perplexity(np.array([[-1.0, 1.0]]), rectify=False)[0] == pytest.approx(2.0)
+    np.testing.assert_allclose(histogram_edges(5, 4), [1, 2, 3, 4, 5])

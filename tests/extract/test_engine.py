@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import h5py
 import numpy as np
 import pytest
 import torch
@@ -10,8 +9,8 @@ import torch
 from seein.core.errors import Cancelled, SeeinError
 from seein.extract.engine import run_plan, shard_range
 from seein.store import Store, StoreWriter
-
-from .conftest import tiny_plan
+from seein.testing import assert_same_stores
+from seein.testing.extraction import tiny_plan
 
 
 def forward_outputs(plan, snapshot):
@@ -117,22 +116,6 @@ def test_shard_ranges_cover_the_images_once():
             shard_range(10, bad)
     with pytest.raises(SeeinError, match="cannot cut 2 images into 3"):
         shard_range(2, "0/3")
-
-
-def assert_same_stores(a, b):
-    """Every dataset and every attribute except creation time are equal."""
-    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
-        names_a, names_b = [], []
-        fa.visit(names_a.append)
-        fb.visit(names_b.append)
-        assert names_a == names_b
-        for name in names_a:
-            if isinstance(fa[name], h5py.Dataset):
-                np.testing.assert_array_equal(fa[name][...], fb[name][...], err_msg=name)
-            assert dict(fa[name].attrs) .keys() == dict(fb[name].attrs).keys()
-        skip = {"created"}
-        assert {k: str(v) for k, v in fa.attrs.items() if k not in skip} == \
-            {k: str(v) for k, v in fb.attrs.items() if k not in skip}
 
 
 def test_a_damaged_partial_is_reported_not_resumed(tmp_path):

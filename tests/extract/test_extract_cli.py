@@ -11,8 +11,7 @@ import torch
 from seein.cli import main
 from seein.core.errors import SeeinError
 from seein.store import Store
-
-from .test_engine import assert_same_stores
+from seein.testing import assert_same_stores
 
 LIMIT = "60"
 # Batches of 10 cut 60 images and two shards of 30 alike: a matmul's last bits can depend on

@@ -13,8 +13,7 @@ import pytest
 
 from seein.cli import main
 from seein.store import StoreWriter
-
-from .test_engine import assert_same_stores
+from seein.testing import assert_same_stores
 
 ARGS = ["extract", "--model", "lenet", "--split", "all", "--limit", "48", "--batch-size", "4", "--quiet"]
 

@@ -2,87 +2,14 @@
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 
 pytest.importorskip("pytestqt")
 
+from seein.testing.qt import make_window, private_settings  # noqa: E402, F401  (fixtures of this area)
+
 
 @pytest.fixture(autouse=True)
-def private_settings(tmp_path_factory, monkeypatch):
-    """Keep QSettings (layout, last store) of tests out of the user's own settings."""
-    from qtpy import QtCore
-
-    folder = tmp_path_factory.mktemp("qsettings")
-    QtCore.QSettings.setPath(QtCore.QSettings.IniFormat, QtCore.QSettings.UserScope, str(folder))
-    yield folder
-
-
-@pytest.fixture
-def make_window(qtbot, request):
-    """Build MainWindows on stores; closes them after the test and fails if a window leaked.
-
-    Like napari's make_napari_viewer: every top-level window the test leaves visible
-    (other than the ones made here, which are closed) is an error.
-    """
-    from qtpy import QtWidgets
-
-    from seein.gui.app import build_window
-
-    made = []
-
-    def make(store=None, *, size=(1200, 800), **kwargs):
-        window = build_window(store, size=size, restore=False, **kwargs)
-        made.append(window)
-        qtbot.waitExposed(window)
-        window.activateWindow()  # window shortcuts need the active window
-        qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is window, timeout=5000)
-        qtbot.waitUntil(lambda: not window.busy, timeout=120000)  # layers read, averages drawn
-        return window
-
-    yield make
-    for window in made:
-        window.close()
-        window.deleteLater()
-    QtWidgets.QApplication.processEvents()
-    gc.collect()
-    leaked = [w for w in QtWidgets.QApplication.topLevelWidgets() if w.isVisible()]
-    for w in leaked:
-        w.close()
-    assert not leaked, f"windows left open by the test: {[type(w).__name__ for w in leaked]}"
-
-
-def wait_idle(qtbot, window, timeout=20000):
-    """Wait until the window's views have no pending work (feature maps, projections)."""
-    qtbot.waitUntil(lambda: not window.busy, timeout=timeout)
-
-
-def send_mouse(widget, kind, pos, button=None, buttons=None, modifiers=None):
-    """Deliver one synthetic mouse event to ``widget`` synchronously (press, move or release).
-
-    QTest's mouseMove cannot hold a button down, so drags are sent as QMouseEvents.
-    """
-    from qtpy import QtCore, QtGui, QtWidgets
-
-    Qt = QtCore.Qt
-    types = {"press": QtCore.QEvent.MouseButtonPress, "move": QtCore.QEvent.MouseMove,
-             "release": QtCore.QEvent.MouseButtonRelease}
-    button = Qt.LeftButton if button is None else button
-    buttons = (Qt.NoButton if kind == "release" else button) if buttons is None else buttons
-    local = QtCore.QPointF(float(pos[0]), float(pos[1]))
-    event = QtGui.QMouseEvent(types[kind], local, QtCore.QPointF(widget.mapToGlobal(local.toPoint())),
-                              Qt.NoButton if kind == "move" else button, buttons,
-                              Qt.NoModifier if modifiers is None else modifiers)
-    QtWidgets.QApplication.sendEvent(widget, event)
-
-
-def drag(widget, points, modifiers=None):
-    """Press at the first point, move through the rest, release at the last (a lasso or a pan)."""
-    import time
-
-    send_mouse(widget, "press", points[0], modifiers=modifiers)
-    for p in points[1:]:
-        time.sleep(0.011)  # VisPy drops mouse moves less than 10 ms apart
-        send_mouse(widget, "move", p, modifiers=modifiers)
-    send_mouse(widget, "release", points[-1], modifiers=modifiers)
+def _private_settings(request):
+    """Every GUI test keeps QSettings out of the user's own settings, window or not."""
+    return request.getfixturevalue("private_settings")

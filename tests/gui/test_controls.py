@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from qtpy import QtCore, QtWidgets
 
-from .conftest import wait_idle
+from seein.testing.qt import wait_idle
 
 pytestmark = pytest.mark.gui
 
@@ -143,7 +143,7 @@ def test_projection_methods_from_the_view(make_window, synthetic_store, qtbot, m
 
 
 def test_click_and_lasso_modifiers(make_window, synthetic_store, qtbot):
-    from .conftest import drag, send_mouse
+    from seein.testing.qt import drag, send_mouse
 
     Qt = QtCore.Qt
     w = make_window(synthetic_store, layer="out")
@@ -174,7 +174,7 @@ def test_click_and_lasso_modifiers(make_window, synthetic_store, qtbot):
 
 
 def test_pan_draws_a_sample_then_every_point(make_window, synthetic_store, qtbot):
-    from .conftest import drag
+    from seein.testing.qt import drag
 
     w = make_window(synthetic_store)  # conv: a 4 x 4 matrix of 1,500 points
     view, scene = w.embedding, w.embedding.scene

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from qtpy import QtCore
 
-from .conftest import drag, send_mouse
+from seein.testing.qt import drag, send_mouse
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 

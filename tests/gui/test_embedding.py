@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from seein.state import AppState
-
-from .conftest import drag
+from seein.testing.qt import drag
 
 pytestmark = pytest.mark.gui
 

@@ -8,8 +8,7 @@ import pytest
 from qtpy import QtCore, QtWidgets
 
 from seein.state import SelectMode
-
-from .conftest import drag, send_mouse, wait_idle
+from seein.testing.qt import drag, send_mouse, wait_idle
 
 pytestmark = pytest.mark.gui
 

@@ -1,4 +1,4 @@
-"""AppState and the bus, with no Qt: values, events, selection modes, undo/redo, files."""
+"""AppState with no Qt: values, events on the bus, selection undo/redo, hover, feature maps, files."""
 
 import numpy as np
 import pytest
@@ -7,12 +7,11 @@ from seein.core.errors import SeeinError
 from seein.state import (
     AppState,
     SelectMode,
-    combine,
     load_selection,
     parse_select,
     save_selection,
 )
-from seein.state.bus import EventBus, Subscriptions
+from seein.state.bus import EventBus
 
 
 @pytest.fixture
@@ -37,14 +36,6 @@ def test_open_store_emits_and_picks_first_layer(synthetic_store):
     s.set_layer("out")  # unchanged: no event
     assert len(seen) == 3
     s.close()
-
-
-@pytest.mark.parametrize("mode,expected", [("replace", [0, 0, 1, 1]), ("add", [1, 0, 1, 1]),
-                                           ("subtract", [1, 0, 0, 0]), ("intersect", [0, 0, 1, 0])])
-def test_combine_modes(mode, expected):
-    cur = np.array([1, 0, 1, 0], bool)
-    new = np.array([0, 0, 1, 1], bool)
-    assert combine(cur, new, mode).astype(int).tolist() == expected
 
 
 def test_selection_undo_redo_and_events(state):
@@ -140,17 +131,6 @@ def test_parse_select_and_selection_files(state, tmp_path):
     (tmp_path / "bad.csv").write_text("image_id\n1000\n")
     with pytest.raises(SeeinError, match="bad.csv"):
         load_selection(tmp_path / "bad.csv", store.image_ids)
-
-
-def test_subscriptions_disconnect():
-    bus = EventBus()
-    got = []
-    subs = Subscriptions()
-    subs.connect(bus.snapshot_changed, got.append)
-    bus.snapshot_changed.emit(1)
-    subs.disconnect()
-    bus.snapshot_changed.emit(2)
-    assert got == [1]
 
 
 def test_projection_transition_start(state):

@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
+import h5py
 import numpy as np
 
-from .store import LayerInfo, SnapshotInfo, StoreWriter, layer_kind
+from ..store import LayerInfo, SnapshotInfo, StoreWriter, layer_kind
 
 
 def make_store(path: str | os.PathLike, *, n_images: int = 60, n_classes: int = 3,
@@ -48,3 +49,19 @@ def make_store(path: str | os.PathLike, *, n_images: int = 60, n_classes: int = 
         logits = np.eye(n_classes)[labels] * 3 + rng.normal(size=(n_images, n_classes))
         writer.write_chunk(snap.index, 0, outputs, logits)
     return writer.finish(path)
+
+
+def assert_same_stores(a: str | os.PathLike, b: str | os.PathLike) -> None:
+    """Assert two stores hold the same datasets and attributes (creation time aside)."""
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        names_a, names_b = [], []
+        fa.visit(names_a.append)
+        fb.visit(names_b.append)
+        assert names_a == names_b
+        for name in names_a:
+            if isinstance(fa[name], h5py.Dataset):
+                np.testing.assert_array_equal(fa[name][...], fb[name][...], err_msg=name)
+            assert dict(fa[name].attrs).keys() == dict(fb[name].attrs).keys()
+        skip = {"created"}
+        assert {k: str(v) for k, v in fa.attrs.items() if k not in skip} == \
+            {k: str(v) for k, v in fb.attrs.items() if k not in skip}

@@ -1,0 +1,20 @@
+"""``seein bench extract``: the extraction benchmark reports its ratio against a plain forward pass."""
+
+from __future__ import annotations
+
+import json
+
+from seein.cli import main
+
+
+def test_bench_extract_reports_the_ratio(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "extract", "--limit", "64", "--batch-size", "32", "--repeats", "3",
+                 "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    ratio = result["ratios"]["extract_vs_forward"]
+    forward, ours = result["results"]["forward"], result["results"]["extract"]
+    assert ratio == ours["images_per_s"] / forward["images_per_s"] and 0 < ratio < 20
+    assert 0 < result["ratios"]["extract_vs_forward_same_setup"] < 20
+    assert len(forward["seconds"]) == len(ours["seconds"]) == 3 and ours["bytes"] > 64 * 19410 * 2
+    assert result["config"]["images"] == 64 and "extract_vs_forward" in capsys.readouterr().out
