@@ -1,9 +1,16 @@
-"""Where Seein' In keeps what it builds for the user: the demo run and store, settings."""
+"""Where Seein' In keeps what it builds for the user: the demo runs and stores.
+
+``$SEEIN_HOME`` when set, else the platform's user cache folder (platformdirs:
+``~/.cache/seein`` on Linux, ``~/Library/Caches/seein`` on macOS,
+``%LOCALAPPDATA%\\seein\\Cache`` on Windows). Everything there can be rebuilt.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import platformdirs
 
 from .errors import SeeinError
 
@@ -21,9 +28,14 @@ def _folder(path: Path) -> Path:
     return path
 
 
+def default_home() -> Path:
+    """The user cache folder of Seein' In on this platform (where ``SEEIN_HOME`` is unset)."""
+    return Path(platformdirs.user_cache_dir("seein", appauthor=False))
+
+
 def seein_home() -> Path:
-    """``$SEEIN_HOME``, else ``~/.cache/seein``; created on first use."""
-    return _folder(Path(os.environ.get("SEEIN_HOME") or Path.home() / ".cache" / "seein").expanduser())
+    """``$SEEIN_HOME``, else :func:`default_home`; created on first use."""
+    return _folder(Path(os.environ.get("SEEIN_HOME") or default_home()).expanduser())
 
 
 def demo_dir() -> Path:

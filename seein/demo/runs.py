@@ -2,14 +2,16 @@
 
 Each is trained deterministically (fixed seed and settings) into
 ``seein.core.paths.demo_dir()``. Concurrent callers (two processes opening the demo
-at once) are serialised by an exclusive lock on a side file, and the run file
-itself only ever appears complete (written and renamed by :func:`seein.nets.training.train`).
+at once) are serialised by an exclusive lock on a side file (filelock, so on any platform),
+and the run file itself only ever appears complete (written and renamed by
+:func:`seein.nets.training.train`).
 """
 
 from __future__ import annotations
 
-import fcntl
 from pathlib import Path
+
+from filelock import FileLock
 
 from ..core.errors import SeeinError
 from ..core.paths import demo_dir
@@ -53,18 +55,13 @@ def demo_run(model: str = "lenet", progress: ProgressCallback | None = None) -> 
     path = demo_run_path(model)
     if path.exists() and _is_valid(path, model):
         return path
-    lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "a+") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        try:
-            if path.exists() and _is_valid(path, model):  # another process built it while we waited
-                return path
-            from ..nets.training import train
+    with FileLock(path.with_name(path.name + ".lock")):
+        if path.exists() and _is_valid(path, model):  # another process built it while we waited
+            return path
+        from ..nets.training import train
 
-            return train(model, "digits", path, progress=progress, split="train",
-                         extra={"demo_version": DEMO_VERSIONS[model]}, **RECIPES[model])
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        return train(model, "digits", path, progress=progress, split="train",
+                     extra={"demo_version": DEMO_VERSIONS[model]}, **RECIPES[model])
 
 
 __all__ = ["demo_run", "demo_run_path", "RECIPES", "DEMO_VERSIONS"]

@@ -3,15 +3,14 @@
 ``demo_store()`` returns the path of a complete store in :func:`seein.core.paths.demo_dir`,
 building it in seconds when it is missing or unreadable (an older schema, say).
 Building is atomic (extraction writes a partial file and renames it) and guarded by
-a file lock, so two processes asking at once build it once.
+a file lock (filelock, so on any platform): two processes asking at once build it once.
 """
 
 from __future__ import annotations
 
-import fcntl
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+
+from filelock import FileLock
 
 from ..core.errors import SeeinError
 from ..core.paths import demo_dir
@@ -38,16 +37,6 @@ def _readable(path: Path) -> bool:
         return False
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with open(path.with_name(path.name + ".lock"), "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def demo_store(model: str = "lenet", progress: ProgressCallback | None = None) -> Path:
     """The demo store of ``model`` (``lenet`` or ``siamese-lenet``), built if missing.
 
@@ -61,7 +50,7 @@ def demo_store(model: str = "lenet", progress: ProgressCallback | None = None) -
     path = demo_store_path(model)
     if _readable(path):
         return path
-    with _locked(path):
+    with FileLock(path.with_name(path.name + ".lock")):
         if _readable(path):  # another process built it while we waited
             return path
         from .runs import demo_run
