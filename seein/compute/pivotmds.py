@@ -7,8 +7,8 @@ n x k columns for k pivots (Deepling projects each layer this way):
    the squared distances to the pivots are the columns of ``D²`` (n x k);
 2. double-centre the squared distances: ``C = -1/2 (D² - row means - column means
    + grand mean)``;
-3. find the top ``dims`` eigenvectors ``v`` of the small matrix ``C^T C`` (k x k) by
-   power (subspace) iteration;
+3. find the top ``dims`` eigenvectors ``v`` of the small matrix ``C^T C`` (k x k) with a
+   dense symmetric eigensolver (``torch.linalg.eigh``);
 4. coordinates from ``U = C v / σ`` (the left singular vectors of C), sized from the
    pivots themselves: C = X (X_p - mean_p)^T, so with X = U A the small Gram matrix
    ``G = A A^T`` solves ``Σ V^T = G (U_p - mean_p)^T`` (least squares, d x d); with
@@ -107,29 +107,16 @@ def double_centre(d2: Any, inplace: bool = False, col_means: Any = None, grand: 
     return out.sub_(rows).sub_(cols).add_(grand).mul_(-0.5)
 
 
-def top_eigenvectors(m: Any, dims: int, iters: int = 500, tol: float = 1e-12, seed: int = 0) -> tuple[Any, Any]:
-    """Top ``dims`` eigenpairs of a symmetric PSD matrix by subspace (power) iteration.
+def top_eigenvectors(m: Any, dims: int) -> tuple[Any, Any]:
+    """Top ``dims`` eigenpairs of a symmetric matrix, largest first: ``(values (dims,), vectors (k, dims))``.
 
-    The subspace is oversampled by a few vectors and rotated by Rayleigh-Ritz each step
-    (a small ``eigh``), so convergence goes as (λ_{dims+p+1} / λ_i)^iterations. Stops when
-    every wanted pair's residual ``|m v - λ v|`` is below ``tol * λ_max``.
+    ``m`` is the small k x k matrix ``C^T C`` (k pivots, ~50), so a dense ``torch.linalg.eigh``
+    on its device (CPU or GPU) costs well under a millisecond and is exact.
     """
     import torch
 
-    k = m.shape[0]
-    q = min(k, dims + 6)
-    gen = torch.Generator().manual_seed(int(seed))
-    v = torch.randn((k, q), generator=gen, dtype=torch.float64).to(device=m.device, dtype=m.dtype)
-    v, _ = torch.linalg.qr(v)
-    for _ in range(iters):
-        v, _ = torch.linalg.qr(m @ v)
-        evals, rot = torch.linalg.eigh(v.T @ m @ v)  # Rayleigh-Ritz in the subspace
-        v = v @ rot.flip(1)
-        evals = evals.flip(0)
-        resid = torch.linalg.vector_norm(m @ v[:, :dims] - v[:, :dims] * evals[:dims], dim=0)
-        if bool((resid <= tol * evals[0].abs().clamp(min=1e-300)).all()):
-            break
-    return evals[:dims], v[:, :dims]
+    evals, evecs = torch.linalg.eigh(m)  # ascending
+    return evals.flip(0)[:dims], evecs.flip(1)[:, :dims]
 
 
 def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: int = 0,
@@ -170,7 +157,7 @@ def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: in
         ctc += c.T @ c
     report(progress, k + 1, total, "PivotMDS")
     q = min(dims, k)
-    evals, v = top_eigenvectors(ctc, q, seed=seed)
+    evals, v = top_eigenvectors(ctc, q)
     sigma = evals.clamp(min=0).sqrt()
     keep = sigma > 1e-12 * sigma.max().clamp(min=1e-300)
     scale = keep / torch.where(keep, sigma, torch.ones_like(sigma))  # U = C v / σ (0 where σ ~ 0)
@@ -195,10 +182,10 @@ def pivot_mds(data: Any, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: in
 
 
 def pivot_mds_numpy(data: np.ndarray, dims: int = 2, n_pivots: int = DEFAULT_PIVOTS, seed: int = 0) -> np.ndarray:
-    """Reference PivotMDS in NumPy/SciPy (for tests and the benchmark): same pivots, exact eigh.
+    """Reference PivotMDS in NumPy/SciPy (for tests and the benchmark): same pivots, an exact SVD.
 
-    Written independently of :func:`pivot_mds`: SciPy's ``cdist`` for distances, a dense
-    symmetric eigensolver instead of power iteration.
+    Written independently of :func:`pivot_mds`: SciPy's ``cdist`` for distances, one SVD of
+    the whole n x k matrix ``C`` instead of streamed blocks and the eigenpairs of ``C^T C``.
     """
     from scipy.spatial.distance import cdist
 

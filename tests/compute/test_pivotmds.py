@@ -47,7 +47,7 @@ def test_pivotmds_preserves_distances_roughly():
     np.testing.assert_allclose(dy, dx, rtol=1e-3, atol=1e-3)
 
 
-def test_double_centring_and_power_iteration():
+def test_double_centring_and_top_eigenpairs():
     import torch
 
     d2 = torch.rand(30, 6, dtype=torch.float64)
