@@ -1,5 +1,6 @@
 """The whole main window under Xvfb: linked views, tools, shortcuts, timeline, settings, CLI."""
 
+import os
 import subprocess
 import sys
 
@@ -263,9 +264,10 @@ def test_export_import_selection_files(make_window, synthetic_store, tmp_path, m
 
 def test_view_cli_screenshot(synthetic_store, tmp_path):
     out = tmp_path / "shot.png"
+    no_display = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     run = subprocess.run([sys.executable, "-m", "seein", "view", str(synthetic_store), "--screenshot", str(out),
                           "--layer", "out", "--select", "class=1", "--size", "900x600"],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, env=no_display)  # its own Xvfb
     assert run.returncode == 0, run.stderr
     from PIL import Image
 
