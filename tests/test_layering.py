@@ -1,4 +1,4 @@
-"""The layering of DESIGN.md: import-linter's contracts, no import cycle, ruff clean, Qt-free tests of Qt-free layers."""
+"""The layering (CONTRIBUTING.md): import-linter's contracts, no import cycle, ruff clean, Qt-free tests of Qt-free layers."""
 
 from __future__ import annotations
 

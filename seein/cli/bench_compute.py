@@ -3,7 +3,7 @@
 Ratios are the time of ours over the reference's, from one run (contenders interleaved,
 medians of repeats): ``tsne_vs_opentsne`` (goal <= 1.1: no overhead over openTSNE called
 directly with the same parameters), ``pca_vs_sklearn``, ``pivotmds_vs_numpy``, plus the
-analysis entries (k-means, weighted Jaccard) when seein.bench.analysis is present.
+analysis entries (k-means, weighted Jaccard, perplexity).
 Peak memory is resident-set growth. See seein.bench.compute for the method and
 the CUDA path's expected figures (cuML: about 3 s for 60k points on a workstation GPU).
 """

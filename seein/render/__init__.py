@@ -3,7 +3,7 @@
 Knows VisPy, never Qt widgets (checked by import-linter). Shaders are files in the
 top-level ``glsl/`` folder, loaded by :func:`seein.render.shaders.load_shader`.
 
-Note for the GUI (H6), measured here: an EGL canvas and a Qt (GLX) canvas do NOT
+For the GUI, measured here: an EGL canvas and a Qt (GLX) canvas do NOT
 live in one process. Once a Qt canvas has made its GLX context current,
 ``eglMakeCurrent`` fails ("Could not make the context current"), and after an EGL
 canvas rendered, Qt's ``makeCurrent()`` fails. VisPy's gl backend is global and

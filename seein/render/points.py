@@ -1,6 +1,6 @@
 """The point visual: millions of points uploaded once, selection as one byte per image.
 
-Buffers are split by how often they change (STYLE.md): one float32 buffer per data
+Buffers are split by how often they change: one float32 buffer per data
 dimension and one of image indices, uploaded by :meth:`PointsVisual.set_data`; one byte
 per image (class | selected << 7) in a texture, uploaded by :meth:`set_selection`.
 Which two dimensions a panel shows, its place and the camera are one affine map per

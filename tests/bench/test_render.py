@@ -1,4 +1,4 @@
-"""``seein bench render`` runs end to end on a tiny case and writes every figure the issue asks for.
+"""``seein bench render`` runs end to end on a tiny case and writes every figure it reports.
 
 Figures are not judged here (speed goals are the benchmark's own printout); this checks
 that the run is complete and well formed: interleaved samples, medians with their spread,

@@ -71,7 +71,7 @@ def test_lasso_and_box_on_a_million_points_match_the_references():
     got = lasso_hits(pts, poly)
     assert ref.sum() > 300_000 and (got != ref).sum() <= 2
     # torch does the crossing test in the points' float32, NumPy in float64: a point on an
-    # edge may fall either way (to tolerance, DESIGN.md)
+    # edge may fall either way (GPU and CPU paths agree to tolerance)
     assert (lasso_hits(torch.as_tensor(pts), poly) != ref).sum() <= 2
     box = box_hits(pts, (-0.5, -1.0, 0.7, 0.25))
     assert (box == ((pts[:, 0] >= -0.5) & (pts[:, 0] <= 0.7) & (pts[:, 1] >= -1.0) & (pts[:, 1] <= 0.25))).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ def no_display(monkeypatch):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
 
 
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
 def test_a_private_server_is_started_on_the_display_it_chose_and_stopped(no_display):
     with virtual_display(320, 200) as display:
         assert display.startswith(":") and os.environ["DISPLAY"] == display

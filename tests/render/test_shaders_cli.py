@@ -143,7 +143,7 @@ def test_screenshot_function_returns_rgba(synthetic_store):
 
 @pytest.mark.render
 def test_screenshot_of_the_demo_store(demo_store, tmp_path):
-    """The issue's done-when: `seein screenshot` writes a correct PNG of the demo store with
+    """`seein screenshot` writes a correct PNG of the demo store with
     no display. fc2 (10-D): the whole 10 x 10 matrix, every panel drawn, every digit's colour;
     conv1 (1,035,072 points) dims 0,1 with the 3s brushed: orange on top, the rest faded."""
     from PIL import Image
