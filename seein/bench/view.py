@@ -22,19 +22,23 @@ MIN_FRAME_MS = 1000 / 60
 
 
 class _Probe:
-    """A heartbeat timer (longest gap between ticks) and the embedding view's frame times."""
+    """A heartbeat timer (longest gap between ticks) and the embedding view's frame times.
+
+    Turns on the view's frame clock's ``finish`` switch: each frame is timed to a ``glFinish``
+    at the end of its draw, the GL work of that draw exactly (the app's own frames go without).
+    """
 
     def __init__(self, view) -> None:
         self.gaps: list[float] = []
         self.frames: list[float] = []
         self._t = time.perf_counter()
-        self._t0 = 0.0
         self.timer = QtCore.QTimer()
         self.timer.setInterval(HEARTBEAT_MS)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
-        view.canvas.events.draw.connect(self._draw_start, position="first")
-        view.canvas.events.draw.connect(self._draw_end, position="last")
+        self.clock = view.clock
+        self.clock.finish = True
+        self.clock.frame.connect(self._frame)
 
     def _tick(self) -> None:
         now = time.perf_counter()
@@ -45,18 +49,17 @@ class _Probe:
     def last_tick(self) -> float:
         return self._t
 
-    def _draw_start(self, event) -> None:
-        self._t0 = time.perf_counter()
-
-    def _draw_end(self, event) -> None:
-        from vispy.gloo import gl
-
-        gl.glFinish()
-        self.frames.append(time.perf_counter() - self._t0)
+    def _frame(self, seconds: float) -> None:
+        self.frames.append(seconds)
 
     def reset(self) -> None:
         self.gaps, self.frames = [], []
         self._t = time.perf_counter()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.clock.frame.disconnect(self._frame)
+        self.clock.finish = False
 
 
 def _pump(seconds: float = 0.0, until: Optional[Callable[[], bool]] = None, timeout: float = 60.0) -> None:
@@ -155,7 +158,8 @@ def bench_view(window, layer: str | None = None) -> dict:
         act("invert selection", state.invert_selection)
         act("undo", state.undo)
     act("scatter -> matrix", lambda: state.set_mode("splom"))
-    act("point-size slider", lambda: view.style.size_slider.setValue(view.style.size_slider.value() + 1))
+    size_slider = view.controls.style.size_slider
+    act("point-size slider", lambda: size_slider.setValue(size_slider.value() + 1))
     act("feature-pixel click (diagonal panel)", lambda: state.focus_feature(layer, 1, 0, 0))
     act("overview drag", lambda: _drag(window.overview.canvas.native, [(40, 40), (50, 50)]))
     state.focus_feature(layer, 0, 0, 0)
@@ -179,10 +183,10 @@ def bench_view(window, layer: str | None = None) -> dict:
         return {"seconds": seconds, "frames_ms": [round(1000 * f, 1) for f in moving]}
 
     sampled = pan()
-    budget, view.moving_budget = view.moving_budget, 10 ** 15
+    budget, view.adapter.moving_budget = view.adapter.moving_budget, 10 ** 15
     full = pan()
-    view.moving_budget = budget
-    probe.timer.stop()
+    view.adapter.moving_budget = budget
+    probe.stop()
     frame_ms = statistics.median([f for r in rows for f in r["frames_ms"] if r["mode"] == "splom"] or [float("nan")])
     scatter_ms = statistics.median([f for r in rows for f in r["frames_ms"] if r["mode"] == "scatter"]
                                    or [float("nan")])

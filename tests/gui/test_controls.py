@@ -32,7 +32,7 @@ def _ink_near(frame, xy, radius=1):
 
 def test_size_and_fade_sliders(make_window, synthetic_store, qtbot):
     w = make_window(synthetic_store, layer="out", select="class=1")
-    scene, style = w.embedding.scene, w.embedding.style
+    scene, style = w.embedding.scene, w.embedding.controls.style
     small = scene.render()
     style.size_slider.setValue(12)
     assert w.state.point_size == 12.0
@@ -127,9 +127,9 @@ def test_projection_methods_from_the_view(make_window, synthetic_store, qtbot, m
     w = make_window(synthetic_store, layer="fc")
     view = w.embedding
     matrix = view.scene.render()
-    view.mode_box.setCurrentIndex(view.mode_box.findData("projection"))
-    assert view.method_box.isEnabled()
-    view.method_box.setCurrentIndex(view.method_box.findData(method))
+    view.controls.mode_box.setCurrentIndex(view.controls.mode_box.findData("projection"))
+    assert view.controls.method_box.isEnabled()
+    view.controls.method_box.setCurrentIndex(view.controls.method_box.findData(method))
     assert w.state.mode == "projection" and w.state.method == method
     qtbot.waitUntil(lambda: w.state.projection("fc") is not None, timeout=30000)
     wait_idle(qtbot, w)
@@ -178,9 +178,9 @@ def test_pan_draws_a_sample_then_every_point(make_window, synthetic_store, qtbot
 
     w = make_window(synthetic_store)  # conv: a 4 x 4 matrix of 1,500 points
     view, scene = w.embedding, w.embedding.scene
-    per_frame = view.points_per_frame()
+    per_frame = view.adapter.points_per_frame()
     assert per_frame >= 4 * 1500
-    view.moving_budget = per_frame // 3  # as a million-point matrix on a software rasteriser
+    view.adapter.moving_budget = per_frame // 3  # as a million-point matrix on a software rasteriser
     w.state.set_point_size(1.0)  # one pixel a point: fewer points, less ink
     before = scene.uploads
     native = w.embedding.canvas.native
@@ -205,7 +205,7 @@ def test_pan_draws_a_sample_then_every_point(make_window, synthetic_store, qtbot
     assert scene.points.sample_size is not None and w.busy  # a screenshot now would wait
     qtbot.waitUntil(lambda: scene.points.sample_size is None, timeout=3000)
     assert not w.busy
-    view.moving_budget = 10 ** 9  # a fast GPU: every point, moving or not
+    view.adapter.moving_budget = 10 ** 9  # a fast GPU: every point, moving or not
     drag(native, [(cx, cy), (cx + 4, cy + 2), (cx + 8, cy + 4)])
     assert scene.points.sample_size is None
 

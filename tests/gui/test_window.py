@@ -204,8 +204,8 @@ def test_projection_runs_off_thread_with_progress(make_window, synthetic_store, 
     w = make_window(synthetic_store, layer="fc")
     progress = []
     w.state.bus.progress.connect(progress.append)
-    idx = w.embedding.mode_box.findData("projection")
-    w.embedding.mode_box.setCurrentIndex(idx)
+    idx = w.embedding.controls.mode_box.findData("projection")
+    w.embedding.controls.mode_box.setCurrentIndex(idx)
     assert w.state.mode == "projection" and w.state.method == "pca"
     qtbot.waitUntil(lambda: w.state.projection("fc") is not None, timeout=20000)
     assert progress[-1].finished and w.embedding.scene.n_dims == 2

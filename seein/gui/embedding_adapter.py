@@ -1,0 +1,224 @@
+"""The adapter between the state and the embedding scene (napari's ``VispyBaseLayer(layer, node)``).
+
+Each bus event the embedding view follows is connected to an ``_on_*_change`` method that
+updates :class:`~seein.render.scene.EmbeddingScene`; the scene's camera goes back to the
+state as the viewport. Selections reach the scene as an image mask (n_images bytes); point
+positions are uploaded only when the layer, snapshot or projection changes. Big layers
+are read, and projections computed, by the task controller
+(:class:`~seein.gui.embedding_tasks.EmbeddingTasks`); meanwhile the previous points stay
+on screen, marked :attr:`EmbeddingAdapter.stale`. While the camera moves (or a lasso is
+drawn, or a selection lands) a huge view is thinned out (``seein.state.moving_sample``)
+until it rests.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from qtpy import QtCore
+
+from ..state import MOVING_POINTS_BUDGET, AppState, moving_sample
+from ..state.bus import (
+    DimsEvent,
+    HoverEvent,
+    LayerEvent,
+    ModeEvent,
+    ProjectionEvent,
+    SelectionEvent,
+    Subscriptions,
+    ViewportEvent,
+)
+from .embedding_tasks import EmbeddingTasks
+
+HOVER_REDRAW_MAX_POINTS = 300_000  # points per frame up to which a hover redraws to highlight
+ASYNC_LOAD_VALUES = 2_000_000  # layers with more values (points x dims) are read in a worker
+REST_MS = 250  # the camera rests this long after the last pan or zoom: draw every point again
+
+
+class EmbeddingAdapter(QtCore.QObject):
+    """Keeps ``scene`` showing what ``state`` names; ``tasks`` does the work that takes long."""
+
+    def __init__(self, state: AppState, scene, tasks: EmbeddingTasks, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.scene = scene
+        self.tasks = tasks
+        self.canvas = scene.canvas
+        self.stale = False  # the scene still shows the previous layer or snapshot
+        self.moving_budget = MOVING_POINTS_BUDGET  # points per frame while the user pans or zooms
+        self._load_after = None
+        self._shown_images: Optional[int] = None  # images of the store whose points are on screen
+        self._shown_key = None
+        self._homed = False  # the view is the layer's first view, untouched since (resizes keep it so)
+        self._rest_timer = QtCore.QTimer(self)
+        self._rest_timer.setSingleShot(True)
+        self._rest_timer.setInterval(REST_MS)
+        self._rest_timer.timeout.connect(self._at_rest)
+        b = state.bus
+        self._subs = Subscriptions()
+        self._subs.connect(b.layer_changed, self._on_layer_change)
+        self._subs.connect(b.snapshot_changed, self._on_snapshot_change)
+        self._subs.connect(b.mode_changed, self._on_mode_change)
+        self._subs.connect(b.dims_changed, self._on_dims_change)
+        self._subs.connect(b.selection_changed, self._on_selection_change)
+        self._subs.connect(b.hover_changed, self._on_hover_change)
+        self._subs.connect(b.viewport_changed, self._on_viewport_change)
+        self._subs.connect(b.projection_changed, self._on_projection_change)
+        self._subs.connect(b.style_changed, self._on_style_change)
+        tasks.loaded.connect(self._on_loaded)
+        scene.view_changed.connect(self._on_camera)
+        scene.set_point_size(state.point_size)
+        scene.set_fade(state.fade)
+
+    # -- uploads ----------------------------------------------------------------------------
+    def reload(self, after=None) -> None:
+        """Upload the active layer at the current snapshot (or its projection) to the scene.
+
+        ``after`` says where the view goes once the new points are up: "home", a rect
+        (x, y, w, h) to keep, or None. Large layers are read in a worker first, the
+        previous points staying on screen (and out of reach of the mouse) meanwhile.
+        """
+        s = self.state
+        if s.store is None or s.layer is None:
+            return
+        if s.mode == "projection" and s.projection() is None:
+            self.tasks.project(s.layer, s.method, s.snapshot)
+            return
+        info = s.info
+        if s.mode != "projection" and not s.has_points(s.layer, s.snapshot) \
+                and info.n_points(s.store.n_images) * info.dims > ASYNC_LOAD_VALUES:
+            self.stale = True
+            self._load_after = after
+            self.tasks.load(s.layer, s.snapshot)
+            return
+        self.stale = False
+        arrays = s.layer_arrays()
+        # scatter and matrix draw the same uploaded points (the scene switches with uniforms);
+        # only a projection brings other positions
+        key = (str(s.store.path), s.layer, s.snapshot, s.method if s.mode == "projection" else None)
+        if key != self._shown_key:
+            self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
+                                 arrays["n_images"], arrays["palette"], ranges=arrays["ranges"])
+            self._shown_key = key
+            self._shown_images = arrays["n_images"]
+        self.scene.set_mode("scatter" if s.mode == "projection" else s.mode)
+        if s.mode == "scatter":
+            self.scene.set_dims(s.dims[1], s.dims[0])  # the scene takes (x, y)
+        self.scene.set_selection(s.selection if s.selection.any() else None)
+        if after == "home":
+            self.reset_view()
+        elif after is not None:
+            self.scene.view_rect = after
+        self.canvas.update()
+
+    def _on_loaded(self, key) -> None:
+        s = self.state
+        if key == (s.layer, s.snapshot) and s.mode != "projection":
+            self.reload(self._load_after)
+
+    # -- state -> scene ---------------------------------------------------------------------
+    def _on_snapshot_change(self, k: int) -> None:
+        """Same layer at another training step: new positions, same view (pan/zoom kept)."""
+        self.reload(after=self.scene.view_rect)
+
+    def _on_layer_change(self, event: LayerEvent) -> None:
+        self.reload(after="home")
+
+    def _on_mode_change(self, event: ModeEvent) -> None:
+        self.reload(after="home")
+
+    def _on_dims_change(self, event: DimsEvent) -> None:
+        if self.stale:  # the new layer is still being read: go there once it is up
+            if self.state.mode == "splom":
+                self._load_after = self.state.panel_rect(event.i, event.j)
+            return
+        if self.state.mode == "scatter":
+            self.scene.set_dims(event.j, event.i)  # x = dim j, y = dim i
+        elif self.state.mode == "splom":
+            self.scene.view_rect = self.state.panel_rect(event.i, event.j)
+            self._homed = False
+        self.canvas.update()
+
+    def _on_selection_change(self, event: SelectionEvent) -> None:
+        if self._shown_images != len(event.mask):
+            return  # the store's first points are still being read; the upload brings the selection
+        self.scene.set_selection(event.mask if event.mask.any() else None)
+        self.thin()  # a huge view shows the new selection on a thinned frame first, then in full
+        self.canvas.update()
+
+    def _on_hover_change(self, event: HoverEvent) -> None:
+        # Highlighting costs a full redraw; on huge layers the details view alone answers a hover.
+        if self._shown_images is not None and self.points_per_frame() <= HOVER_REDRAW_MAX_POINTS:
+            self.scene.set_hover(event.image)
+            self.canvas.update()
+
+    def _on_style_change(self, name: str, value: float) -> None:
+        (self.scene.set_point_size if name == "point_size" else self.scene.set_fade)(value)
+        self.canvas.update()
+
+    def _on_viewport_change(self, event: ViewportEvent) -> None:
+        if event.source != "embedding":
+            self.moving()  # the overview drags or scrolls this view
+            self.scene.view_rect = event.rect
+            self.canvas.update()
+
+    def _on_projection_change(self, event: ProjectionEvent) -> None:
+        s = self.state
+        if (event.layer, event.method, event.snapshot) != (s.layer, s.method, s.snapshot) or s.mode != "projection":
+            return
+        self.reload()
+        if event.start is not None:
+            self.tasks.animate(event.start)
+        self.reset_view()
+
+    # -- camera -----------------------------------------------------------------------------
+    def _on_camera(self, rect) -> None:
+        self.state.set_viewport(rect, source="embedding")
+
+    def reset_view(self) -> None:
+        """The layer's first view (the scene's home, or a big matrix's top-left corner)."""
+        rect = self.state.home_rect(canvas_size=tuple(self.canvas.size))
+        if rect is None:
+            self.scene.home()
+        else:
+            self.scene.view_rect = rect
+        self._homed = True
+        self.canvas.update()
+
+    def resized(self) -> None:
+        """A first view fits the canvas's new shape (the window was laid out or resized)."""
+        if self._homed and not self.stale and self.state.store is not None:
+            self.reset_view()
+
+    def points_per_frame(self) -> int:
+        """How many points the next frame draws (0 while the scene shows density images)."""
+        if self.scene.showing_densities:
+            return 0
+        return len(self.scene.visible_panels()) * self.scene.points.n_points
+
+    def moving(self) -> None:
+        """The user pans or zooms: the first view is theirs now, and frames are thinned."""
+        self._homed = False
+        self.thin()
+
+    def thin(self) -> None:
+        """Frames while the user moves the camera or draws a lasso: huge layers are thinned out to
+        ``moving_budget`` points a frame until the view rests."""
+        self.scene.points.set_sample(moving_sample(self.scene.points.n_points, self.points_per_frame(),
+                                                   self.moving_budget))
+        self._rest_timer.start()
+
+    def frame_drawn(self, seconds: float = 0.0) -> None:
+        """A frame is on screen: rest counts from the last thinned frame, not from the move."""
+        if self._rest_timer.isActive():
+            self._rest_timer.start()
+
+    def _at_rest(self) -> None:
+        if self.scene.points.sample_size is not None:
+            self.scene.points.set_sample(None)
+            self.canvas.update()
+
+    def shutdown(self) -> None:
+        self._subs.disconnect()
+        self.scene.view_changed.disconnect(self._on_camera)
+        self._rest_timer.stop()

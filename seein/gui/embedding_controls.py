@@ -1,0 +1,83 @@
+"""The embedding view's toolbar: what it shows (mode, projection method, the scatter's dims) and how
+(point size, fade), bound two ways to the state with signals blocked against loops.
+"""
+
+from __future__ import annotations
+
+from qtpy import QtWidgets
+
+from ..state import METHODS, AppState
+from ..state.bus import Subscriptions
+from .style_controls import StyleControls
+
+MODE_LABELS = {"scatter": "Scatter", "splom": "Matrix", "projection": "Projection"}
+METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "pivotmds": "PivotMDS"}
+
+
+class EmbeddingControls(QtWidgets.QWidget):
+    """"Show [mode] [method] [x] [y]" and the size and fade sliders; changes go to the state only."""
+
+    def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.state = state
+        self.mode_box = QtWidgets.QComboBox(self)
+        for mode, label in MODE_LABELS.items():
+            self.mode_box.addItem(label, mode)
+        self.method_box = QtWidgets.QComboBox(self)
+        for method in METHODS:
+            self.method_box.addItem(METHOD_LABELS[method], method)
+        self.x_box = QtWidgets.QSpinBox(self)
+        self.y_box = QtWidgets.QSpinBox(self)
+        self.x_box.setPrefix("x ")
+        self.y_box.setPrefix("y ")
+        self.x_box.setToolTip("Dimension on the x axis of the scatter")
+        self.y_box.setToolTip("Dimension on the y axis of the scatter")
+        self.style = StyleControls(state, self)
+        bar = QtWidgets.QHBoxLayout(self)
+        bar.setContentsMargins(4, 2, 4, 2)
+        for w in (QtWidgets.QLabel("Show", self), self.mode_box, self.method_box, self.x_box, self.y_box):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.style)
+        self.mode_box.currentIndexChanged.connect(self._on_mode_box)
+        self.method_box.currentIndexChanged.connect(self._on_mode_box)
+        self.x_box.valueChanged.connect(self._on_dims_box)
+        self.y_box.valueChanged.connect(self._on_dims_box)
+        b = state.bus
+        self._subs = Subscriptions()
+        for signal in (b.layer_changed, b.mode_changed, b.dims_changed):
+            self._subs.connect(signal, self.sync)
+
+    def sync(self, *_event) -> None:
+        """Show the state's mode, method and dims (no signal goes back to the state)."""
+        s, info = self.state, self.state.info
+        if info is None:
+            return
+        for box, value in ((self.mode_box, s.mode), (self.method_box, s.method)):
+            blocked = box.blockSignals(True)
+            box.setCurrentIndex(box.findData(value))
+            box.blockSignals(blocked)
+        # enabled or not, never shown or hidden: a toolbar that changes height resizes the
+        # canvas, and a resized canvas redraws at once (a second frame of a million points)
+        self.method_box.setEnabled(s.mode == "projection")
+        for box, value in ((self.x_box, s.dims[1]), (self.y_box, s.dims[0])):
+            blocked = box.blockSignals(True)
+            box.setRange(0, max(info.dims - 1, 0))
+            box.setValue(value)
+            box.blockSignals(blocked)
+            box.setEnabled(s.mode == "scatter" and info.dims > 2)
+
+    def _on_mode_box(self) -> None:
+        mode, method = self.mode_box.currentData(), self.method_box.currentData()
+        if mode == "scatter" and self.state.info is not None and self.state.info.dims > 2 \
+                and self.state.mode != "scatter":
+            self.state.set_mode(mode, source="embedding")
+        else:
+            self.state.set_mode(mode, method if mode == "projection" else None, source="embedding")
+
+    def _on_dims_box(self) -> None:
+        self.state.set_dims(self.y_box.value(), self.x_box.value(), source="embedding")
+
+    def shutdown(self) -> None:
+        self._subs.disconnect()
+        self.style.shutdown()
