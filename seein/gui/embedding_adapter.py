@@ -5,8 +5,9 @@ updates :class:`~seein.render.scene.EmbeddingScene`; the scene's camera goes bac
 state as the viewport. Selections reach the scene as an image mask (n_images bytes); point
 positions are uploaded only when the layer, snapshot or projection changes. Big layers
 are read, and projections computed, by the task controller
-(:class:`~seein.gui.embedding_tasks.EmbeddingTasks`); meanwhile the previous points stay
-on screen, marked :attr:`EmbeddingAdapter.stale`. While the camera moves (or a lasso is
+(:class:`~seein.gui.embedding_tasks.EmbeddingTasks`); meanwhile the scene shows a marked
+placeholder (:mod:`seein.render.placeholder`), never the previous layer's, snapshot's or
+method's points, and takes no hover or click. While the camera moves (or a lasso is
 drawn, or a selection lands) a huge view is thinned out (``seein.state.moving_sample``)
 until it rests.
 """
@@ -28,6 +29,8 @@ from ..state.bus import (
     Subscriptions,
     ViewportEvent,
 )
+from ..render.placeholder import Placeholder
+from .embedding_controls import METHOD_LABELS
 from .embedding_tasks import EmbeddingTasks
 
 HOVER_REDRAW_MAX_POINTS = 300_000  # points per frame up to which a hover redraws to highlight
@@ -44,7 +47,8 @@ class EmbeddingAdapter(QtCore.QObject):
         self.scene = scene
         self.tasks = tasks
         self.canvas = scene.canvas
-        self.stale = False  # the scene still shows the previous layer or snapshot
+        self.stale = False  # the state's layer or snapshot is still being read
+        self.placeholder = Placeholder(scene)  # stands in for points the state does not name
         self.moving_budget = MOVING_POINTS_BUDGET  # points per frame while the user pans or zooms
         self._load_after = None
         self._shown_images: Optional[int] = None  # images of the store whose points are on screen
@@ -66,6 +70,7 @@ class EmbeddingAdapter(QtCore.QObject):
         self._subs.connect(b.projection_changed, self._on_projection_change)
         self._subs.connect(b.style_changed, self._on_style_change)
         tasks.loaded.connect(self._on_loaded)
+        tasks.ended.connect(self._on_task_ended)
         scene.view_changed.connect(self._on_camera)
         scene.set_point_size(state.point_size)
         scene.set_fade(state.fade)
@@ -82,6 +87,8 @@ class EmbeddingAdapter(QtCore.QObject):
         if s.store is None or s.layer is None:
             return
         if s.mode == "projection" and s.projection() is None:
+            self.stale = False
+            self.blank(f"computing {self._what()}… the map appears when it is ready")
             self.tasks.project(s.layer, s.method, s.snapshot)
             return
         info = s.info
@@ -89,9 +96,11 @@ class EmbeddingAdapter(QtCore.QObject):
                 and info.n_points(s.store.n_images) * info.dims > ASYNC_LOAD_VALUES:
             self.stale = True
             self._load_after = after
+            self.blank(f"reading {s.layer} at snapshot {s.snapshot + 1}…")
             self.tasks.load(s.layer, s.snapshot)
             return
         self.stale = False
+        self.placeholder.hide()
         arrays = s.layer_arrays()
         # scatter and matrix draw the same uploaded points (the scene switches with uniforms);
         # only a projection brings other positions
@@ -110,6 +119,29 @@ class EmbeddingAdapter(QtCore.QObject):
         elif after is not None:
             self.scene.view_rect = after
         self.canvas.update()
+
+    def _what(self) -> str:
+        """"t-SNE of fc1 at snapshot 3": the projection the state names."""
+        s = self.state
+        return f"{METHOD_LABELS[s.method]} of {s.layer} at snapshot {s.snapshot + 1}"
+
+    def blank(self, message: str) -> None:
+        """No points of the state's choice yet: show ``message`` instead of any other's points."""
+        self.placeholder.show(message)
+        if self.state.hover.image is not None:
+            self.state.set_hover_point(None)
+
+    def _on_task_ended(self, key, message: str) -> None:
+        """A projection or read stopped without a result: say so where its map would be."""
+        s = self.state
+        if not self.placeholder.active:
+            return
+        if len(key) == 3 and s.mode == "projection" and tuple(key) == (s.layer, s.method, s.snapshot):
+            self.placeholder.show(f"{self._what()}: {message}. Choose the method again to compute it, "
+                                  "or show the layer as a scatter or matrix")
+        elif len(key) == 2 and self.stale and tuple(key) == (s.layer, s.snapshot):
+            self.stale = False
+            self.placeholder.show(f"could not read {s.layer}: {message}")
 
     def _on_loaded(self, key) -> None:
         s = self.state

@@ -33,6 +33,7 @@ class EmbeddingTasks(QtCore.QObject):
     """One layer reader, one projection and one transition at a time, for one scene."""
 
     loaded = QtCore.Signal(object)  # (layer, snapshot) whose points the state now holds
+    ended = QtCore.Signal(object, str)  # (layer, method, snapshot), "cancelled" or "failed: ..."
 
     def __init__(self, state: AppState, scene, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -72,6 +73,7 @@ class EmbeddingTasks(QtCore.QObject):
 
     def _on_load_failed(self, key, message: str) -> None:
         self.state.bus.status.emit(f"could not read {key[0]}: {message}")
+        self.ended.emit(key, f"failed: {message}")
 
     def _on_loader_finished(self) -> None:
         if self._loader is not None and self._loader.isFinished():
@@ -107,9 +109,11 @@ class EmbeddingTasks(QtCore.QObject):
 
     def _on_task_failed(self, key, message: str) -> None:
         self.state.bus.progress.emit(ProgressEvent(_task_label(key), 0, 0, f"failed: {message}", True))
+        self.ended.emit(key, f"failed: {message}")
 
     def _on_task_cancelled(self, key) -> None:
         self.state.bus.progress.emit(ProgressEvent(_task_label(key), 0, 0, "cancelled", True))
+        self.ended.emit(key, "cancelled")
 
     def _on_task_finished(self) -> None:
         if self._task is not None and self._task.isFinished():

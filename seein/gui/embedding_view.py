@@ -74,6 +74,11 @@ class EmbeddingView(QtWidgets.QWidget):
         return self.adapter.stale
 
     @property
+    def blank(self) -> bool:
+        """The scene shows a placeholder, not points: nothing to hover, click or lasso."""
+        return self.adapter.placeholder.active
+
+    @property
     def busy(self) -> bool:
         """Work pending before the view shows what the state names, every point of it."""
         return self.tasks.busy or self.adapter.stale \
@@ -104,7 +109,7 @@ class EmbeddingView(QtWidgets.QWidget):
                 self._hover_timer.start()
 
     def _do_hover(self) -> None:
-        if self._hover_pending is None or self.state.store is None or self.stale:
+        if self._hover_pending is None or self.state.store is None or self.stale or self.blank:
             return
         t0 = time.perf_counter()
         point = self.scene.pick(*self._hover_pending)
@@ -119,7 +124,7 @@ class EmbeddingView(QtWidgets.QWidget):
             self.lasso.start(event.pos)
 
     def _on_mouse_release(self, event) -> None:
-        if self.state.store is None or self.stale:  # the points on screen are not the active layer's
+        if self.state.store is None or self.stale or self.blank:  # no points of the active layer on screen
             self.lasso.cancel()
             return
         mode = mode_from_vispy(event.modifiers, self.state.select_mode)
