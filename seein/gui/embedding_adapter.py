@@ -18,6 +18,7 @@ from typing import Optional
 
 from qtpy import QtCore
 
+from ..render.placeholder import Placeholder
 from ..state import MOVING_POINTS_BUDGET, AppState, moving_sample
 from ..state.bus import (
     DimsEvent,
@@ -29,7 +30,6 @@ from ..state.bus import (
     Subscriptions,
     ViewportEvent,
 )
-from ..render.placeholder import Placeholder
 from .embedding_controls import METHOD_LABELS
 from .embedding_tasks import EmbeddingTasks
 
