@@ -71,11 +71,17 @@ def extract(model: str | None, dataset: str | None, out: str | os.PathLike, *,
     out = Path(out).expanduser()
     if dtype not in DTYPES:
         raise SeeinError(f"unknown dtype {dtype!r}; use float16 or float32")
-    check_out(out, resume=resume, force=force)  # before any slow loading
-    plan = build_plan(model, dataset, run=run, weights=weights, layers=layers, split=split,
-                      limit=limit, shard=shard, dtype=dtype, trust_weights=trust_weights)
-    return run_plan(plan, out, resume=resume, force=force, dtype=dtype, batch_size=batch_size,
-                    progress=progress)
+    from ..core.outputs import check_output_folder, input_files, output_lock, refuse_if_input
+
+    refuse_if_input(out, input_files(model, weights, run, dataset), "the output store")
+    if not out.is_dir():  # check_out says what is wrong with a folder
+        check_output_folder(out, "store file")
+    with output_lock(out):  # a second extraction into the same file is refused, not interleaved
+        check_out(out, resume=resume, force=force)  # before any slow loading
+        plan = build_plan(model, dataset, run=run, weights=weights, layers=layers, split=split,
+                          limit=limit, shard=shard, dtype=dtype, trust_weights=trust_weights)
+        return run_plan(plan, out, resume=resume, force=force, dtype=dtype, batch_size=batch_size,
+                        progress=progress)
 
 
 def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None,

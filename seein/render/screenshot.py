@@ -190,14 +190,9 @@ def save_png(rgba: np.ndarray, path: str | os.PathLike) -> Path:
     """Write an RGBA frame as PNG, atomically (a temporary name, then renamed)."""
     from PIL import Image
 
+    from ..core.outputs import atomic_output
+
     path = Path(path)
-    if not path.parent.is_dir():
-        raise SeeinError("the output folder does not exist", path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.png")
-    try:
+    with atomic_output(path, ".png") as tmp:
         Image.fromarray(np.asarray(rgba, dtype=np.uint8), "RGBA").save(tmp, format="PNG")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from .. import __version__
 from ..core.errors import SeeinError
+from ..core.outputs import fsync_path
 from ..core.snapshots import SnapshotInfo
 from .rows import allocated, chunk_images, row_extents, write_rows
 from .schema import (
@@ -66,6 +68,7 @@ class StoreWriter:
             a["schema_version"] = SCHEMA_VERSION
             a["seein_version"] = __version__
             a["created"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+            a["store_id"] = uuid.uuid4().hex  # the cache beside the store is tied to this identity
             a["dataset"] = dataset_spec
             a["model"] = model_spec
             a["n_images"] = n
@@ -193,7 +196,9 @@ class StoreWriter:
         self._file.attrs["complete"] = True
         self._file.close()
         final = Path(path)
+        fsync_path(self.partial_path)
         os.replace(self.partial_path, final)
+        fsync_path(final.parent)
         return final
 
     def close(self) -> None:

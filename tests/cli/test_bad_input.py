@@ -49,9 +49,9 @@ def test_missing_paths(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "file").write_text("not a folder")
     fails(capsys, "extract", "--model", "lenet", "--limit", 4, "-o", tmp_path / "file" / "o.h5",
-          match="file: is a file, not a folder: cannot write a store below it")
+          match="file: is a file, not a folder: cannot write below it")
     fails(capsys, "merge", tmp_path / "a.h5", "-o", tmp_path / "file" / "sub" / "o.h5",
-          match="file: is a file, not a folder: cannot write a store below it")
+          match="file: is a file, not a folder: cannot write below it")
     # a folder given as the store: said so, not "already exists"
     fails(capsys, "extract", "--model", "lenet", "--limit", 4, "-o", tmp_path,
           match=f"{tmp_path}: is a folder, not a store file (give -o FOLDER/NAME.h5)")
@@ -93,7 +93,7 @@ def test_existing_output_is_kept(tmp_path, capsys):
     before = out.read_bytes()
     fails(capsys, "extract", "--model", "lenet", "--limit", 10, "-o", out, match="keep.h5: already exists; add --force")
     fails(capsys, "extract", "--model", "lenet", "--limit", 10, "--resume", "-o", out, match="nothing to resume")
-    fails(capsys, "merge", out, "-o", out, match="the output is one of the shards")
+    fails(capsys, "merge", out, "-o", out, match="is also an input of this command")
     assert out.read_bytes() == before
 
 
