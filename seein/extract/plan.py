@@ -124,7 +124,7 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
     if len(data) == 0:
         raise SeeinError(f"the data set {data.spec!r} ({split}) holds no images")
     input_shape = tuple(int(v) for v in data.images.shape[1:])
-    _check_fits(net, input_shape, data)
+    _check_fits(net, input_shape, data, model_spec)
     names = [spec.name for spec in resolve_layers(net, input_shape, list(layers) if layers else None)]
     if not names:
         raise SeeinError(f"the model {model_spec!r} has no layers to extract; name some with --layers")
@@ -157,10 +157,12 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
         dataset_spec=data.spec, model_spec=model_spec)
 
 
-def _check_fits(net, input_shape, data) -> None:
+def _check_fits(net, input_shape, data, model_spec: str) -> None:
     from ..nets.check import check_fits
+    from ..nets.loading import spec_file
 
-    check_fits(net, input_shape, len(data.class_names), data_name=data.spec)
+    check_fits(net, input_shape, len(data.class_names), data_name=data.spec,
+               model_path=spec_file(model_spec))
 
 
 def _is_embedding(net, n_outputs: int, n_classes: int) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.errors import SeeinError
 
-_INDEX_LIST = re.compile(r"[\d\s,]+")  # images=0,5,9 (indices); anything else is a file name
+_INDEX_LIST = re.compile(r"[-+\d\s,]+")  # images=0,5,9 (and -1: an index, out of range) (indices); anything else is a file name
 SCREENSHOT_POINT_BUDGET = 20_000_000  # points per frame (panels x points) before densities are drawn
 
 

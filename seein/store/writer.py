@@ -55,6 +55,10 @@ class StoreWriter:
                extra_attrs: Mapping[str, Any] | None = None) -> "StoreWriter":
         """Start a new store at ``path + '.partial'`` with all metadata and empty activations."""
         partial = cls.partial_path_for(path)
+        for layer in layers:  # before any file exists: HDF5 would take '/' for a path
+            if "/" in layer.name or not layer.name or layer.name in (".", ".."):
+                raise SeeinError(f"layer name {layer.name!r} cannot be a store group (no '/' and not "
+                                 "empty); rename the module or pick other --layers", path)
         n = int(len(labels))
         try:
             partial.parent.mkdir(parents=True, exist_ok=True)
