@@ -125,6 +125,21 @@ def _is_exported_program(path: Path) -> bool:
         return False
 
 
+class ExportedModel(nn.Module):
+    """A ``torch.export`` program as a module: its graph module inside, already in inference
+    form (an exported module refuses ``train()``/``eval()``, so the wrapper's are no-ops)."""
+
+    def __init__(self, graph: nn.Module):
+        super().__init__()
+        self.graph = graph
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.graph(x)
+
+    def train(self, mode: bool = True) -> "ExportedModel":
+        return self
+
+
 def _load_exported(path: Path) -> nn.Module:
     """An exported program as a module (``torch.export.load(...).module()``)."""
     try:
@@ -132,7 +147,7 @@ def _load_exported(path: Path) -> nn.Module:
         module = program.module()
     except USER_CODE_ERRORS as exc:
         raise SeeinError(f"not a torch.export program ({_one_line(exc)})", path) from None
-    return module
+    return ExportedModel(module)
 
 
 def _load_torchscript(path: Path) -> nn.Module:
