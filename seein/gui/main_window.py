@@ -23,6 +23,7 @@ from .grab import grab_window
 from .help_dialog import HelpDialog
 from .layer_list import LayerList
 from .legend import Legend
+from .live_follow import LiveFollow
 from .overview import OverviewView
 from .status import StatusBar
 from .timeline import Timeline
@@ -52,6 +53,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.details = DetailsView(s)
         self.legend = Legend(s)
         self.timeline = Timeline(s)
+        self.live_follow = LiveFollow(s, self.timeline, self)
         self.status = StatusBar(s, self)
         self.setStatusBar(self.status)
         self.docks = {}
@@ -174,6 +176,6 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("geometry", self.saveGeometry())
         s.setValue("window_state", self.saveState())
         for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
-                     self.legend, self.timeline, self.status):
+                     self.legend, self.timeline, self.status, self.live_follow):
             view.shutdown()
         super().closeEvent(event)

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import h5py
-import numpy as np
 import pytest
 
 from seein.core.errors import SeeinError
-from seein.store import LayerInfo, SnapshotInfo, Store
+from seein.store import Store
 from seein.store.live import IndexWatch, LiveStoreWriter, is_live, live_folder, snapshot_file
+from seein.testing.live import N_IMAGES, add_snapshot, live_writer
 
-LAYERS = [LayerInfo("conv", "structured", (3, 2, 2), "Conv2d", 0), LayerInfo("fc", "flat", (4,), "Linear", 1)]
-N = 5
-
-
-def _writer(path):
-    rf = np.zeros((2, 2, 4), np.int32) + [0, 0, 3, 3]
-    return LiveStoreWriter.create(path, images=np.zeros((N, 4, 4, 1), np.uint8), labels=np.arange(N) % 2,
-                                  image_ids=np.arange(N), class_names=["a", "b"], layers=LAYERS,
-                                  input_shape=(1, 4, 4), receptive_fields={"conv": rf}, model_spec="m")
-
-
-def _add(writer, k, live=True, **kw):
-    outputs = {"conv": np.full((N * 4, 3), k, np.float16), "fc": np.full((N, 4), k, np.float16)}
-    return writer.add_snapshot(SnapshotInfo(k, step=10 * k, epoch=k / 2, metrics={"test_acc": 0.1 * k}),
-                               outputs=outputs, logits=np.zeros((N, 2)), predictions=np.zeros(N, np.int64),
-                               weights={"w": np.full((2, 2), k, np.float32)},
-                               curves={"train_loss": np.array([[1, 2.0], [2, 1.0]])}, live=live, **kw)
+N = N_IMAGES
+_writer, _add = live_writer, add_snapshot
 
 
 def test_a_reader_sees_each_snapshot_once_its_index_is_replaced(tmp_path):
