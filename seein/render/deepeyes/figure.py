@@ -43,8 +43,10 @@ def axes_at(fig, x: float, y: float):
 @dataclass
 class Drawn:
     """A drawn figure: ``rgba`` pixels, the ``figure`` (for PNG/SVG/PDF export), and
-    ``pick(x, y)``: what a click at that pixel means (None for nothing)."""
+    ``pick(x, y)``: what a click at that pixel means (None for nothing); ``brush(polygon)``:
+    what a lasso through those pixels catches, for views that have one."""
 
     rgba: np.ndarray
     figure: Any
     pick: Callable[[float, float], Optional[Any]]
+    brush: Optional[Callable[[Any], Any]] = None
