@@ -16,6 +16,7 @@ from qtpy import QtCore, QtGui, QtWidgets
 from ..core.errors import SeeinError
 from ..state import AppState, SelectMode, load_selection, save_selection
 from .actions import Actions
+from .deepeyes_docks import make_docks
 from .details import DetailsView
 from .embedding_view import EmbeddingView
 from .feature_maps import FeatureMapView
@@ -70,6 +71,14 @@ class MainWindow(QtWidgets.QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
+        self.deepeyes = make_docks(s)  # DeepEyes' charts, hidden until chosen in the View menu
+        for name, widget in self.deepeyes.items():
+            dock = QtWidgets.QDockWidget(widget.spec.title, self)
+            dock.setObjectName(f"dock_deepeyes_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(bottom, dock)
+            dock.hide()
+            self.docks[f"deepeyes_{name}"] = dock
         self.actions_ = Actions(self, s)
         self.actions_.build_menus(self.menuBar())
         for dock in self.docks.values():
@@ -176,6 +185,6 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("geometry", self.saveGeometry())
         s.setValue("window_state", self.saveState())
         for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
-                     self.legend, self.timeline, self.status, self.live_follow):
+                     self.legend, self.timeline, self.status, self.live_follow, *self.deepeyes.values()):
             view.shutdown()
         super().closeEvent(event)
