@@ -93,8 +93,11 @@ def _run_live(args: argparse.Namespace) -> int:
     from ..core.progress import TqdmProgress
     from ..extract.live import train_live
 
+    from ..core.outputs import input_files, refuse_if_input
+
     if args.out:
         raise SeeinError("give -o (a run file) or --live (a live store), not both")
+    refuse_if_input(args.live, input_files(args.model, args.dataset), "the live store")
     with TqdmProgress("train", unit="step", disable=True if args.quiet else None) as bar:
         path = train_live(args.model, args.dataset, args.live, every=args.every, sample=args.sample,
                           epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, lr=args.lr,

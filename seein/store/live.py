@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -134,6 +135,7 @@ class LiveStoreWriter:
         attrs = {"format": FORMAT_NAME, "schema_version": SCHEMA_VERSION, "seein_version": __version__,
                  "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "dataset": dataset_spec,
                  "model": model_spec, "n_images": int(len(labels)),
+                 "store_id": uuid.uuid4().hex,  # the result cache is tied to it (kept by every index)
                  "input_shape": np.asarray(input_shape, dtype=np.int64), **(extra_attrs or {})}
         return cls(path, attrs, [])
 
