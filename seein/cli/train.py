@@ -90,10 +90,9 @@ def run(args: argparse.Namespace) -> int:
 def _run_live(args: argparse.Namespace) -> int:
     from ..compute.live_stats import snapshot_statistics
     from ..core.errors import SeeinError
+    from ..core.outputs import input_files, refuse_if_input
     from ..core.progress import TqdmProgress
     from ..extract.live import train_live
-
-    from ..core.outputs import input_files, refuse_if_input
 
     if args.out:
         raise SeeinError("give -o (a run file) or --live (a live store), not both")
