@@ -22,6 +22,7 @@ from .embedding_view import EmbeddingView
 from .feature_maps import FeatureMapView
 from .grab import grab_window
 from .help_dialog import HelpDialog
+from .inputmap_view import InputMapView
 from .layer_list import LayerList
 from .legend import Legend
 from .live_follow import LiveFollow
@@ -79,6 +80,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.addDockWidget(bottom, dock)
             dock.hide()
             self.docks[f"deepeyes_{name}"] = dock
+        self.input_map = InputMapView(s)
+        dock = QtWidgets.QDockWidget("Input Map", self)
+        dock.setObjectName("dock_deepeyes_inputmap")
+        dock.setWidget(self.input_map)
+        self.addDockWidget(bottom, dock)
+        dock.hide()
+        self.docks["deepeyes_inputmap"] = dock
         self.actions_ = Actions(self, s)
         self.actions_.build_menus(self.menuBar())
         for dock in self.docks.values():
@@ -188,6 +196,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("geometry", self.saveGeometry())
         s.setValue("window_state", self.saveState())
         for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
-                     self.legend, self.timeline, self.status, self.live_follow, *self.deepeyes.values()):
+                     self.legend, self.timeline, self.status, self.live_follow, *self.deepeyes.values(),
+                     self.input_map):
             view.shutdown()
         super().closeEvent(event)

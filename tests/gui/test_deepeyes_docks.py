@@ -76,3 +76,47 @@ def test_deepeyes_docks_link_to_the_app(make_window, demo_store, qtbot, tmp_path
     # export
     out = fmap.export(str(tmp_path / "filtermap.svg"))
     assert out.stat().st_size > 1000
+
+
+def test_input_map_hover_shows_the_patch_and_a_lasso_selects_images(make_window, demo_store, qtbot):
+    window = make_window(demo_store, layer="conv1")
+    state = window.state
+    dock = window.docks["deepeyes_inputmap"]
+    dock.setFloating(True)
+    dock.resize(420, 520)
+    dock.show()
+    view = window.input_map
+    qtbot.waitUntil(lambda: view.data is not None and not view.busy, timeout=300000)
+    canvas = view.canvas
+    qtbot.waitUntil(lambda: canvas.native.width() > 200 and canvas.native.height() > 200, timeout=10000)
+    qtbot.wait(200)
+    before = view.scene.render()
+    assert (before[..., :3] < 200).any(-1).sum() > 500  # points drawn
+    # hover over a point: the inset shows its receptive-field patch and image
+    pts = view.scene.canvas_to_matrix(np.zeros((1, 2)))  # make sure transforms are set up
+    assert pts.shape == (1, 2)
+    w, h = canvas.size
+    hit = next(((x, y) for y in range(10, h - 10, 6) for x in range(10, w - 10, 6)
+                if view.scene.pick(x, y) is not None), None)
+    assert hit is not None
+    view.show_instance(view.scene.pick(*hit))
+    assert not view.inset.pixmap().isNull()
+    # a lasso over the middle of the map selects the instances' images everywhere
+    from seein.testing.qt import drag as qdrag
+
+    native = canvas.native
+    cx, cy = native.width() // 2, native.height() // 2
+    r = min(cx, cy) // 2
+    qdrag(native, [(cx - r, cy - r), (cx + r, cy - r), (cx + r, cy + r), (cx - r, cy + r), (cx - r, cy - r)])
+    qtbot.waitUntil(lambda: state.selection.any(), timeout=10000)
+    assert 0 < state.selection.sum() < state.store.n_images
+    qtbot.wait(200)
+    after = view.scene.render()
+    assert not np.array_equal(before, after)  # the selection is brushed on the map
+    assert not view.inset.pixmap().isNull()  # the grid of caught patches
+    # colour by the focused filter follows the heatmap/embedding focus
+    view.colour.setCurrentText("filter")
+    state.focus_feature("conv1", 3)
+    assert view.arrays is not None and view.arrays["n_images"] == len(view.data["images"])
+    dock.setFloating(False)  # a floating dock is a top-level window of its own
+    dock.hide()
