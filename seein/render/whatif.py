@@ -97,4 +97,40 @@ def maximise_figure(image: np.ndarray, title: str, patches: Sequence[Any], store
     return fig
 
 
-__all__ = ["figure_rgba", "strip_figure", "maximise_figure"]
+
+
+def compare_figure(a: np.ndarray, b: np.ndarray, labels: np.ndarray, class_names: Sequence[str],
+                   names: tuple[str, str], note: str = "", selected: np.ndarray | None = None,
+                   size: tuple[int, int] = (900, 900)) -> Figure:
+    """Two aligned layouts in one plot: A as dots, B as crosses, each image's pair joined by a line
+    (the selected images' lines drawn strong, the rest faint)."""
+    from matplotlib.collections import LineCollection
+
+    fig = Figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+    ax = fig.add_subplot(1, 1, 1)
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10"]
+    colours = cmap(np.asarray(labels) % 10)
+    sel = np.zeros(len(a), bool) if selected is None else np.asarray(selected, bool)
+    segs = np.stack([a, b], 1)
+    ax.add_collection(LineCollection(segs[~sel], colors=colours[~sel], alpha=0.12 if sel.any() else 0.25,
+                                     linewidths=0.6))
+    if sel.any():
+        ax.add_collection(LineCollection(segs[sel], colors="black", alpha=0.8, linewidths=1.0))
+    ax.scatter(a[:, 0], a[:, 1], s=9, c=colours, marker="o", linewidths=0, label=names[0])
+    ax.scatter(b[:, 0], b[:, 1], s=14, c=colours, marker="x", linewidths=0.8, label=names[1])
+    if sel.any():
+        ax.scatter(a[sel, 0], a[sel, 1], s=30, facecolors="none", edgecolors="black", linewidths=1.0)
+    for c, name in enumerate(class_names[:10]):
+        ax.scatter([], [], s=20, color=cmap(c % 10), label=name)
+    ax.legend(loc="upper right", fontsize=7, ncol=2, markerscale=1.2, framealpha=0.8)
+    ax.set_title(f"o {names[0]}   x {names[1]} (aligned){'   ' + note if note else ''}", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.autoscale_view()
+    fig.subplots_adjust(left=0.02, right=0.98, top=0.95, bottom=0.02)
+    return fig
+
+
+__all__ = ["figure_rgba", "strip_figure", "maximise_figure", "compare_figure"]

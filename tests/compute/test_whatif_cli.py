@@ -56,3 +56,27 @@ def test_one_line_errors(demo_store, tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and text in err, err
     assert not list(tmp_path.iterdir())
+
+
+def test_screenshot_of_two_linked_stores(demo_store, tmp_path, capsys):
+    from seein.demo import demo_store as build
+
+    out = tmp_path / "cmp.png"
+    assert main(["screenshot", str(demo_store), str(build("siamese-lenet")), "--layer", "fc2,fc3",
+                 "--projection", "pca", "--select", "class=3", "--size", "600x600", "-o", str(out)]) == 0
+    pixels = np.asarray(Image.open(out).convert("RGB"))
+    assert pixels.shape == (600, 600, 3)
+    black = (pixels.max(2) < 40).sum()  # the selected images' joining lines are black
+    assert black > 500
+    assert "fc3 of siamese" in capsys.readouterr().out
+
+
+def test_screenshot_refuses_stores_of_other_data(demo_store, tmp_path, capsys):
+    from seein.testing import make_store
+
+    other = make_store(tmp_path / "other.h5")
+    out = tmp_path / "cmp.png"
+    assert main(["screenshot", str(demo_store), str(other), "--layer", "fc2,fc", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not hold the same data set" in err, err
+    assert not out.exists()
