@@ -14,8 +14,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from ..core.progress import TqdmProgress
     from ..render.whatif import compare_figure, figure_rgba
     from ..store import Store
-    from .screenshot import _pair
-    from .whatif_io import write_png
+    from .whatif_io import parse_size, write_png
 
     path_a, path_b = args.store
     layers = args.layer.split(",")
@@ -27,7 +26,7 @@ def run_compare(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if not out.parent.is_dir():
         raise SeeinError("the output folder does not exist", out.parent)
-    size = _pair(args.size, "x", "--size")
+    size = parse_size(args.size)
     with Store.open(path_a) as a, Store.open(path_b) as b:
         for store, layer in ((a, layers[0]), (b, layers[1])):
             store.layer(layer)
