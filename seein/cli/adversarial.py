@@ -27,7 +27,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--snapshot", type=int, default=-1, metavar="S", help="snapshot (default: the last)")
     p.add_argument("--model", metavar="SPEC",
                    help="the network to run (file.py:Class, model.pt); naming it here is consent to run it")
-    p.add_argument("--size", default="1200x360", metavar="WxH", help="figure size in pixels")
+    p.add_argument("--layer", metavar="L",
+                   help="also draw the strip's trail in this layer's projection (placed like a big layer's points)")
+    p.add_argument("--projection", choices=("pca", "tsne", "pivotmds"), default="pca",
+                   help="the projection the trail is drawn in (default pca; computed once, cached in the store)")
+    p.add_argument("--size", metavar="WxH", help="figure size in pixels (default 1200x360, 1200x800 with --layer)")
     p.add_argument("-o", "--output", required=True, help="PNG file to write")
     p.add_argument("--json", metavar="FILE", help="also write each step's predicted class and target probability")
     p.set_defaults(func=run)
@@ -37,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from ..compute.adversarial import attack_store_image
     from ..core.errors import SeeinError
     from ..core.progress import TqdmProgress
-    from ..render.whatif import figure_rgba, strip_figure
+    from ..render.whatif import adversarial_figure, figure_rgba
     from ..store import Store
     from .whatif_io import check_outputs, parse_size, write_json, write_png
 
@@ -45,13 +49,23 @@ def run(args: argparse.Namespace) -> int:
         raise SeeinError(f"--steps must be at least 1 (got {args.steps})")
     if not 0 < args.epsilon <= 1:
         raise SeeinError(f"--epsilon must be in (0, 1] (got {args.epsilon})")
-    size = parse_size(args.size)
+    size = parse_size(args.size or ("1200x800" if args.layer else "1200x360"))
     check_outputs(args.output, args.json)
     with Store.open(args.store) as store, TqdmProgress(desc="attack", unit="step") as bar:
         strip = attack_store_image(store, args.image, args.target, snapshot=args.snapshot, steps=args.steps,
                                    epsilon=args.epsilon, model=args.model, progress=bar)
         names = store.class_names
-    fig = strip_figure(strip.images, strip.predicted, strip.target_prob, strip.target, names, size=size)
+        trail = None
+        if args.layer:
+            from ..compute.network import store_network
+            from ..compute.trail import strip_trail
+
+            store.layer(args.layer)
+            with TqdmProgress(desc=f"{args.projection} of {args.layer}") as bar:
+                trail = strip_trail(store, store_network(store, args.snapshot, model=args.model), strip,
+                                    args.layer, args.projection, args.snapshot, progress=bar)
+    fig = adversarial_figure(strip.images, strip.predicted, strip.target_prob, strip.target, names, trail,
+                             size=size)
     write_png(figure_rgba(fig), args.output)
     if args.json:
         write_json(strip.to_json(), args.json)

@@ -52,6 +52,36 @@ def strip_figure(images: np.ndarray, predicted: Sequence[int], target_prob: Sequ
     return fig
 
 
+def adversarial_figure(images: np.ndarray, predicted: Sequence[int], target_prob: Sequence[float],
+                       target: int, class_names: Sequence[str], trail: Any = None,
+                       size: tuple[int, int] = (1200, 360)) -> Figure:
+    """The strip; with a ``trail`` (seein.compute.trail.Trail) also the layer's projection below it,
+    every stored point faint in its class colour and the strip's steps as a highlighted trail."""
+    if trail is None:
+        return strip_figure(images, predicted, target_prob, target, class_names, size)
+    import matplotlib
+
+    fig = strip_figure(images, predicted, target_prob, target, class_names, size)
+    fig.subplots_adjust(top=0.93, bottom=0.45, hspace=0.3)
+    ax = fig.add_axes((0.25, 0.02, 0.5, 0.38))
+    cmap = matplotlib.colormaps["tab10"]
+    emb = trail.embedding
+    ax.scatter(emb[:, 0], emb[:, 1], s=4, c=cmap(trail.point_labels % 10), alpha=0.5, linewidths=0)
+    pts = trail.points
+    steps = np.repeat(np.arange(len(pts)), pts.shape[1])
+    ax.scatter(pts[..., 0].ravel(), pts[..., 1].ravel(), s=10, c=steps, cmap="magma", vmin=0,
+               vmax=max(len(pts) - 1, 1), edgecolors="black", linewidths=0.3, zorder=3)
+    c = trail.centres
+    ax.plot(c[:, 0], c[:, 1], "-", color="black", linewidth=1.2, zorder=4)
+    ax.scatter(c[[0, -1], 0], c[[0, -1], 1], s=60, c=[cmap(int(predicted[0]) % 10), cmap(int(target) % 10)],
+               marker="*", edgecolors="black", linewidths=0.8, zorder=5)
+    ax.set_title(f"trail in {trail.layer} ({trail.method}): start * {class_names[int(predicted[0])]}, "
+                 f"target {class_names[int(target)]}", fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig
+
+
 def maximise_figure(image: np.ndarray, title: str, patches: Sequence[Any], store_images: Any,
                     weights: np.ndarray | None = None, size: tuple[int, int] = (1000, 420)) -> Figure:
     """The synthesized input (left), the unit's top-9 receptive-field patches (3×3, middle) and its
@@ -133,4 +163,4 @@ def compare_figure(a: np.ndarray, b: np.ndarray, labels: np.ndarray, class_names
     return fig
 
 
-__all__ = ["figure_rgba", "strip_figure", "maximise_figure", "compare_figure"]
+__all__ = ["figure_rgba", "strip_figure", "adversarial_figure", "maximise_figure", "compare_figure"]
