@@ -56,7 +56,6 @@ def _params(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
     import time
     import warnings
 
@@ -70,8 +69,12 @@ def run(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
         raise SeeinError(f"unknown method {args.method!r} (methods: {', '.join(METHODS)})")
     params = _params(args)
-    if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
-        raise SeeinError("the folder to write into does not exist", args.out)
+    if args.out:
+        from ..core.outputs import check_output_folder, refuse_if_input
+
+        args.out = args.out if args.out.endswith(".npz") else args.out + ".npz"
+        refuse_if_input(args.out, [args.store], "the output")
+        check_output_folder(args.out)
     with Store.open(args.store) as store:
         t0 = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught, TqdmProgress(f"{args.method} {args.layer}") as bar:
@@ -89,13 +92,9 @@ def run(args: argparse.Namespace) -> int:
         for note in proj.notes:
             print(f"  note: {note}")
         if args.out:
-            out = args.out if args.out.endswith(".npz") else args.out + ".npz"
-            tmp = out[:-4] + f".{os.getpid()}.tmp.npz"
-            try:
+            from ..core.outputs import atomic_output
+
+            with atomic_output(args.out, ".npz") as tmp:
                 np.savez(tmp, embedding=proj.embedding, labels=labels, image_index=image_index)
-                os.replace(tmp, out)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-            print(f"wrote {out}")
+            print(f"wrote {args.out}")
     return 0

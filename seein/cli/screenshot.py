@@ -16,6 +16,13 @@ def _pair(text: str, sep: str, what: str) -> tuple[int, int]:
     return a, b
 
 
+def _select_file(select: str | None) -> str | None:
+    """The file of ``--select images=FILE``, if that is what it names."""
+    if select and select.startswith("images="):
+        return select.split("=", 1)[1]
+    return None
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "screenshot", help="render a layer's scatter / scatter-plot matrix to PNG (headless, EGL)",
@@ -62,9 +69,11 @@ def run(args: argparse.Namespace) -> int:
     panels = parse_panels(args.panels)
     if panels is not None and (dims is not None or args.projection):
         raise SeeinError("--panels picks a block of the matrix: not with --dims or --projection")
+    from ..core.outputs import check_output_folder, input_files, refuse_if_input
+
     out = Path(args.output)
-    if not out.parent.is_dir():  # before the rendering, not after
-        raise SeeinError("the output folder does not exist", out.parent)
+    refuse_if_input(out, [args.store, *input_files(_select_file(args.select))], "the PNG")
+    check_output_folder(out)  # before the rendering, not after
     from ..core.progress import TqdmProgress
 
     with TqdmProgress(desc=f"{args.projection} of {args.layer}", disable=None if args.projection else True) as bar:

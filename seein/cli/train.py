@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..core.errors import SeeinError
+    from ..core.outputs import input_files, refuse_if_input
     from ..core.progress import TqdmProgress
     from ..nets.runs import load_run
     from ..nets.training import train
@@ -52,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out).expanduser()
     if out.is_dir():
         raise SeeinError("is a folder, not a run file", out)
+    refuse_if_input(out, input_files(args.model, args.dataset), "the run file")
+
     if out.exists() and not args.force:  # before training: a run is minutes of work to lose
         raise SeeinError("already exists; add --force to replace it", out)
     with TqdmProgress("train", unit="step", disable=True if args.quiet else None) as bar:

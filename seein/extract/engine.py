@@ -84,8 +84,12 @@ def probe_layers(model: torch.nn.Module, layer_names: Sequence[str], sample: np.
             _, logits = capture(model, x)
         except SeeinError:
             raise
-        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        except (Exception, SystemExit) as exc:  # the model's own code: any error, sys.exit too
+            if isinstance(exc, SystemExit):
+                first = f"it called sys.exit({exc.code!r})"
+            else:
+                text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                first = f"{type(exc).__name__}: {text}".rstrip(": ")
             raise SeeinError(f"{what} does not fit images of shape {tuple(sample.shape[1:])} "
                              f"(C, H, W): {first}") from None
         layers = capture.layer_infos()

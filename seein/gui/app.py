@@ -32,6 +32,27 @@ def parse_size(text: str | None) -> Optional[tuple[int, int]]:
     return int(w), int(h)
 
 
+HEADLESS_PLATFORMS = ("offscreen", "minimal", "vnc")
+
+
+def check_platform(screenshot: bool) -> None:
+    """VisPy's canvases need a real Qt platform: a headless one is overridden or refused.
+
+    With ``--screenshot`` seein brings its own virtual display, so a headless
+    ``QT_QPA_PLATFORM`` is replaced by xcb; a window to look at is refused in one line.
+    """
+    wanted = os.environ.get("QT_QPA_PLATFORM", "").split(":")[0].strip().lower()
+    if wanted not in HEADLESS_PLATFORMS:
+        return
+    from qtpy import QtWidgets
+
+    if screenshot and QtWidgets.QApplication.instance() is None:
+        os.environ["QT_QPA_PLATFORM"] = "xcb"  # the virtual display below is an X server
+        return
+    raise SeeinError(f"QT_QPA_PLATFORM={wanted} cannot draw the OpenGL views; unset it "
+                     "(seein view --screenshot brings its own virtual display)")
+
+
 def wait_until_drawn(window, timeout: float = 120.0) -> None:
     """Process events until no view has work pending (or ``timeout`` seconds pass)."""
     from qtpy import QtWidgets
@@ -118,6 +139,7 @@ def run_app(store_path: str | os.PathLike | None, *, screenshot: str | os.PathLi
     """
     from .xvfb import has_display, virtual_display
 
+    check_platform(screenshot is not None)
     if screenshot is None:
         if not has_display():
             raise SeeinError("no display to open a window on (set DISPLAY, or use --screenshot)")
@@ -127,6 +149,10 @@ def run_app(store_path: str | os.PathLike | None, *, screenshot: str | os.PathLi
         code = app.exec()
         window.deleteLater()
         return int(code)
+    from ..core.outputs import check_output_folder, refuse_if_input
+
+    refuse_if_input(screenshot, [store_path], "the screenshot")
+    check_output_folder(screenshot)
     wh = parse_size(size) or (1600, 1000)
     with virtual_display(wh[0] + 100, wh[1] + 100):
         window = (build_linked_window(store_path, second_path, layer=layer, select=select, size=wh)

@@ -173,9 +173,12 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_screenshot(self, path: str | os.PathLike) -> Path:
         """Write the whole window, GL views included, to a PNG."""
+        from ..core.outputs import atomic_output
+
         image = grab_window(self)
-        if not image.save(str(path)):
-            raise SeeinError("could not write the screenshot", path)
+        with atomic_output(path, ".png") as tmp:
+            if not image.save(str(tmp), "PNG"):
+                raise SeeinError("could not write the screenshot", path)
         return Path(path)
 
     @property

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.errors import SeeinError
 
-_INDEX_LIST = re.compile(r"[\d\s,]+")  # images=0,5,9 (indices); anything else is a file name
+_INDEX_LIST = re.compile(r"[-+\d\s,]+")  # images=0,5,9 (and -1: an index, out of range) (indices); anything else is a file name
 SCREENSHOT_POINT_BUDGET = 20_000_000  # points per frame (panels x points) before densities are drawn
 
 
@@ -190,14 +190,9 @@ def save_png(rgba: np.ndarray, path: str | os.PathLike) -> Path:
     """Write an RGBA frame as PNG, atomically (a temporary name, then renamed)."""
     from PIL import Image
 
+    from ..core.outputs import atomic_output
+
     path = Path(path)
-    if not path.parent.is_dir():
-        raise SeeinError("the output folder does not exist", path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.png")
-    try:
+    with atomic_output(path, ".png") as tmp:
         Image.fromarray(np.asarray(rgba, dtype=np.uint8), "RGBA").save(tmp, format="PNG")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path

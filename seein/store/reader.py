@@ -41,9 +41,10 @@ class Store:
         except SeeinError:
             self._file.close()
             raise
-        except (KeyError, OSError, ValueError, TypeError) as exc:
+        except Exception as exc:  # h5py meets damage as any of Key/OS/Value/Type/Attribute/...Error
             self._file.close()
-            raise SeeinError(f"damaged store ({type(exc).__name__}: {exc})", self.path) from None
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise SeeinError(f"damaged store ({type(exc).__name__}: {first})", self.path) from None
 
     @classmethod
     def open(cls, path: str | os.PathLike, **kwargs: Any) -> "Store":
@@ -109,6 +110,34 @@ class Store:
                                      f"as {want[0]} x {want[1]} points", self.path)
             if not isinstance(group.get("logits"), h5py.Dataset) or group["logits"].shape[:1] != (n,):
                 raise SeeinError(f"damaged store: snapshot {key} lacks its logits", self.path)
+            for layer in self.layers:
+                kind = found[layer.name].dtype.kind
+                if kind not in "fiu":
+                    raise SeeinError(f"damaged store: layer {layer.name!r} of snapshot {key} holds "
+                                     f"{found[layer.name].dtype} values, not numbers", self.path)
+        self._check_labels()
+        self._check_receptive_fields()
+
+    def _check_labels(self) -> None:
+        """Every label names a class: 0 <= label < the number of class names."""
+        n = len(self.class_names)
+        if self.labels.size and (self.labels.min() < 0 or self.labels.max() >= n):
+            bad = int(self.labels.max() if self.labels.max() >= n else self.labels.min())
+            raise SeeinError(f"damaged store: label {bad} is not a class (the store names {n} "
+                             f"classes: 0..{n - 1})", self.path)
+
+    def _check_receptive_fields(self) -> None:
+        """A structured layer's receptive-field boxes are (H, W, 4) integers over its cells."""
+        for layer in self.layers:
+            group = self._file["layers"][layer.name]
+            if "rf" not in group:
+                continue
+            rf = group["rf"]
+            want = (*layer.cells, 4) if layer.kind == STRUCTURED else None
+            if not isinstance(rf, h5py.Dataset) or rf.dtype.kind not in "iu" or (
+                    want is not None and tuple(rf.shape) != want):
+                raise SeeinError(f"damaged store: the receptive fields of layer {layer.name!r} are "
+                                 f"not {want or 'boxes'} integers", self.path)
 
     @property
     def n_classes(self) -> int:
@@ -259,8 +288,20 @@ class Store:
     def cache(self) -> ResultCache:
         """The folder of computed results beside this store."""
         if self._cache is None:
-            self._cache = ResultCache(self.path, lambda k: self.snapshot(k).index)
+            self._cache = ResultCache(self.path, lambda k: self.snapshot(k).index, self.store_id)
         return self._cache
+
+    @property
+    def store_id(self) -> str:
+        """The identity written at creation (older stores: one made of their creation attributes)."""
+        a = self._file.attrs
+        text = str(a.get("store_id", ""))
+        if text:
+            return text
+        import hashlib
+
+        basis = json.dumps([str(a.get(k, "")) for k in ("created", "source", "n_images", "model", "dataset")])
+        return "legacy-" + hashlib.sha1(basis.encode()).hexdigest()[:16]
 
     @property
     def cache_dir(self) -> Path:

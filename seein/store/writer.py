@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from .. import __version__
 from ..core.errors import SeeinError
+from ..core.outputs import fsync_path
 from ..core.snapshots import SnapshotInfo
 from .rows import allocated, chunk_images, row_extents, write_rows
 from .schema import (
@@ -53,6 +55,10 @@ class StoreWriter:
                extra_attrs: Mapping[str, Any] | None = None) -> "StoreWriter":
         """Start a new store at ``path + '.partial'`` with all metadata and empty activations."""
         partial = cls.partial_path_for(path)
+        for layer in layers:  # before any file exists: HDF5 would take '/' for a path
+            if "/" in layer.name or not layer.name or layer.name in (".", ".."):
+                raise SeeinError(f"layer name {layer.name!r} cannot be a store group (no '/' and not "
+                                 "empty); rename the module or pick other --layers", path)
         n = int(len(labels))
         try:
             partial.parent.mkdir(parents=True, exist_ok=True)
@@ -66,6 +72,7 @@ class StoreWriter:
             a["schema_version"] = SCHEMA_VERSION
             a["seein_version"] = __version__
             a["created"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+            a["store_id"] = uuid.uuid4().hex  # the cache beside the store is tied to this identity
             a["dataset"] = dataset_spec
             a["model"] = model_spec
             a["n_images"] = n
@@ -193,7 +200,9 @@ class StoreWriter:
         self._file.attrs["complete"] = True
         self._file.close()
         final = Path(path)
+        fsync_path(self.partial_path)
         os.replace(self.partial_path, final)
+        fsync_path(final.parent)
         return final
 
     def close(self) -> None:

@@ -198,7 +198,7 @@ def test_cli_embed_tsne_snapshot_and_perplexity(synthetic_store, tmp_path, capsy
     (["--layer", "nope"], "no layer 'nope'"),
     (["--layer", "fc", "--method", "umap"], "unknown method 'umap'"),
     (["--layer", "fc", "--perplexity", "5"], "--perplexity does not apply to --method pca"),
-    (["--layer", "fc", "--out", "/no/such/folder/x.npz"], "the folder to write into does not exist"),
+    (["--layer", "fc", "--out", "/no/such/folder/x.npz"], "the output folder does not exist"),
     (["--layer", "fc", "--method", "pivotmds", "--pivots", "0"], "PivotMDS n_pivots must be an integer >= 1"),
     (["--layer", "fc", "--method", "tsne", "--limit", "0"], "t-SNE limit must be an integer >= 4"),
     (["--layer", "fc", "--method", "tsne", "--seed", "-1"], "t-SNE seed must be an integer >= 0"),
