@@ -40,6 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..compute.adversarial import attack_store_image
     from ..core.errors import SeeinError
+    from ..core.outputs import input_files
     from ..core.progress import TqdmProgress
     from ..render.whatif import adversarial_figure, figure_rgba
     from ..store import Store
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.epsilon <= 1:
         raise SeeinError(f"--epsilon must be in (0, 1] (got {args.epsilon})")
     size = parse_size(args.size or ("1200x800" if args.layer else "1200x360"))
-    check_outputs(args.output, args.json)
+    check_outputs([args.store, *input_files(args.model)], args.output, args.json)
     with Store.open(args.store) as store, TqdmProgress(desc="attack", unit="step") as bar:
         strip = attack_store_image(store, args.image, args.target, snapshot=args.snapshot, steps=args.steps,
                                    epsilon=args.epsilon, model=args.model, progress=bar)

@@ -24,8 +24,9 @@ def run_compare(args: argparse.Namespace) -> int:
         raise SeeinError("two stores are compared through a projection: not with --dims, --splom or --panels")
     method = args.projection or "pca"
     out = Path(args.output)
-    if not out.parent.is_dir():
-        raise SeeinError("the output folder does not exist", out.parent)
+    from .whatif_io import check_outputs
+
+    check_outputs(list(args.store), args.output)
     size = parse_size(args.size)
     with Store.open(path_a) as a, Store.open(path_b) as b:
         for store, layer in ((a, layers[0]), (b, layers[1])):

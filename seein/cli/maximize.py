@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from ..compute.network import store_network
     from ..compute.toppatches import top_patches
     from ..core.errors import SeeinError
+    from ..core.outputs import input_files
     from ..core.progress import TqdmProgress
     from ..render.whatif import figure_rgba, maximise_figure
     from ..store import Store
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.steps < 1:
         raise SeeinError(f"--steps must be at least 1 (got {args.steps})")
     size = parse_size(args.size)
-    check_outputs(args.output, args.json)
+    check_outputs([args.store, *input_files(args.model)], args.output, args.json)
     with Store.open(args.store) as store:
         store.layer(args.layer)  # an unknown layer is a one-line error before any work
         patches = top_patches(store, args.layer, args.unit, args.snapshot)

@@ -21,11 +21,17 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def check_outputs(*paths: str | None) -> None:
-    """Every output's folder exists (checked before the work, not after)."""
+def check_outputs(inputs: list, *paths: str | None) -> None:
+    """Every output's folder exists and no output is an input (checked before the work, not after)."""
+    from ..core.outputs import refuse_if_input
+
     for p in paths:
         if p and not Path(p).parent.is_dir():
             raise SeeinError("the output folder does not exist", Path(p).parent)
+        if p:
+            refuse_if_input(p, inputs, "the output")
+    if len([p for p in paths if p]) == 2 and Path(paths[0]).resolve() == Path(paths[1]).resolve():
+        raise SeeinError("the PNG and the JSON output are the same file", paths[0])
 
 
 def write_png(rgba: Any, path: str | os.PathLike) -> Path:

@@ -80,3 +80,13 @@ def test_screenshot_refuses_stores_of_other_data(demo_store, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "not hold the same data set" in err, err
     assert not out.exists()
+
+
+def test_outputs_never_overwrite_the_store(synthetic_store, capsys):
+    before = synthetic_store.read_bytes()
+    for argv in (["adversarial", str(synthetic_store), "--image", "0", "-o", str(synthetic_store)],
+                 ["maximize", str(synthetic_store), "--layer", "fc", "--unit", "0", "-o", "x.png",
+                  "--json", str(synthetic_store)]):
+        assert main(argv) == 2
+        assert "also an input" in capsys.readouterr().err
+    assert synthetic_store.read_bytes() == before
