@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pytest
 import torch
@@ -12,46 +10,16 @@ from seein.compute.network import clear_network_cache, store_inputs, store_netwo
 from seein.core.errors import SeeinError
 from seein.store import Store
 
-MODEL = """
-import pathlib
-import torch
-from torch import nn
-
-pathlib.Path({marker!r}).write_text("ran")  # the side effect that shows this file was executed
-
-
-class Net(nn.Module):
-    input_shape = (1, 28, 28)
-
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(1, 3, 5)
-        self.fc = nn.Linear(3 * 24 * 24, 10)
-
-    def forward(self, x):
-        return self.fc(torch.flatten(torch.relu(self.conv(x)), 1))
-"""
-
 
 @pytest.fixture
 def user_store(tmp_path, monkeypatch):
     """A store extracted from a user model file that leaves a marker file when it is imported."""
-    from seein.extract import extract
+    from seein.testing.user_model import make_user_model_store
 
     monkeypatch.setenv("SEEIN_HOME", str(tmp_path / "home"))
-    marker = tmp_path / "marker.txt"
-    model = tmp_path / "net.py"
-    model.write_text(textwrap.dedent(MODEL.format(marker=str(marker))))
-    torch.manual_seed(1)
-    from seein.nets.loading import build_model
-
-    weights = tmp_path / "net.pt"
-    torch.save(build_model(f"{model}:Net").state_dict(), weights)
-    out = extract(f"{model}:Net", "digits", tmp_path / "user.h5", weights=weights, limit=12)
-    assert marker.exists()  # extraction ran it: the user named it
-    marker.unlink()
+    made = make_user_model_store(tmp_path)
     clear_network_cache()
-    return out, model, marker
+    return made
 
 
 def test_user_model_not_run_without_consent(user_store):
