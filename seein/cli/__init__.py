@@ -21,6 +21,7 @@ from ..core.errors import Cancelled, SeeinError
 SUBCOMMANDS = (
     "demo", "train", "layers", "extract", "merge", "upgrade", "info",
     "backend", "embed", "compute", "screenshot", "view", "bench",
+    "adversarial", "maximize",
 )
 
 

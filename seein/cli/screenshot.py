@@ -28,7 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "screenshot", help="render a layer's scatter / scatter-plot matrix to PNG (headless, EGL)",
         description="Render one layer of a store as the embedding view draws it, offscreen through "
                     "VisPy's EGL backend (EGL_PLATFORM=surfaceless on a machine with no display).")
-    p.add_argument("store", help="activation store (.h5)")
+    p.add_argument("store", nargs="+", metavar="STORE",
+                   help="activation store (.h5); two stores of the same data (A B with --layer LA,LB) "
+                        "draw both layers' projections Procrustes-aligned in one plot, each image's pair joined")
     p.add_argument("--layer", help="layer name (see seein info STORE); required unless --view")
     view = p.add_mutually_exclusive_group()
     view.add_argument("--dims", metavar="I,J", help="scatter of dim I (x) against dim J (y)")
@@ -55,6 +57,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
+
+    if len(args.store) == 2:
+        from .compare import run_compare
+
+        if not args.layer:
+            raise SeeinError("two stores compare one layer of each: give --layer LA,LB")
+        return run_compare(args)
+    if len(args.store) > 2:
+        raise SeeinError(f"one store, or two to compare (got {len(args.store)})")
+    args.store = args.store[0]
 
     from ..render.screenshot import parse_panels, render_screenshot, save_png
 

@@ -89,6 +89,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.docks["deepeyes_inputmap"] = dock
         self.actions_ = Actions(self, s)
         self.actions_.build_menus(self.menuBar())
+        self._add_second_store_action()
         for dock in self.docks.values():
             self.actions_.view_menu.addAction(dock.toggleViewAction())
         toolbar = self.addToolBar("Tools")
@@ -125,6 +126,47 @@ class MainWindow(QtWidgets.QMainWindow):
                                                         "Activation stores (*.h5 *.hdf5);;All files (*)")
         if path:
             self._ask(self.open_store, path)
+
+    def _add_second_store_action(self) -> None:
+        """File → Open second store...: this store and another of the same images, linked."""
+        file_menu = self.menuBar().actions()[0].menu()
+        action = QtWidgets.QAction("Open &second store (linked)...", self)
+        action.triggered.connect(self.open_second_store_dialog)
+        file_menu.insertAction(file_menu.actions()[1] if len(file_menu.actions()) > 1 else None, action)
+        self.second_store_action = action
+
+    def open_second_store_dialog(self) -> None:
+        if self.state.store is None:
+            QtWidgets.QMessageBox.information(self, "Seein' In", "Open a store first, then a second one to link.")
+            return
+        start = str(Path(self.state.store.path).parent)
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a second activation store (same images)",
+                                                        start, "Activation stores (*.h5 *.hdf5);;All files (*)")
+        if path:
+            self._ask(self.open_linked, path)
+
+    def open_linked(self, path: str | os.PathLike):
+        """A new window with this store and ``path`` side by side, the selection linked by image id."""
+        from .linked_window import LinkedWindow
+
+        halves = []
+        try:
+            for store in (self.state.store.path, path):
+                half = MainWindow(restore=False)
+                halves.append(half)
+                half.open_store(store)
+            halves[0].state.set_layer(self.state.layer, source="linked")
+            halves[0].state.select(self.state.selection.copy(), source="linked")
+            window = LinkedWindow(*halves)
+        except BaseException:
+            for half in halves:
+                half.close()
+                half.deleteLater()
+            raise
+        halves[1].state.select(self.state.selection.copy(), source="linked")
+        window.show()
+        self.linked_window = window
+        return window
 
     def export_selection_dialog(self) -> None:
         if self.state.store is None:
