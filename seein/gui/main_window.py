@@ -17,6 +17,7 @@ from ..core.errors import SeeinError
 from ..state import AppState, SelectMode, load_selection, save_selection
 from .actions import Actions
 from .deepeyes_docks import make_docks
+from .deepviz_docks import make_docks as make_deepviz_docks
 from .details import DetailsView
 from .embedding_view import EmbeddingView
 from .feature_maps import FeatureMapView
@@ -80,6 +81,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.addDockWidget(bottom, dock)
             dock.hide()
             self.docks[f"deepeyes_{name}"] = dock
+        self.deepviz = make_deepviz_docks(s)  # deepViz's charts, hidden until chosen in the View menu
+        for name, widget in self.deepviz.items():
+            dock = QtWidgets.QDockWidget(widget.spec.title, self)
+            dock.setObjectName(f"dock_deepviz_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(right if name == "prediction" else bottom, dock)
+            dock.hide()
+            self.docks[f"deepviz_{name}"] = dock
         self.input_map = InputMapView(s)
         dock = QtWidgets.QDockWidget("Input Map", self)
         dock.setObjectName("dock_deepeyes_inputmap")
@@ -239,6 +248,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("window_state", self.saveState())
         for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
                      self.legend, self.timeline, self.status, self.live_follow, *self.deepeyes.values(),
+                     *self.deepviz.values(),
                      self.input_map):
             view.shutdown()
         super().closeEvent(event)
