@@ -24,7 +24,7 @@ def _select_file(select: str | None) -> str | None:
 
 
 #: Analysis views ``--view`` draws (seein.render.views; kept here so --help needs no imports).
-VIEW_NAMES = ("confusion", "filters", "prediction", "curves", "perplexity", "heatmap", "inputmap", "filtermap")
+VIEW_NAMES = ("confusion", "filters", "prediction", "network", "curves", "perplexity", "heatmap", "inputmap", "filtermap")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -54,7 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--view", metavar="NAME[,NAME...]",
                    help="draw an analysis view instead of the embedding; several, comma-separated, side by "
                         f"side: {', '.join(VIEW_NAMES)} (deepViz: confusion matrix, conv filters, "
-                        "prediction histogram; DeepEyes: training curves, "
+                        "prediction histogram, network graph; DeepEyes: training curves, "
                         "perplexity histograms, activation heatmap, Input Map, Filter Map)")
     p.add_argument("--feature", type=int, metavar="F", help="with --view: the focused filter")
     p.add_argument("-o", "--output", required=True, help="PNG file to write")

@@ -4,7 +4,8 @@
 Links, all through the AppState so every view follows: a click on a confusion cell selects
 exactly its images (undo restores the previous selection); on a filter focuses it (the
 embedding view jumps to its diagonal panel); on a prediction bar selects the images the
-network predicts as that class. Every dock follows the timeline.
+network predicts as that class; on a network-graph node makes that layer active. Every dock
+follows the timeline.
 """
 
 from __future__ import annotations
@@ -83,6 +84,23 @@ def _pick_class(state: AppState, k: int) -> None:
     state.select(predictions == int(k), source="prediction")
 
 
+def _network(path: str, req: Request) -> Any:
+    from ..render.deepviz.network import network_data
+
+    with Store.open(path) as store:
+        return network_data(store)
+
+
+def _draw_network(data, req: Request, size):
+    from ..render.deepviz.network import draw_network
+
+    return draw_network(data, size, active=req.layer)
+
+
+def _pick_layer(state: AppState, layer: str) -> None:
+    state.set_layer(layer, source="network")
+
+
 SPECS = (
     ChartSpec("confusion", "Confusion matrix", _confusion, _draw_confusion, ("snapshot", "selection"),
               _pick_cell, recompute_on=("snapshot",)),
@@ -90,6 +108,7 @@ SPECS = (
               _pick_filter, recompute_on=("snapshot", "layer")),
     ChartSpec("prediction", "Prediction", _prediction, _draw_prediction, ("snapshot", "selection"),
               _pick_class, recompute_on=("snapshot",)),
+    ChartSpec("network", "Network", _network, _draw_network, ("layer",), _pick_layer, recompute_on=()),
 )
 
 

@@ -100,3 +100,22 @@ def test_prediction_histogram_shows_the_selection_and_selects_a_class(make_windo
     x, y = _data_to_pixel(drawn, ax, 4, 0.02)
     _click(qtbot, dock, x, y)
     assert np.array_equal(state.selection, state.store.predictions(state.snapshot) == 4)
+
+
+def test_network_graph_highlights_the_active_layer_and_a_click_activates_one(make_window, demo_store, qtbot):
+    window = make_window(demo_store)
+    state = window.state
+    state.set_layer("conv1")
+    dock = _show(window, qtbot, "network")
+    drawn = dock.drawn
+    ax = drawn.figure.axes[0]
+    order = [layer.name for layer in sorted(state.store.layers, key=lambda layer: layer.order)]
+    x, y = _data_to_pixel(drawn, ax, 1 + order.index("fc1"), 0.5)  # node 0 is the input
+    assert drawn.pick(x, y) == "fc1"
+    _click(qtbot, dock, x, y)
+    assert state.layer == "fc1"
+    redrawn = _redrawn(qtbot, dock, drawn)
+    px = redrawn.rgba[int(y), int(x), :3].astype(int)
+    assert px[2] > 150 and px[0] < 100, px  # the active node is filled dark blue
+    old = drawn.rgba[int(y), int(x), :3].astype(int)
+    assert old[0] > 150  # it was light before

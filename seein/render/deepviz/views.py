@@ -30,4 +30,11 @@ def _prediction(path, snapshot, layer, selection, focused, size):
     return draw_prediction(data, images, size).rgba
 
 
-VIEWS = {"confusion": _confusion, "filters": _filters, "prediction": _prediction}
+def _network(path, snapshot, layer, selection, focused, size):
+    from .network import draw_network, network_data
+
+    with Store.open(path) as store:
+        return draw_network(network_data(store), size, active=layer).rgba
+
+
+VIEWS = {"confusion": _confusion, "filters": _filters, "prediction": _prediction, "network": _network}
