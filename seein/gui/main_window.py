@@ -211,8 +211,33 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @property
     def busy(self) -> bool:
-        """True while a view still has drawing work pending (feature-map averages, a projection)."""
-        return self.feature_maps.busy or self.embedding.busy or self.overview.busy
+        """True while a view still has drawing work pending (feature-map averages, a projection,
+        an analysis dock that is shown and not drawn yet)."""
+        docks = [*self.deepviz.values(), *self.deepeyes.values(), self.input_map]
+        shown = [d for d in docks if d.isVisible()]
+        return (self.feature_maps.busy or self.embedding.busy or self.overview.busy
+                or any(d.busy or getattr(d, "drawn", True) is None for d in shown))
+
+    def view_names(self) -> list[str]:
+        """The analysis views a user can bring to the front (``seein view --show NAME``)."""
+        return [name.split("_", 1)[1] for name in self.docks if name.startswith(("deepviz_", "deepeyes_"))]
+
+    def show_views(self, names: list[str]) -> None:
+        """Show and raise the docks of the analysis views ``names`` (a one-line error for unknown ones)."""
+        by_name = {name.split("_", 1)[1]: dock for name, dock in self.docks.items()
+                   if name.startswith(("deepviz_", "deepeyes_"))}
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise SeeinError(f"no view {', '.join(unknown)} (views: {', '.join(by_name)})")
+        docks = [by_name[name] for name in names]
+        for dock in docks:
+            dock.show()
+            dock.raise_()
+        # big enough to read: the bottom area gets ~45 % of the height, the views share its width
+        bottom = [d for d in docks if self.dockWidgetArea(d) == QtCore.Qt.BottomDockWidgetArea]
+        if bottom:
+            self.resizeDocks(bottom, [int(self.height() * 0.45)] * len(bottom), QtCore.Qt.Vertical)
+            self.resizeDocks(bottom, [int(self.width() * 0.8 / len(bottom))] * len(bottom), QtCore.Qt.Horizontal)
 
     # -- tools --------------------------------------------------------------------------
     def set_lasso(self, on: bool) -> None:

@@ -119,3 +119,20 @@ def test_network_graph_highlights_the_active_layer_and_a_click_activates_one(mak
     assert px[2] > 150 and px[0] < 100, px  # the active node is filled dark blue
     old = drawn.rgba[int(y), int(x), :3].astype(int)
     assert old[0] > 150  # it was light before
+
+
+def test_view_show_puts_the_views_in_front_of_a_window_screenshot(demo_store, tmp_path, capsys):
+    from PIL import Image
+
+    from seein.cli import main
+
+    out = tmp_path / "window.png"
+    assert main(["view", str(demo_store), "--show", "confusion,network", "--size", "1200x800",
+                 "--screenshot", str(out)]) == 0
+    rgba = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    # the confusion matrix's darkest blue (matplotlib's Blues at 1.0: 8, 48, 107) is on screen
+    dark_blue = (np.abs(rgba - np.array([8, 48, 107])).sum(-1) < 30).sum()
+    assert dark_blue > 2000, dark_blue
+    assert main(["view", str(demo_store), "--show", "nope", "--screenshot", str(tmp_path / "x.png")]) == 2
+    assert "no view nope" in capsys.readouterr().err
+    assert not (tmp_path / "x.png").exists()

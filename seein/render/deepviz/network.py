@@ -35,6 +35,8 @@ def draw_network(data: dict, size: tuple[int, int] = (900, 220), active: str | N
     units = [int(np.prod(shape)) for _, _, shape in layers]
     biggest = max(units + [1])
     boxes = []
+    per_node = size[0] * 0.98 / n  # pixels per node: the labels shrink to fit narrow docks
+    big, small = float(np.clip(per_node / 9, 5, 9)), float(np.clip(per_node / 12, 4.5, 7))
     nodes = [("input", "", data["input_shape"], 0)] + [(nm, mod, sh, p) for (nm, mod, sh), p
                                                      in zip(layers, data["params"])]
     for i, (name, module, shape, params) in enumerate(nodes):
@@ -47,18 +49,19 @@ def draw_network(data: dict, size: tuple[int, int] = (900, 220), active: str | N
                              linewidth=2 if is_active else 1)
         ax.add_patch(box)
         colour = "white" if is_active else "black"
-        ax.text(i, 0.12, name, ha="center", va="center", fontsize=9, weight="bold", color=colour)
+        ax.text(i, 0.12, name, ha="center", va="center", fontsize=big, weight="bold", color=colour)
         kind = module or "image"
-        ax.text(i, -0.12, kind, ha="center", va="center", fontsize=7, color=colour)
-        ax.text(i, -0.32, "x".join(map(str, shape)), ha="center", va="center", fontsize=7, color=colour)
+        ax.text(i, -0.12, kind, ha="center", va="center", fontsize=small, color=colour)
+        ax.text(i, -0.32, "x".join(map(str, shape)), ha="center", va="center", fontsize=small, color=colour)
         if params:
-            ax.text(i, -h / 2 - 0.12, f"{params:,} weights", ha="center", va="top", fontsize=6, color="#555555")
+            ax.text(i, -h / 2 - 0.12, f"{params:,} weights", ha="center", va="top", fontsize=small * 0.85,
+                    color="#555555")
         boxes.append((i - 0.38, i + 0.38, name))
         if i:
             ax.add_patch(FancyArrowPatch((i - 0.62, 0), (i - 0.4, 0), arrowstyle="-|>", mutation_scale=10,
                                          color="#555555"))
-    ax.set_title(f"{data['model'] or 'network'}: {len(layers)} extracted layers (click one to make it active)",
-                 fontsize=9)
+    ax.set_title(f"{data['model'] or 'network'}: {len(layers)} layers (click one to make it active)",
+                 fontsize=min(9.0, big + 1))
 
     def pick(x: float, y: float):
         height = fig.bbox.height
