@@ -29,7 +29,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="the network to run (file.py:Class, model.pt); naming it here is consent to run it")
     p.add_argument("--layer", metavar="L",
                    help="also draw the strip's trail in this layer's projection (placed like a big layer's points)")
-    p.add_argument("--projection", choices=("pca", "tsne", "pivotmds"), default="pca",
+    p.add_argument("--projection", choices=("pca", "tsne", "pivotmds", "umap"), default="pca",
                    help="the projection the trail is drawn in (default pca; computed once, cached in the store)")
     p.add_argument("--size", metavar="WxH", help="figure size in pixels (default 1200x360, 1200x800 with --layer)")
     p.add_argument("-o", "--output", required=True, help="PNG file to write")

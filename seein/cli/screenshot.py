@@ -41,7 +41,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     view.add_argument("--splom", action="store_true",
                       help="the whole scatter-plot matrix (default for D > 2; drawn from density images "
                            "when its panels hold over 20 M points in all, see --panels)")
-    view.add_argument("--projection", choices=("pca", "tsne", "pivotmds"),
+    view.add_argument("--projection", choices=("pca", "tsne", "pivotmds", "umap"),
                       help="the layer's 2-D projection (computed once, cached in the store)")
     p.add_argument("--panels", metavar="A:B",
                    help="only the block of the matrix for dims A..B-1 (e.g. 0:4 is the top-left 4 x 4)")
