@@ -47,6 +47,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--snapshot", type=int, default=-1, metavar="K", help="snapshot (default: the last)")
     p.add_argument("--size", default="800x800", metavar="WxH", help="image size in pixels (default 800x800)")
     p.add_argument("--point-size", type=float, default=4.0, metavar="PX", help="point diameter (default 4)")
+    p.add_argument("--view", choices=("adversarial", "maximize"),
+                   help="a what-if view instead of the scatter: the adversarial strip of the first --select "
+                        "image with its trail in --layer, or the maximisation of --unit of --layer "
+                        "(without --unit: of the --select images' mean response)")
+    p.add_argument("--unit", type=int, metavar="U", help="with --view maximize: the channel or dim")
     p.add_argument("-o", "--output", required=True, help="PNG file to write")
     p.set_defaults(func=run)
 
@@ -54,6 +59,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    if getattr(args, "view", None) in ("adversarial", "maximize"):
+        from .whatif_screenshot import run_whatif_view
+
+        return run_whatif_view(args)
     if len(args.store) == 2:
         from .compare import run_compare
 

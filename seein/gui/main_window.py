@@ -71,6 +71,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.actions_ = Actions(self, s)
         self.actions_.build_menus(self.menuBar())
         self._add_second_store_action()
+        self._add_whatif_docks()
         for dock in self.docks.values():
             self.actions_.view_menu.addAction(dock.toggleViewAction())
         toolbar = self.addToolBar("Tools")
@@ -107,6 +108,24 @@ class MainWindow(QtWidgets.QMainWindow):
                                                         "Activation stores (*.h5 *.hdf5);;All files (*)")
         if path:
             self._ask(self.open_store, path)
+
+    def _add_whatif_docks(self) -> None:
+        """The adversarial and maximisation docks (hidden until shown from the View menu)."""
+        from ..render.whatif_views import WhatIfView
+        from .whatif_view import WhatIfPanel
+
+        self.whatif = {}
+        for view, title in ((WhatIfView.ADVERSARIAL, "Adversarial strip"),
+                            (WhatIfView.MAXIMIZE, "Activation maximisation")):
+            panel = WhatIfPanel(self.state, view)
+            dock = QtWidgets.QDockWidget(title, self)
+            dock.setObjectName(f"dock_{view.value}")
+            dock.setWidget(panel)
+            self.addDockWidget(QtCore.Qt.BottomDockWidgetArea, dock)
+            dock.hide()
+            self.actions_.view_menu.addAction(dock.toggleViewAction())
+            self.docks[view.value] = dock
+            self.whatif[view.value] = panel
 
     def _add_second_store_action(self) -> None:
         """File → Open second store...: this store and another of the same images, linked."""
@@ -184,7 +203,8 @@ class MainWindow(QtWidgets.QMainWindow):
     @property
     def busy(self) -> bool:
         """True while a view still has drawing work pending (feature-map averages, a projection)."""
-        return self.feature_maps.busy or self.embedding.busy or self.overview.busy
+        return self.feature_maps.busy or self.embedding.busy or self.overview.busy \
+            or any(p.busy for p in getattr(self, "whatif", {}).values())
 
     # -- tools --------------------------------------------------------------------------
     def set_lasso(self, on: bool) -> None:
@@ -219,6 +239,6 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("geometry", self.saveGeometry())
         s.setValue("window_state", self.saveState())
         for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
-                     self.legend, self.timeline, self.status):
+                     self.legend, self.timeline, self.status, *getattr(self, "whatif", {}).values()):
             view.shutdown()
         super().closeEvent(event)
