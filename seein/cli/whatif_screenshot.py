@@ -16,6 +16,9 @@ def run_whatif_view(args: argparse.Namespace) -> int:
     from ..store import Store
     from .whatif_io import check_outputs, parse_size, write_png
 
+    if not args.layer:
+        raise SeeinError(f"--view {args.view} needs --layer L (the trail's or the maximised layer)")
+    unit = args.unit if args.unit is not None else getattr(args, "feature", None)
     if len(args.store) != 1:
         raise SeeinError(f"--view {args.view} shows one store (got {len(args.store)})")
     check_outputs([args.store[0], *input_files(args.select and args.select.partition("=")[2])], args.output)
@@ -24,7 +27,7 @@ def run_whatif_view(args: argparse.Namespace) -> int:
         store.layer(args.layer)
         selection = tuple(int(i) for i in np.flatnonzero(parse_select(args.select, store))) if args.select else ()
         req = WhatIfRequest(snapshot=args.snapshot, layer=args.layer, selection=selection,
-                            unit=args.unit, size=size)
+                            unit=unit, size=size)
         with TqdmProgress(desc=args.view) as bar:
             rgba = render_whatif(store, args.view, req, progress=bar)
     write_png(rgba, args.output)

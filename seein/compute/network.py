@@ -25,11 +25,8 @@ _CACHE: dict[tuple, nn.Module] = {}
 
 def _snapshot_state(store: Any, snapshot: int) -> dict[str, torch.Tensor]:
     """Snapshot ``snapshot``'s state dict: from the store if it keeps weights, else its source files."""
-    own = getattr(store, "snapshot_weights", None)
-    if callable(own):
-        state = own(snapshot)
-        if state:
-            return {k: torch.as_tensor(v) for k, v in state.items()}
+    if getattr(store, "has_weights", False):  # schema 2: the store's own copy
+        return {k: torch.as_tensor(v) for k, v in store.snapshot_weights(snapshot).items()}
     source = store.source
     index = store.snapshots[snapshot].index
     if source.get("run"):
@@ -42,8 +39,8 @@ def _snapshot_state(store: Any, snapshot: int) -> dict[str, torch.Tensor]:
         raise SeeinError(f"the run file {source['run']} has no snapshot {index}", store.path)
     if source.get("weights"):
         return read_weights(source["weights"])
-    raise SeeinError("the store keeps no weights and names no run or weights file; "
-                     "re-extract it with --run or --weights", store.path)
+    raise SeeinError("the store keeps no weights and names no run or weights file; add them with "
+                     "`seein upgrade STORE --run RUN` or re-extract it", store.path)
 
 
 def store_network(store: Any, snapshot: int = -1, *, model: str | None = None,

@@ -16,13 +16,16 @@ from qtpy import QtCore, QtGui, QtWidgets
 from ..core.errors import SeeinError
 from ..state import AppState, SelectMode, load_selection, save_selection
 from .actions import Actions
+from .deepeyes_docks import make_docks
 from .details import DetailsView
 from .embedding_view import EmbeddingView
 from .feature_maps import FeatureMapView
 from .grab import grab_window
 from .help_dialog import HelpDialog
+from .inputmap_view import InputMapView
 from .layer_list import LayerList
 from .legend import Legend
+from .live_follow import LiveFollow
 from .overview import OverviewView
 from .status import StatusBar
 from .timeline import Timeline
@@ -52,6 +55,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.details = DetailsView(s)
         self.legend = Legend(s)
         self.timeline = Timeline(s)
+        self.live_follow = LiveFollow(s, self.timeline, self)
         self.status = StatusBar(s, self)
         self.setStatusBar(self.status)
         self.docks = {}
@@ -68,6 +72,21 @@ class MainWindow(QtWidgets.QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
+        self.deepeyes = make_docks(s)  # DeepEyes' charts, hidden until chosen in the View menu
+        for name, widget in self.deepeyes.items():
+            dock = QtWidgets.QDockWidget(widget.spec.title, self)
+            dock.setObjectName(f"dock_deepeyes_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(bottom, dock)
+            dock.hide()
+            self.docks[f"deepeyes_{name}"] = dock
+        self.input_map = InputMapView(s)
+        dock = QtWidgets.QDockWidget("Input Map", self)
+        dock.setObjectName("dock_deepeyes_inputmap")
+        dock.setWidget(self.input_map)
+        self.addDockWidget(bottom, dock)
+        dock.hide()
+        self.docks["deepeyes_inputmap"] = dock
         self.actions_ = Actions(self, s)
         self.actions_.build_menus(self.menuBar())
         self._add_second_store_action()
@@ -239,6 +258,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("geometry", self.saveGeometry())
         s.setValue("window_state", self.saveState())
         for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
-                     self.legend, self.timeline, self.status, *getattr(self, "whatif", {}).values()):
+                     self.legend, self.timeline, self.status, self.live_follow, *self.deepeyes.values(),
+                     self.input_map, *getattr(self, "whatif", {}).values()):
             view.shutdown()
         super().closeEvent(event)
