@@ -4,7 +4,7 @@
 Links, all through the AppState so every view follows: a click on a confusion cell selects
 exactly its images (undo restores the previous selection); on a filter focuses it (the
 embedding view jumps to its diagonal panel); on a prediction bar selects the images the
-network predicts as that class; on a network-graph node makes that layer active. Every dock
+network predicts as that class; on a network-graph node makes that layer active; on a cluster's row selects its images. Every dock
 follows the timeline.
 """
 
@@ -101,6 +101,25 @@ def _pick_layer(state: AppState, layer: str) -> None:
     state.set_layer(layer, source="network")
 
 
+def _clusters(path: str, req: Request) -> Any:
+    from ..render.deepviz.clusters import clusters_data
+
+    with Store.open(path) as store:
+        return clusters_data(store, req.layer, req.snapshot)
+
+
+def _draw_clusters(data, req: Request, size):
+    from ..render.deepviz.clusters import draw_clusters
+
+    return draw_clusters(data, size, req.selection)
+
+
+def _select_cluster(state: AppState, hit: tuple[int, np.ndarray]) -> None:
+    cluster, members = hit
+    state.select(members, source="clusters")
+    state.bus.status.emit(f"clusters: cluster {cluster} ({int(members.sum())} images) selected")
+
+
 SPECS = (
     ChartSpec("confusion", "Confusion matrix", _confusion, _draw_confusion, ("snapshot", "selection"),
               _pick_cell, recompute_on=("snapshot",)),
@@ -109,6 +128,8 @@ SPECS = (
     ChartSpec("prediction", "Prediction", _prediction, _draw_prediction, ("snapshot", "selection"),
               _pick_class, recompute_on=("snapshot",)),
     ChartSpec("network", "Network", _network, _draw_network, ("layer",), _pick_layer, recompute_on=()),
+    ChartSpec("clusters", "Clustered images", _clusters, _draw_clusters, ("snapshot", "layer", "selection"),
+              _select_cluster, recompute_on=("snapshot", "layer")),
 )
 
 

@@ -136,3 +136,36 @@ def test_view_show_puts_the_views_in_front_of_a_window_screenshot(demo_store, tm
     assert main(["view", str(demo_store), "--show", "nope", "--screenshot", str(tmp_path / "x.png")]) == 2
     assert "no view nope" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_clustered_images_select_a_cluster_and_follow_the_timeline(make_window, demo_store, qtbot):
+    window = make_window(demo_store)
+    state = window.state
+    dock = _show(window, qtbot, "clusters")
+    drawn = dock.drawn
+    labels = dock._data["labels"]
+    assert len(np.unique(labels)) == 30 and dock._data["layer"] == "fc2"
+    ax = drawn.figure.axes[1]
+    h = drawn.figure.bbox.height
+    x, y = _data_to_pixel(drawn, ax, 100, 5)  # inside the first (largest) row's thumbnails
+    cluster, members = drawn.pick(x, y)
+    assert members.sum() == dock._data["sizes"].max()
+    _click(qtbot, dock, x, y)
+    assert np.array_equal(state.selection, labels == cluster)
+    # the selected cluster is mostly one digit on the trained network
+    classes = np.asarray(state.store.labels)[state.selection]
+    assert np.bincount(classes).max() / len(classes) > 0.8
+    before = _redrawn(qtbot, dock, drawn)
+    state.set_snapshot(0)
+    after = _redrawn(qtbot, dock, before)
+    assert "snapshot 0" in after.figure.texts[0].get_text() and not np.array_equal(after.rgba, before.rgba)
+
+
+def test_cosine_clusters_are_cached_apart_from_euclidean(demo_store):
+    from seein.compute.clustering import cluster_images
+    from seein.store import Store
+
+    with Store.open(demo_store) as store:
+        e = cluster_images(store, "fc2", k=10, n_init=1)
+        c = cluster_images(store, "fc2", k=10, n_init=1, metric="cosine")
+    assert not np.array_equal(e["labels"], c["labels"])

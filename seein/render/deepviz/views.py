@@ -37,4 +37,12 @@ def _network(path, snapshot, layer, selection, focused, size):
         return draw_network(network_data(store), size, active=layer).rgba
 
 
-VIEWS = {"confusion": _confusion, "filters": _filters, "prediction": _prediction, "network": _network}
+def _clusters(path, snapshot, layer, selection, focused, size):
+    from .clusters import clusters_data, draw_clusters
+
+    with Store.open(path) as store:
+        data = clusters_data(store, layer, snapshot)
+    return draw_clusters(data, size, selection).rgba
+
+
+VIEWS = {"confusion": _confusion, "filters": _filters, "prediction": _prediction, "network": _network, "clusters": _clusters}
