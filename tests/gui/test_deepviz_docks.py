@@ -146,7 +146,6 @@ def test_clustered_images_select_a_cluster_and_follow_the_timeline(make_window, 
     labels = dock._data["labels"]
     assert len(np.unique(labels)) == 30 and dock._data["layer"] == "fc2"
     ax = drawn.figure.axes[1]
-    h = drawn.figure.bbox.height
     x, y = _data_to_pixel(drawn, ax, 100, 5)  # inside the first (largest) row's thumbnails
     cluster, members = drawn.pick(x, y)
     assert members.sum() == dock._data["sizes"].max()
