@@ -24,7 +24,7 @@ def _select_file(select: str | None) -> str | None:
 
 
 #: Analysis views ``--view`` draws (seein.render.views; kept here so --help needs no imports).
-VIEW_NAMES = ("confusion", "filters", "prediction", "network", "clusters", "curves", "perplexity", "heatmap", "inputmap",
+VIEW_NAMES = ("confusion", "filters", "prediction", "network", "clusters", "compare", "curves", "perplexity", "heatmap", "inputmap",
               "filtermap", "adversarial", "maximize")
 
 
@@ -55,7 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--view", metavar="NAME[,NAME...]",
                    help="draw an analysis view instead of the embedding; several, comma-separated, side by "
                         f"side: {', '.join(VIEW_NAMES)} (deepViz: confusion matrix, conv filters, "
-                        "prediction histogram, network graph, clustered images; DeepEyes: training curves, "
+                        "prediction histogram, network graph, clustered images, direct compare of the first --select image over snapshots and --layer L1,L2; DeepEyes: training curves, "
                         "perplexity histograms, activation heatmap, Input Map, Filter Map; what-if: the "
                         "adversarial strip of the first --select image with its trail in --layer, the "
                         "maximisation of --unit of --layer, or without --unit of the --select images' "

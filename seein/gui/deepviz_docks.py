@@ -4,8 +4,9 @@
 Links, all through the AppState so every view follows: a click on a confusion cell selects
 exactly its images (undo restores the previous selection); on a filter focuses it (the
 embedding view jumps to its diagonal panel); on a prediction bar selects the images the
-network predicts as that class; on a network-graph node makes that layer active; on a cluster's row selects its images. Every dock
-follows the timeline.
+network predicts as that class; on a network-graph node makes that layer active; on a cluster's row selects its images; on a direct-compare cell
+goes to that snapshot and focuses that layer's channel. Every dock but
+direct compare (time is on its rows) follows the timeline.
 """
 
 from __future__ import annotations
@@ -120,6 +121,31 @@ def _select_cluster(state: AppState, hit: tuple[int, np.ndarray]) -> None:
     state.bus.status.emit(f"clusters: cluster {cluster} ({int(members.sum())} images) selected")
 
 
+def _compare(path: str, req: Request) -> Any:
+    from ..render.deepviz.compare import compare_data
+
+    image = int(np.flatnonzero(req.selection)[0]) if req.selection is not None else 0
+    with Store.open(path) as store:
+        return compare_data(store, image)
+
+
+def _draw_compare(data, req: Request, size):
+    from ..render.deepviz.compare import draw_compare
+
+    return draw_compare(data, size)
+
+
+def _pick_compare(state: AppState, hit: tuple[int, str]) -> None:
+    from ..render.deepviz.compare import compare_data
+
+    snapshot, layer = hit
+    selected = np.flatnonzero(state.selection) if state.selection is not None else []
+    image = int(selected[0]) if len(selected) else 0
+    channel = compare_data(state.require_store(), image, [layer], [snapshot])["channels"][layer]
+    state.set_snapshot(int(snapshot))
+    state.focus_feature(layer, channel)
+
+
 SPECS = (
     ChartSpec("confusion", "Confusion matrix", _confusion, _draw_confusion, ("snapshot", "selection"),
               _pick_cell, recompute_on=("snapshot",)),
@@ -130,6 +156,8 @@ SPECS = (
     ChartSpec("network", "Network", _network, _draw_network, ("layer",), _pick_layer, recompute_on=()),
     ChartSpec("clusters", "Clustered images", _clusters, _draw_clusters, ("snapshot", "layer", "selection"),
               _select_cluster, recompute_on=("snapshot", "layer")),
+    ChartSpec("compare", "Direct compare", _compare, _draw_compare, ("selection",), _pick_compare,
+              recompute_on=("selection",)),
 )
 
 

@@ -168,3 +168,31 @@ def test_cosine_clusters_are_cached_apart_from_euclidean(demo_store):
         e = cluster_images(store, "fc2", k=10, n_init=1)
         c = cluster_images(store, "fc2", k=10, n_init=1, metric="cosine")
     assert not np.array_equal(e["labels"], c["labels"])
+
+
+def test_direct_compare_shows_the_selected_image_over_checkpoints_and_a_click_focuses(make_window, demo_store,
+                                                                                      qtbot):
+    window = make_window(demo_store)
+    state = window.state
+    state.select_images([7])
+    dock = _show(window, qtbot, "compare")
+    data = dock._data
+    assert data["image"] == 7 and data["snapshots"] == list(range(len(state.store.snapshots)))
+    assert data["layers"] == ["conv1", "pool1", "conv2", "pool2"]
+    # conv2's map of the image changes with training: the first and the last checkpoint differ
+    first, last = data["cells"][0, "conv2"], data["cells"][data["snapshots"][-1], "conv2"]
+    assert np.abs(first - last).mean() > 0.1 * np.abs(last).mean()
+    drawn = dock.drawn
+    target = next(ax for ax in drawn.figure.axes if drawn.pick(*_centre_of(drawn, ax)) == (2, "conv2"))
+    _click(qtbot, dock, *_centre_of(drawn, target))
+    assert state.snapshot == 2 and state.layer == "conv2"
+    assert state.dims == (data["channels"]["conv2"],) * 2
+    # another image redraws it
+    state.select_images([100])
+    redrawn = _redrawn(qtbot, dock, drawn)
+    assert dock._data["image"] == 100 and not np.array_equal(redrawn.rgba, drawn.rgba)
+
+
+def _centre_of(drawn, ax):
+    h = drawn.figure.bbox.height
+    return (ax.bbox.x0 + ax.bbox.x1) / 2, h - (ax.bbox.y0 + ax.bbox.y1) / 2

@@ -45,4 +45,14 @@ def _clusters(path, snapshot, layer, selection, focused, size):
     return draw_clusters(data, size, selection).rgba
 
 
-VIEWS = {"confusion": _confusion, "filters": _filters, "prediction": _prediction, "network": _network, "clusters": _clusters}
+def _compare(path, snapshot, layer, selection, focused, size):
+    from .compare import compare_data, draw_compare
+
+    image = int(np.flatnonzero(selection)[0]) if selection is not None and selection.any() else 0
+    layers = [name for name in (layer or "").split(",") if name] or None
+    with Store.open(path) as store:
+        data = compare_data(store, image, layers, channel=focused)
+    return draw_compare(data, size).rgba
+
+
+VIEWS = {"confusion": _confusion, "filters": _filters, "prediction": _prediction, "network": _network, "clusters": _clusters, "compare": _compare}
