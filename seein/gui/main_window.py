@@ -105,6 +105,11 @@ class MainWindow(QtWidgets.QMainWindow):
         toolbar = self.addToolBar("Tools")
         toolbar.setObjectName("toolbar_tools")
         self.actions_.build_toolbar(toolbar)
+        from .search_box import SearchBox
+
+        toolbar.addSeparator()
+        self.search_box = SearchBox(s)
+        toolbar.addWidget(self.search_box)
         self.embedding.frame_rate.connect(self.status.set_fps)
         self.embedding.lasso_finished.connect(lambda: self.actions_.lasso.setChecked(False))
         self.status.cancel_button.clicked.connect(self.embedding.cancel_projection)

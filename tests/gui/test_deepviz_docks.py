@@ -196,3 +196,17 @@ def test_direct_compare_shows_the_selected_image_over_checkpoints_and_a_click_fo
 def _centre_of(drawn, ax):
     h = drawn.figure.bbox.height
     return (ax.bbox.x0 + ax.bbox.x1) / 2, h - (ax.bbox.y0 + ax.bbox.y1) / 2
+
+
+def test_search_box_selects_by_class_name_and_image_id(make_window, demo_store, qtbot):
+    window = make_window(demo_store)
+    state = window.state
+    box = window.search_box
+    qtbot.keyClicks(box, "7")
+    qtbot.keyClick(box, QtCore.Qt.Key_Return)
+    assert np.array_equal(state.selection, np.asarray(state.store.labels) == 7)
+    box.clear()
+    qtbot.keyClicks(box, "#5 #9")
+    qtbot.keyClick(box, QtCore.Qt.Key_Return)
+    assert np.flatnonzero(state.selection).tolist() == np.flatnonzero(np.isin(state.store.image_ids, [5, 9])).tolist()
+    assert state.undo() and np.array_equal(state.selection, np.asarray(state.store.labels) == 7)
