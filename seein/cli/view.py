@@ -19,6 +19,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--select", metavar="SPEC",
                    help="select images: class=K (index or name), images=i,j,... or all")
     p.add_argument("--size", metavar="WxH", help="window size in pixels, e.g. 1600x1000")
+    p.add_argument("--show", metavar="NAME[,NAME...]",
+                   help="bring analysis views to the front: confusion, filters, prediction, network, curves, "
+                        "perplexity, heatmap, filtermap, inputmap, adversarial, maximize")
     p.set_defaults(func=run)
 
 
@@ -35,7 +38,10 @@ def run(args: argparse.Namespace) -> int:
 
         with Store.open(args.store[0]) as a, Store.open(args.store[1]) as b:
             check_same_data(a, b)  # refused in one line before any window opens
+    if args.show and len(args.store) == 2:
+        raise SeeinError("--show brings views of one store to the front; open one store with it")
     first = args.store[0] if args.store else None
     second = args.store[1] if len(args.store) == 2 else None
     return run_app(first, screenshot=args.screenshot, layer=args.layer, select=args.select,
-                   size=args.size, second_path=second)
+                   size=args.size, second_path=second,
+                   show=[n.strip() for n in args.show.split(",") if n.strip()] if args.show else None)

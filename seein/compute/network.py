@@ -57,7 +57,7 @@ def store_network(store: Any, snapshot: int = -1, *, model: str | None = None,
     snapshot %= n
     spec = model or store.model_spec
     device = device if device is not None else get_backend().device
-    check_model_file(spec, "" if model else str(store.source.get("model_digest", "")),
+    check_model_file(spec, "" if model else (getattr(store, "model_digest", "") or str(store.source.get("model_digest", ""))),
                      explicit=model is not None, ask=ask, source=store.path)
     key = (str(Path(store.path).resolve()), snapshot, spec, str(device))
     net = _CACHE.get(key)

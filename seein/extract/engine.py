@@ -198,18 +198,11 @@ def snapshot_states(plan: ExtractionPlan) -> dict[int, Mapping[str, torch.Tensor
 
 def model_digest(model_spec: str) -> str:
     """sha256 of a user model file (``file.py`` of ``file.py:Class``, an exported program); "" if bundled."""
-    import hashlib
-
     from ..nets.loading import spec_file
+    from ..nets.trust import file_digest
 
     path = spec_file(model_spec)
-    if path is None or not path.is_file():
-        return ""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return file_digest(path) if path is not None and path.is_file() else ""
 
 
 class _WriterThread:

@@ -132,7 +132,7 @@ def build_linked_window(first: str | os.PathLike, second: str | os.PathLike, *, 
 
 def run_app(store_path: str | os.PathLike | None, *, screenshot: str | os.PathLike | None = None,
             layer: str | None = None, select: str | None = None, size=None,
-            second_path: str | os.PathLike | None = None) -> int:
+            second_path: str | os.PathLike | None = None, show: list[str] | None = None) -> int:
     """Open the window on a store (None: the last one), or render it to ``screenshot`` and exit.
 
     Returns the process exit code. Problems with the store or arguments are SeeinErrors.
@@ -146,6 +146,8 @@ def run_app(store_path: str | os.PathLike | None, *, screenshot: str | os.PathLi
         app = qt_application()
         window = (build_linked_window(store_path, second_path, layer=layer, select=select, size=size)
                   if second_path is not None else build_window(store_path, layer=layer, select=select, size=size))
+        if show:
+            window.show_views(show)
         code = app.exec()
         window.deleteLater()
         return int(code)
@@ -161,6 +163,8 @@ def run_app(store_path: str | os.PathLike | None, *, screenshot: str | os.PathLi
         try:
             if window.state.store is None:
                 raise SeeinError("no store to show (give a STORE path)")
+            if show:
+                window.show_views(show)
             wait_until_drawn(window)
             out = window.save_screenshot(screenshot)
         finally:

@@ -17,6 +17,7 @@ from ..core.errors import SeeinError
 from ..state import AppState, SelectMode, load_selection, save_selection
 from .actions import Actions
 from .deepeyes_docks import make_docks
+from .deepviz_docks import make_docks as make_deepviz_docks
 from .details import DetailsView
 from .embedding_view import EmbeddingView
 from .feature_maps import FeatureMapView
@@ -80,6 +81,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.addDockWidget(bottom, dock)
             dock.hide()
             self.docks[f"deepeyes_{name}"] = dock
+        self.deepviz = make_deepviz_docks(s)  # deepViz's charts, hidden until chosen in the View menu
+        for name, widget in self.deepviz.items():
+            dock = QtWidgets.QDockWidget(widget.spec.title, self)
+            dock.setObjectName(f"dock_deepviz_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(right if name == "prediction" else bottom, dock)
+            dock.hide()
+            self.docks[f"deepviz_{name}"] = dock
         self.input_map = InputMapView(s)
         dock = QtWidgets.QDockWidget("Input Map", self)
         dock.setObjectName("dock_deepeyes_inputmap")
@@ -223,9 +232,36 @@ class MainWindow(QtWidgets.QMainWindow):
 
     @property
     def busy(self) -> bool:
-        """True while a view still has drawing work pending (feature-map averages, a projection)."""
-        return self.feature_maps.busy or self.embedding.busy or self.overview.busy \
-            or any(p.busy for p in getattr(self, "whatif", {}).values())
+        """True while a view still has drawing work pending (feature-map averages, a projection,
+        an analysis dock that is shown and not drawn yet)."""
+        docks = [*self.deepviz.values(), *self.deepeyes.values(), self.input_map]
+        shown = [d for d in docks if d.isVisible()]
+        return (self.feature_maps.busy or self.embedding.busy or self.overview.busy
+                or any(d.busy or getattr(d, "drawn", True) is None for d in shown)
+                or any(p.busy for p in getattr(self, "whatif", {}).values()))
+
+    def view_names(self) -> list[str]:
+        """The analysis views a user can bring to the front (``seein view --show NAME``)."""
+        return [name.split("_", 1)[1] for name in self.docks if name.startswith(("deepviz_", "deepeyes_"))] \
+            + list(getattr(self, "whatif", {}))
+
+    def show_views(self, names: list[str]) -> None:
+        """Show and raise the docks of the analysis views ``names`` (a one-line error for unknown ones)."""
+        by_name = {name.split("_", 1)[1]: dock for name, dock in self.docks.items()
+                   if name.startswith(("deepviz_", "deepeyes_"))}
+        by_name.update({name: self.docks[name] for name in getattr(self, "whatif", {})})
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise SeeinError(f"no view {', '.join(unknown)} (views: {', '.join(by_name)})")
+        docks = [by_name[name] for name in names]
+        for dock in docks:
+            dock.show()
+            dock.raise_()
+        # big enough to read: the bottom area gets ~45 % of the height, the views share its width
+        bottom = [d for d in docks if self.dockWidgetArea(d) == QtCore.Qt.BottomDockWidgetArea]
+        if bottom:
+            self.resizeDocks(bottom, [int(self.height() * 0.45)] * len(bottom), QtCore.Qt.Vertical)
+            self.resizeDocks(bottom, [int(self.width() * 0.8 / len(bottom))] * len(bottom), QtCore.Qt.Horizontal)
 
     # -- tools --------------------------------------------------------------------------
     def set_lasso(self, on: bool) -> None:
@@ -261,6 +297,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("window_state", self.saveState())
         for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
                      self.legend, self.timeline, self.status, self.live_follow, *self.deepeyes.values(),
+                     *self.deepviz.values(),
                      self.input_map, *getattr(self, "whatif", {}).values()):
             view.shutdown()
         super().closeEvent(event)
