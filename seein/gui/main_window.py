@@ -154,8 +154,10 @@ class MainWindow(QtWidgets.QMainWindow):
             dock = QtWidgets.QDockWidget(title, self)
             dock.setObjectName(f"dock_{view.value}")
             dock.setWidget(panel)
-            self.addDockWidget(QtCore.Qt.BottomDockWidgetArea, dock)
+            self.addDockWidget(QtCore.Qt.RightDockWidgetArea, dock)
+            self.tabifyDockWidget(self.docks["feature_maps"], dock)  # a tab beside the feature maps
             dock.hide()
+            dock.visibilityChanged.connect(lambda on, d=dock: on and d.raise_())
             self.actions_.view_menu.addAction(dock.toggleViewAction())
             self.docks[view.value] = dock
             self.whatif[view.value] = panel

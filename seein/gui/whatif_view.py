@@ -30,6 +30,7 @@ class WhatIfPanel(QtWidgets.QWidget):
         self.setObjectName(f"whatif_{self.view.value}")
         self.image = QtWidgets.QLabel(alignment=QtCore.Qt.AlignCenter)
         self.image.setMinimumSize(200, 150)
+        self.image.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Ignored)
         self.note = QtWidgets.QLabel("")
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -76,7 +77,7 @@ class WhatIfPanel(QtWidgets.QWidget):
     def request(self) -> WhatIfRequest:
         s = self.state
         chosen = tuple(int(i) for i in np.flatnonzero(s.selection)) if s.selection is not None else ()
-        size = (max(self.image.width(), 400), max(self.image.height(), 300))
+        size = (1000, 700)  # drawn at a readable size, scaled to the dock
         if self.view is WhatIfView.ADVERSARIAL:
             chosen = chosen[:1]
         return WhatIfRequest(snapshot=s.snapshot, layer=s.layer, selection=chosen, unit=self.unit, size=size)
@@ -124,9 +125,18 @@ class WhatIfPanel(QtWidgets.QWidget):
 
     def _on_done(self, generation: int, rgba: np.ndarray) -> None:
         self.rgba = rgba
-        self.image.setPixmap(_pixmap(rgba))
+        self._show_pixmap()
         self.note.setText("")
         self.shown_generation = generation
+
+    def _show_pixmap(self) -> None:
+        if self.rgba is not None:
+            self.image.setPixmap(_pixmap(self.rgba).scaled(self.image.size(), QtCore.Qt.KeepAspectRatio,
+                                                           QtCore.Qt.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._show_pixmap()
 
     def _on_failed(self, generation: int, message: str) -> None:
         self.note.setText(message)

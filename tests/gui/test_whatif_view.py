@@ -19,7 +19,7 @@ def test_adversarial_dock_follows_the_selection(make_window, demo_store, qtbot):
     _wait(window, qtbot, panel)
     first = panel.rgba.copy()
     pix = panel.image.pixmap()
-    assert pix is not None and pix.width() == first.shape[1]
+    assert pix is not None and 0 < pix.width() <= first.shape[1] and pix.height() > 50
     assert len(np.unique(first.reshape(-1, 4), axis=0)) > 50  # a drawn strip, not a blank
     window.state.select_images([42])
     _wait(window, qtbot, panel)
