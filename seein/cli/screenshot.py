@@ -24,7 +24,8 @@ def _select_file(select: str | None) -> str | None:
 
 
 #: Analysis views ``--view`` draws (seein.render.views; kept here so --help needs no imports).
-VIEW_NAMES = ("confusion", "filters", "prediction", "network", "curves", "perplexity", "heatmap", "inputmap", "filtermap")
+VIEW_NAMES = ("confusion", "filters", "prediction", "network", "clusters", "compare", "curves", "perplexity", "heatmap", "inputmap",
+              "filtermap", "adversarial", "maximize")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -54,9 +55,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--view", metavar="NAME[,NAME...]",
                    help="draw an analysis view instead of the embedding; several, comma-separated, side by "
                         f"side: {', '.join(VIEW_NAMES)} (deepViz: confusion matrix, conv filters, "
-                        "prediction histogram, network graph; DeepEyes: training curves, "
-                        "perplexity histograms, activation heatmap, Input Map, Filter Map)")
+                        "prediction histogram, network graph, clustered images, direct compare of the first --select image over snapshots and --layer L1,L2; DeepEyes: training curves, "
+                        "perplexity histograms, activation heatmap, Input Map, Filter Map; what-if: the "
+                        "adversarial strip of the first --select image with its trail in --layer, the "
+                        "maximisation of --unit of --layer, or without --unit of the --select images' "
+                        "mean response; what-if views are drawn one at a time)")
     p.add_argument("--feature", type=int, metavar="F", help="with --view: the focused filter")
+    p.add_argument("--unit", type=int, metavar="U", help="with --view maximize: the channel or dim (as --feature)")
     p.add_argument("-o", "--output", required=True, help="PNG file to write")
     p.set_defaults(func=run)
 
@@ -64,6 +69,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    if getattr(args, "view", None) in ("adversarial", "maximize"):
+        from .whatif_screenshot import run_whatif_view
+
+        return run_whatif_view(args)
     if len(args.store) == 2:
         from .compare import run_compare
 

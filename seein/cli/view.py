@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--size", metavar="WxH", help="window size in pixels, e.g. 1600x1000")
     p.add_argument("--show", metavar="NAME[,NAME...]",
                    help="bring analysis views to the front: confusion, filters, prediction, network, curves, "
-                        "perplexity, heatmap, filtermap, inputmap")
+                        "perplexity, heatmap, filtermap, inputmap, adversarial, maximize")
     p.set_defaults(func=run)
 
 

@@ -4,8 +4,9 @@
 Links, all through the AppState so every view follows: a click on a confusion cell selects
 exactly its images (undo restores the previous selection); on a filter focuses it (the
 embedding view jumps to its diagonal panel); on a prediction bar selects the images the
-network predicts as that class; on a network-graph node makes that layer active. Every dock
-follows the timeline.
+network predicts as that class; on a network-graph node makes that layer active; on a cluster's row selects its images; on a direct-compare cell
+goes to that snapshot and focuses that layer's channel. Every dock but
+direct compare (time is on its rows) follows the timeline.
 """
 
 from __future__ import annotations
@@ -101,6 +102,50 @@ def _pick_layer(state: AppState, layer: str) -> None:
     state.set_layer(layer, source="network")
 
 
+def _clusters(path: str, req: Request) -> Any:
+    from ..render.deepviz.clusters import clusters_data
+
+    with Store.open(path) as store:
+        return clusters_data(store, req.layer, req.snapshot)
+
+
+def _draw_clusters(data, req: Request, size):
+    from ..render.deepviz.clusters import draw_clusters
+
+    return draw_clusters(data, size, req.selection)
+
+
+def _select_cluster(state: AppState, hit: tuple[int, np.ndarray]) -> None:
+    cluster, members = hit
+    state.select(members, source="clusters")
+    state.bus.status.emit(f"clusters: cluster {cluster} ({int(members.sum())} images) selected")
+
+
+def _compare(path: str, req: Request) -> Any:
+    from ..render.deepviz.compare import compare_data
+
+    image = int(np.flatnonzero(req.selection)[0]) if req.selection is not None else 0
+    with Store.open(path) as store:
+        return compare_data(store, image)
+
+
+def _draw_compare(data, req: Request, size):
+    from ..render.deepviz.compare import draw_compare
+
+    return draw_compare(data, size)
+
+
+def _pick_compare(state: AppState, hit: tuple[int, str]) -> None:
+    from ..render.deepviz.compare import compare_data
+
+    snapshot, layer = hit
+    selected = np.flatnonzero(state.selection) if state.selection is not None else []
+    image = int(selected[0]) if len(selected) else 0
+    channel = compare_data(state.require_store(), image, [layer], [snapshot])["channels"][layer]
+    state.set_snapshot(int(snapshot))
+    state.focus_feature(layer, channel)
+
+
 SPECS = (
     ChartSpec("confusion", "Confusion matrix", _confusion, _draw_confusion, ("snapshot", "selection"),
               _pick_cell, recompute_on=("snapshot",)),
@@ -109,6 +154,10 @@ SPECS = (
     ChartSpec("prediction", "Prediction", _prediction, _draw_prediction, ("snapshot", "selection"),
               _pick_class, recompute_on=("snapshot",)),
     ChartSpec("network", "Network", _network, _draw_network, ("layer",), _pick_layer, recompute_on=()),
+    ChartSpec("clusters", "Clustered images", _clusters, _draw_clusters, ("snapshot", "layer", "selection"),
+              _select_cluster, recompute_on=("snapshot", "layer")),
+    ChartSpec("compare", "Direct compare", _compare, _draw_compare, ("selection",), _pick_compare,
+              recompute_on=("selection",)),
 )
 
 

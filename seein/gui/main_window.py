@@ -99,11 +99,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.actions_ = Actions(self, s)
         self.actions_.build_menus(self.menuBar())
         self._add_second_store_action()
+        self._add_whatif_docks()
         for dock in self.docks.values():
             self.actions_.view_menu.addAction(dock.toggleViewAction())
         toolbar = self.addToolBar("Tools")
         toolbar.setObjectName("toolbar_tools")
         self.actions_.build_toolbar(toolbar)
+        from .search_box import SearchBox
+
+        toolbar.addSeparator()
+        self.search_box = SearchBox(s)
+        toolbar.addWidget(self.search_box)
         self.embedding.frame_rate.connect(self.status.set_fps)
         self.embedding.lasso_finished.connect(lambda: self.actions_.lasso.setChecked(False))
         self.status.cancel_button.clicked.connect(self.embedding.cancel_projection)
@@ -135,6 +141,26 @@ class MainWindow(QtWidgets.QMainWindow):
                                                         "Activation stores (*.h5 *.hdf5);;All files (*)")
         if path:
             self._ask(self.open_store, path)
+
+    def _add_whatif_docks(self) -> None:
+        """The adversarial and maximisation docks (hidden until shown from the View menu)."""
+        from ..render.whatif_views import WhatIfView
+        from .whatif_view import WhatIfPanel
+
+        self.whatif = {}
+        for view, title in ((WhatIfView.ADVERSARIAL, "Adversarial strip"),
+                            (WhatIfView.MAXIMIZE, "Activation maximisation")):
+            panel = WhatIfPanel(self.state, view)
+            dock = QtWidgets.QDockWidget(title, self)
+            dock.setObjectName(f"dock_{view.value}")
+            dock.setWidget(panel)
+            self.addDockWidget(QtCore.Qt.RightDockWidgetArea, dock)
+            self.tabifyDockWidget(self.docks["feature_maps"], dock)  # a tab beside the feature maps
+            dock.hide()
+            dock.visibilityChanged.connect(lambda on, d=dock: on and d.raise_())
+            self.actions_.view_menu.addAction(dock.toggleViewAction())
+            self.docks[view.value] = dock
+            self.whatif[view.value] = panel
 
     def _add_second_store_action(self) -> None:
         """File → Open second store...: this store and another of the same images, linked."""
@@ -216,16 +242,19 @@ class MainWindow(QtWidgets.QMainWindow):
         docks = [*self.deepviz.values(), *self.deepeyes.values(), self.input_map]
         shown = [d for d in docks if d.isVisible()]
         return (self.feature_maps.busy or self.embedding.busy or self.overview.busy
-                or any(d.busy or getattr(d, "drawn", True) is None for d in shown))
+                or any(d.busy or getattr(d, "drawn", True) is None for d in shown)
+                or any(p.busy for p in getattr(self, "whatif", {}).values()))
 
     def view_names(self) -> list[str]:
         """The analysis views a user can bring to the front (``seein view --show NAME``)."""
-        return [name.split("_", 1)[1] for name in self.docks if name.startswith(("deepviz_", "deepeyes_"))]
+        return [name.split("_", 1)[1] for name in self.docks if name.startswith(("deepviz_", "deepeyes_"))] \
+            + list(getattr(self, "whatif", {}))
 
     def show_views(self, names: list[str]) -> None:
         """Show and raise the docks of the analysis views ``names`` (a one-line error for unknown ones)."""
         by_name = {name.split("_", 1)[1]: dock for name, dock in self.docks.items()
                    if name.startswith(("deepviz_", "deepeyes_"))}
+        by_name.update({name: self.docks[name] for name in getattr(self, "whatif", {})})
         unknown = [n for n in names if n not in by_name]
         if unknown:
             raise SeeinError(f"no view {', '.join(unknown)} (views: {', '.join(by_name)})")
@@ -274,6 +303,6 @@ class MainWindow(QtWidgets.QMainWindow):
         for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
                      self.legend, self.timeline, self.status, self.live_follow, *self.deepeyes.values(),
                      *self.deepviz.values(),
-                     self.input_map):
+                     self.input_map, *getattr(self, "whatif", {}).values()):
             view.shutdown()
         super().closeEvent(event)

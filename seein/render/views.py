@@ -27,7 +27,8 @@ def render_view(store_path: str | os.PathLike, name: str, snapshot: int = -1, la
         raise SeeinError(f"no view {name!r} (views: {', '.join(VIEWS)})")
     with Store.open(store_path) as store:
         store.snapshot(snapshot)  # a clear error for a bad snapshot
-        if layer:
-            store.layer(layer)
+        for one in (layer or "").split(","):  # direct compare takes several layers
+            if one:
+                store.layer(one)
     return VIEWS[name](os.fspath(store_path), int(snapshot), layer, selection, focused,
                        (int(size[0]), int(size[1])))

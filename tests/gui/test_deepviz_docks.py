@@ -136,3 +136,77 @@ def test_view_show_puts_the_views_in_front_of_a_window_screenshot(demo_store, tm
     assert main(["view", str(demo_store), "--show", "nope", "--screenshot", str(tmp_path / "x.png")]) == 2
     assert "no view nope" in capsys.readouterr().err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_clustered_images_select_a_cluster_and_follow_the_timeline(make_window, demo_store, qtbot):
+    window = make_window(demo_store)
+    state = window.state
+    dock = _show(window, qtbot, "clusters")
+    drawn = dock.drawn
+    labels = dock._data["labels"]
+    assert len(np.unique(labels)) == 30 and dock._data["layer"] == "fc2"
+    ax = drawn.figure.axes[1]
+    x, y = _data_to_pixel(drawn, ax, 100, 5)  # inside the first (largest) row's thumbnails
+    cluster, members = drawn.pick(x, y)
+    assert members.sum() == dock._data["sizes"].max()
+    _click(qtbot, dock, x, y)
+    assert np.array_equal(state.selection, labels == cluster)
+    # the selected cluster is mostly one digit on the trained network
+    classes = np.asarray(state.store.labels)[state.selection]
+    assert np.bincount(classes).max() / len(classes) > 0.8
+    before = _redrawn(qtbot, dock, drawn)
+    state.set_snapshot(0)
+    after = _redrawn(qtbot, dock, before)
+    assert "snapshot 0" in after.figure.texts[0].get_text() and not np.array_equal(after.rgba, before.rgba)
+
+
+def test_cosine_clusters_are_cached_apart_from_euclidean(demo_store):
+    from seein.compute.clustering import cluster_images
+    from seein.store import Store
+
+    with Store.open(demo_store) as store:
+        e = cluster_images(store, "fc2", k=10, n_init=1)
+        c = cluster_images(store, "fc2", k=10, n_init=1, metric="cosine")
+    assert not np.array_equal(e["labels"], c["labels"])
+
+
+def test_direct_compare_shows_the_selected_image_over_checkpoints_and_a_click_focuses(make_window, demo_store,
+                                                                                      qtbot):
+    window = make_window(demo_store)
+    state = window.state
+    state.select_images([7])
+    dock = _show(window, qtbot, "compare")
+    data = dock._data
+    assert data["image"] == 7 and data["snapshots"] == list(range(len(state.store.snapshots)))
+    assert data["layers"] == ["conv1", "pool1", "conv2", "pool2"]
+    # conv2's map of the image changes with training: the first and the last checkpoint differ
+    first, last = data["cells"][0, "conv2"], data["cells"][data["snapshots"][-1], "conv2"]
+    assert np.abs(first - last).mean() > 0.1 * np.abs(last).mean()
+    drawn = dock.drawn
+    target = next(ax for ax in drawn.figure.axes if drawn.pick(*_centre_of(drawn, ax)) == (2, "conv2"))
+    _click(qtbot, dock, *_centre_of(drawn, target))
+    assert state.snapshot == 2 and state.layer == "conv2"
+    assert state.dims == (data["channels"]["conv2"],) * 2
+    # another image redraws it
+    state.select_images([100])
+    redrawn = _redrawn(qtbot, dock, drawn)
+    assert dock._data["image"] == 100 and not np.array_equal(redrawn.rgba, drawn.rgba)
+
+
+def _centre_of(drawn, ax):
+    h = drawn.figure.bbox.height
+    return (ax.bbox.x0 + ax.bbox.x1) / 2, h - (ax.bbox.y0 + ax.bbox.y1) / 2
+
+
+def test_search_box_selects_by_class_name_and_image_id(make_window, demo_store, qtbot):
+    window = make_window(demo_store)
+    state = window.state
+    box = window.search_box
+    qtbot.keyClicks(box, "7")
+    qtbot.keyClick(box, QtCore.Qt.Key_Return)
+    assert np.array_equal(state.selection, np.asarray(state.store.labels) == 7)
+    box.clear()
+    qtbot.keyClicks(box, "#5 #9")
+    qtbot.keyClick(box, QtCore.Qt.Key_Return)
+    assert np.flatnonzero(state.selection).tolist() == np.flatnonzero(np.isin(state.store.image_ids, [5, 9])).tolist()
+    assert state.undo() and np.array_equal(state.selection, np.asarray(state.store.labels) == 7)

@@ -9,7 +9,7 @@ from PIL import Image
 from seein.cli import main
 
 
-@pytest.mark.parametrize("view", ["confusion", "filters", "prediction", "network"])
+@pytest.mark.parametrize("view", ["confusion", "filters", "prediction", "network", "clusters", "compare"])
 def test_screenshot_deepviz_view(demo_store, tmp_path, capsys, view):
     out = tmp_path / f"{view}.png"
     assert main(["screenshot", str(demo_store), "--view", view, "--select", "class=3", "--size", "400x300",

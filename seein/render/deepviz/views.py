@@ -37,4 +37,22 @@ def _network(path, snapshot, layer, selection, focused, size):
         return draw_network(network_data(store), size, active=layer).rgba
 
 
-VIEWS = {"confusion": _confusion, "filters": _filters, "prediction": _prediction, "network": _network}
+def _clusters(path, snapshot, layer, selection, focused, size):
+    from .clusters import clusters_data, draw_clusters
+
+    with Store.open(path) as store:
+        data = clusters_data(store, layer, snapshot)
+    return draw_clusters(data, size, selection).rgba
+
+
+def _compare(path, snapshot, layer, selection, focused, size):
+    from .compare import compare_data, draw_compare
+
+    image = int(np.flatnonzero(selection)[0]) if selection is not None and selection.any() else 0
+    layers = [name for name in (layer or "").split(",") if name] or None
+    with Store.open(path) as store:
+        data = compare_data(store, image, layers, channel=focused)
+    return draw_compare(data, size).rgba
+
+
+VIEWS = {"confusion": _confusion, "filters": _filters, "prediction": _prediction, "network": _network, "clusters": _clusters, "compare": _compare}
