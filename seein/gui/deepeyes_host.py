@@ -144,7 +144,7 @@ class ChartDock(QtWidgets.QLabel):
         self.refresh()
 
     def _draw(self, req: Request) -> None:
-        size = (max(self.width(), 200), max(self.height(), 160))
+        size = (max(self.width(), self.minimumWidth()), max(self.height(), self.minimumHeight()))
         self.drawn = self.spec.draw(self._data, req, size)
         rgba = np.ascontiguousarray(self.drawn.rgba)
         image = QtGui.QImage(rgba.data, rgba.shape[1], rgba.shape[0], 4 * rgba.shape[1],
