@@ -16,8 +16,9 @@ from ..core.snapshots import SnapshotInfo
 from .cache import ResultCache
 from .schema import (
     FORMAT_NAME,
-    SCHEMA_VERSION,
+    READABLE_VERSIONS,
     STRUCTURED,
+    WEIGHTS,
     LayerInfo,
     open_h5,
     snapshot_key,
@@ -75,16 +76,17 @@ class Store:
         if f.attrs.get("format") != FORMAT_NAME:
             raise SeeinError("not a Seein' In activation store (no 'format' attribute)", self.path)
         version = int(f.attrs.get("schema_version", -1))
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             raise SeeinError(
-                f"store schema version {version}; this seein {__version__} reads version "
-                f"{SCHEMA_VERSION} (re-run seein extract to rebuild it)", self.path)
+                f"store schema version {version}; this seein {__version__} reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))} (re-run seein extract to rebuild it)", self.path)
         if not allow_incomplete and not bool(f.attrs.get("complete", False)):
             raise SeeinError("extraction did not finish (run seein extract --resume)", self.path)
         self.schema_version = version
         self.n_images = int(f.attrs["n_images"])
         self.dataset_spec = str(f.attrs.get("dataset", ""))
         self.model_spec = str(f.attrs.get("model", ""))
+        self.model_digest = str(f.attrs.get("model_digest", ""))
         self.input_shape = tuple(int(v) for v in f.attrs.get("input_shape", ()))
         self.labels = f["labels"][...].astype(np.int64)
         self.image_ids = f["image_ids"][...].astype(np.int64)
@@ -287,6 +289,29 @@ class Store:
         """The input box [y0, x0, y1, x1) that cell (y, x) of a layer sees."""
         box = self.receptive_fields(layer)[int(y), int(x)]
         return tuple(int(v) for v in box)
+
+    # -- the network's weights (schema 2) ----------------------------------------------
+    @property
+    def has_weights(self) -> bool:
+        """Whether every snapshot keeps its weights (schema 2 stores extracted or upgraded)."""
+        groups = self._file["snapshots"]
+        return bool(self.snapshots) and all(WEIGHTS in groups[snapshot_key(s.index)] for s in self.snapshots)
+
+    def snapshot_weights(self, snapshot: int = -1) -> dict[str, np.ndarray]:
+        """The state dict of snapshot ``snapshot`` as arrays; a one-line error when the store has none."""
+        group = self._snap_group(snapshot)
+        if WEIGHTS not in group:
+            raise SeeinError(f"the store keeps no weights (schema {self.schema_version}); add them with "
+                             "`seein upgrade STORE --run RUN` or `--weights FILE`", self.path)
+        return {name: ds[...] for name, ds in group[WEIGHTS].items()}
+
+    def weights_summary(self, snapshot: int = -1) -> tuple[int, int]:
+        """(parameter count, bytes) of snapshot ``snapshot``'s weights; (0, 0) without any."""
+        group = self._snap_group(snapshot)
+        if WEIGHTS not in group:
+            return 0, 0
+        items = list(group[WEIGHTS].values())
+        return int(sum(ds.size for ds in items)), int(sum(ds.size * ds.dtype.itemsize for ds in items))
 
     # -- outputs and curves -----------------------------------------------------
     @_reads

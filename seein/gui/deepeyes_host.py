@@ -1,0 +1,206 @@
+"""A dock that shows one DeepEyes chart (seein.render.deepeyes) and links it to the app.
+
+:class:`ChartSpec` says what a chart needs: ``compute(store_path, request)`` (heavy: run in
+a worker thread, on its own Store handle), ``draw(data, request, size)`` (matplotlib,
+fast) and what a click (``on_pick``) or a lasso (``on_brush``) does to the AppState.
+:class:`ChartDock` redraws on the bus events the spec follows, keeps the old frame until
+the new one is ready, and exports the figure (context menu: PNG, SVG, PDF).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import numpy as np
+from qtpy import QtCore, QtGui, QtWidgets
+
+from ..state import AppState
+from ..state.bus import Subscriptions
+from .worker import Task
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a chart shows: the store, snapshot, layer, selected images, focused filter."""
+
+    store: str
+    snapshot: int
+    layer: Optional[str]
+    selection: Optional[np.ndarray] = field(default=None, compare=False)
+    selection_key: int = 0  # changes with the selection (arrays do not compare)
+    focused: Optional[int] = None
+
+
+@dataclass
+class ChartSpec:
+    """One chart: its name, how to compute and draw it, and what picking in it does."""
+
+    name: str
+    title: str
+    compute: Callable[[str, Request], Any]
+    draw: Callable[[Any, Request, tuple[int, int]], Any]
+    follows: tuple[str, ...] = ("snapshot",)  # of: snapshot, layer, selection, focus
+    on_pick: Optional[Callable[[AppState, Any], None]] = None
+    on_brush: Optional[Callable[[AppState, Any], None]] = None
+    recompute_on: tuple[str, ...] = ("snapshot", "layer", "selection")  # what invalidates compute
+
+
+def current_request(state: AppState) -> Request:
+    mask = state.selection if state.selection is not None and state.selection.any() else None
+    focused = state.dims[0] if state.dims[0] == state.dims[1] else None
+    return Request(str(state.store.path), int(state.snapshot), state.layer, mask,
+                   hash(mask.tobytes()) if mask is not None else 0, focused)
+
+
+class ChartDock(QtWidgets.QLabel):
+    """Draws ``spec`` for the current state; clicks and lassos go back to the state."""
+
+    drawn_ready = QtCore.Signal()
+
+    def __init__(self, state: AppState, spec: ChartSpec, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.state, self.spec = state, spec
+        self.setObjectName(f"deepeyes_{spec.name}")
+        self.setMinimumSize(200, 160)
+        self.setAlignment(QtCore.Qt.AlignLeft | QtCore.Qt.AlignTop)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Ignored)
+        self.drawn = None  # the last Drawn (pixels, figure, pick, brush)
+        self._data: Any = None
+        self._data_key: Any = None
+        self._task: Optional[Task] = None
+        self._pending: Optional[Request] = None
+        self._press: Optional[QtCore.QPoint] = None
+        self._path: list[tuple[float, float]] = []
+        self._subs = Subscriptions()
+        bus = state.bus
+        signals = {"snapshot": bus.snapshot_changed, "layer": bus.layer_changed,
+                   "selection": bus.selection_changed, "focus": bus.dims_changed}
+        for name in set(spec.follows) | {"snapshot"}:
+            self._subs.connect(signals[name], self._on_change)
+        self._subs.connect(bus.store_changed, self._on_change)
+        self._subs.connect(bus.snapshots_added, self._on_change)
+        self.setContextMenuPolicy(QtCore.Qt.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self._timer = QtCore.QTimer(self, singleShot=True, interval=60)  # coalesce bursts of events
+        self._timer.timeout.connect(self.refresh)
+    @property
+    def busy(self) -> bool:
+        return self._task is not None or self._timer.isActive()
+
+    def _on_change(self, *_: Any) -> None:
+        if self.state.store is not None and self.isVisible():  # hidden docks compute nothing
+            self._timer.start()
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        self._on_change()
+
+    def _key(self, req: Request) -> tuple:
+        parts = {"snapshot": req.snapshot, "layer": req.layer, "selection": req.selection_key}
+        n = len(self.state.store.snapshots) if self.state.store is not None else 0
+        return (req.store, n) + tuple(parts[k] for k in self.spec.recompute_on)
+
+    def refresh(self) -> None:
+        """Redraw for the current state (compute in a worker first if the data is stale)."""
+        if self.state.store is None:
+            return
+        req = current_request(self.state)
+        if self._key(req) == self._data_key:
+            self._draw(req)
+            return
+        if self._task is not None:
+            self._pending = req
+            self._task.cancel()
+            return
+        key = self._key(req)
+        spec = self.spec
+        task = Task(lambda progress: (key, req, spec.compute(req.store, req)), tag=spec.name, parent=self)
+        task.done.connect(self._on_done)
+        task.failed.connect(self._on_failed)
+        task.cancelled.connect(self._on_cancelled)
+        self._task = task
+        task.start()
+
+    def _on_done(self, tag: Any, result: Any) -> None:
+        self._task = None
+        key, req, data = result
+        self._data, self._data_key = data, key
+        if self._pending is not None:
+            self._pending = None
+            self.refresh()
+            return
+        self._draw(current_request(self.state))
+
+    def _on_failed(self, tag: Any, message: str) -> None:
+        self._task = None
+        self.state.bus.status.emit(f"{self.spec.title}: {message}")
+        self.setText(f"{self.spec.title}: {message}")
+
+    def _on_cancelled(self, tag: Any) -> None:
+        self._task = None
+        self._pending = None
+        self.refresh()
+
+    def _draw(self, req: Request) -> None:
+        size = (max(self.width(), 200), max(self.height(), 160))
+        self.drawn = self.spec.draw(self._data, req, size)
+        rgba = np.ascontiguousarray(self.drawn.rgba)
+        image = QtGui.QImage(rgba.data, rgba.shape[1], rgba.shape[0], 4 * rgba.shape[1],
+                             QtGui.QImage.Format_RGBA8888).copy()
+        self.setPixmap(QtGui.QPixmap.fromImage(image))
+        self.drawn_ready.emit()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._data is not None:
+            self._timer.start()
+
+    # -- mouse: a click picks, a drag lassos --------------------------------------------
+    def mousePressEvent(self, event: QtGui.QMouseEvent) -> None:
+        if event.button() == QtCore.Qt.LeftButton:
+            self._press = event.pos()
+            self._path = [(event.pos().x(), event.pos().y())]
+
+    def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
+        if self._press is not None:
+            self._path.append((event.pos().x(), event.pos().y()))
+
+    def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
+        if self._press is None or self.drawn is None:
+            return
+        moved = (event.pos() - self._press).manhattanLength()
+        self._press = None
+        if moved > 6 and self.spec.on_brush is not None and self.drawn.brush is not None:
+            self.spec.on_brush(self.state, self.drawn.brush(self._path))
+            return
+        hit = self.drawn.pick(event.pos().x(), event.pos().y())
+        if hit is not None and self.spec.on_pick is not None:
+            self.spec.on_pick(self.state, hit)
+
+    def _menu(self, pos: QtCore.QPoint) -> None:
+        menu = QtWidgets.QMenu(self)
+        for fmt in ("png", "svg", "pdf"):
+            menu.addAction(f"Export {fmt.upper()}...", lambda f=fmt: self.export_dialog(f))
+        menu.exec_(self.mapToGlobal(pos))
+
+    def export_dialog(self, fmt: str) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Export {self.spec.title}",
+                                                        f"{self.spec.name}.{fmt}")
+        if path:
+            self.export(path)
+
+    def export(self, path: str) -> Path:
+        """Save the figure (PNG, SVG or PDF by the file's extension)."""
+        if self.drawn is None:
+            raise RuntimeError("nothing drawn yet")
+        self.drawn.figure.savefig(path)
+        return Path(path)
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self._subs.disconnect()
+        if self._task is not None:
+            self._task.cancel()
+            self._task.wait(2000)
