@@ -245,7 +245,8 @@ class MainWindow(QtWidgets.QMainWindow):
         docks = [*self.deepviz.values(), *self.deepeyes.values(), self.input_map, self.compact_prediction]
         shown = [d for d in docks if d.isVisible()]
         return (self.feature_maps.busy or self.embedding.busy or self.overview.busy
-                or any(d.busy or getattr(d, "drawn", True) is None for d in shown)
+                or any(d.busy or (getattr(d, "drawn", True) is None and not getattr(d, "failed", None))
+                       for d in shown)
                 or any(p.busy for p in getattr(self, "whatif", {}).values()))
 
     def view_names(self) -> list[str]:
