@@ -171,7 +171,7 @@ class CompactChart(ChartDock):
 
         super().__init__(state, spec)
         self.setObjectName(f"compact_{spec.name}")
-        self.setMinimumSize(160, self.HEIGHT)
+        self.setMinimumSize(96, self.HEIGHT)
         self.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Fixed)
 
     def sizeHint(self):
