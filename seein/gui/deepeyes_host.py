@@ -67,6 +67,7 @@ class ChartDock(QtWidgets.QLabel):
         self.setAlignment(QtCore.Qt.AlignLeft | QtCore.Qt.AlignTop)
         self.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Ignored)
         self.drawn = None  # the last Drawn (pixels, figure, pick, brush)
+        self.failed: Optional[str] = None  # why the last compute failed (e.g. a store without weights)
         self._data: Any = None
         self._data_key: Any = None
         self._task: Optional[Task] = None
@@ -127,6 +128,7 @@ class ChartDock(QtWidgets.QLabel):
         self._task = None
         key, req, data = result
         self._data, self._data_key = data, key
+        self.failed = None
         if self._pending is not None:
             self._pending = None
             self.refresh()
@@ -135,6 +137,7 @@ class ChartDock(QtWidgets.QLabel):
 
     def _on_failed(self, tag: Any, message: str) -> None:
         self._task = None
+        self.failed = message  # said in the dock; not "still drawing"
         self.state.bus.status.emit(f"{self.spec.title}: {message}")
         self.setText(f"{self.spec.title}: {message}")
 
@@ -144,7 +147,7 @@ class ChartDock(QtWidgets.QLabel):
         self.refresh()
 
     def _draw(self, req: Request) -> None:
-        size = (max(self.width(), 200), max(self.height(), 160))
+        size = (max(self.width(), self.minimumWidth()), max(self.height(), self.minimumHeight()))
         self.drawn = self.spec.draw(self._data, req, size)
         rgba = np.ascontiguousarray(self.drawn.rgba)
         image = QtGui.QImage(rgba.data, rgba.shape[1], rgba.shape[0], 4 * rgba.shape[1],

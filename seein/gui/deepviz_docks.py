@@ -161,6 +161,28 @@ SPECS = (
 )
 
 
+class CompactChart(ChartDock):
+    """A chart in a fixed band (110 px high) inside another panel, not a dock of its own."""
+
+    HEIGHT = 110
+
+    def __init__(self, state: AppState, spec: ChartSpec):
+        from qtpy import QtWidgets
+
+        super().__init__(state, spec)
+        self.setObjectName(f"compact_{spec.name}")
+        self.setMinimumSize(96, self.HEIGHT)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Fixed)
+
+    def sizeHint(self):
+        return self.minimumSize()
+
+
+def make_compact_prediction(state: AppState) -> ChartDock:
+    """The compact prediction histogram that is always visible (deepViz puts one on every page)."""
+    return CompactChart(state, next(spec for spec in SPECS if spec.name == "prediction"))
+
+
 def make_docks(state: AppState) -> dict[str, ChartDock]:
     """One ChartDock per deepViz chart, by name."""
     return {spec.name: ChartDock(state, spec) for spec in SPECS}

@@ -17,6 +17,7 @@ from ..core.errors import SeeinError
 from ..state import AppState, SelectMode, load_selection, save_selection
 from .actions import Actions
 from .deepeyes_docks import make_docks
+from .deepviz_docks import make_compact_prediction
 from .deepviz_docks import make_docks as make_deepviz_docks
 from .details import DetailsView
 from .embedding_view import EmbeddingView
@@ -54,6 +55,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.overview = OverviewView(s)
         self.feature_maps = FeatureMapView(s)
         self.details = DetailsView(s)
+        self.compact_prediction = make_compact_prediction(s)  # always visible, under the hovered image
+        self.details.layout().insertWidget(1, self.compact_prediction)  # between the image and its caption
         self.legend = Legend(s)
         self.timeline = Timeline(s)
         self.live_follow = LiveFollow(s, self.timeline, self)
@@ -239,10 +242,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def busy(self) -> bool:
         """True while a view still has drawing work pending (feature-map averages, a projection,
         an analysis dock that is shown and not drawn yet)."""
-        docks = [*self.deepviz.values(), *self.deepeyes.values(), self.input_map]
+        docks = [*self.deepviz.values(), *self.deepeyes.values(), self.input_map, self.compact_prediction]
         shown = [d for d in docks if d.isVisible()]
         return (self.feature_maps.busy or self.embedding.busy or self.overview.busy
-                or any(d.busy or getattr(d, "drawn", True) is None for d in shown)
+                or any(d.busy or (getattr(d, "drawn", True) is None and not getattr(d, "failed", None))
+                       for d in shown)
                 or any(p.busy for p in getattr(self, "whatif", {}).values()))
 
     def view_names(self) -> list[str]:
@@ -302,7 +306,7 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("window_state", self.saveState())
         for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
                      self.legend, self.timeline, self.status, self.live_follow, *self.deepeyes.values(),
-                     *self.deepviz.values(),
+                     *self.deepviz.values(), self.compact_prediction,
                      self.input_map, *getattr(self, "whatif", {}).values()):
             view.shutdown()
         super().closeEvent(event)

@@ -20,6 +20,7 @@ class SearchBox(QtWidgets.QLineEdit):
         self.setToolTip("Select images by class name (\"plane\", \"planes\"), image id (#12) or id range "
                         "(#10-20); several, separated by spaces or commas. Enter selects.")
         self.setClearButtonEnabled(True)
+        self.setMinimumWidth(60)  # the toolbar folds before the window grows
         self.setMaximumWidth(260)
         self.returnPressed.connect(self.run_query)
 

@@ -26,6 +26,24 @@ from .schema import (
 from .summary import summarize
 
 
+def _reads(method):
+    """Damage met while reading (h5py raises OSError, RuntimeError, ValueError, ...) is a
+    one-line SeeinError naming the store, as damage met at open is."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except SeeinError:
+            raise
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError, OverflowError, AttributeError) as exc:
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise SeeinError(f"damaged store ({type(exc).__name__}: {first})", self.path) from None
+
+    return wrapper
+
+
 class Store:
     """Read access to an activation store; everything lazy except small metadata.
 
@@ -169,6 +187,7 @@ class Store:
         return int(a["image_start"]), int(a["image_stop"]), int(a["images_total"]), count
 
     @property
+    @_reads
     def dtype(self) -> np.dtype:
         """The dtype activations are stored in (float16 unless extracted with float32)."""
         group = self._snap_group(0)["layers"]
@@ -179,6 +198,7 @@ class Store:
         """All input images, uint8 (N, H, W, C), read lazily."""
         return self._file["images"]
 
+    @_reads
     def image(self, index: int) -> np.ndarray:
         """One input image, uint8 (H, W, C)."""
         return self._file["images"][int(index)]
@@ -210,6 +230,7 @@ class Store:
         self.layer(layer)
         return self._snap_group(snapshot)["layers"][layer]
 
+    @_reads
     def read_activations(self, layer: str, snapshot: int = -1, images: slice | None = None,
                          dims: Sequence[int] | None = None, dtype: Any = np.float32) -> np.ndarray:
         """Activations as points (n_points, dims) for a range of images (default all)."""
@@ -227,6 +248,7 @@ class Store:
             stop = min(start + images_per_chunk, self.n_images)
             yield start, self.read_activations(layer, snapshot, slice(start, stop), dtype=dtype)
 
+    @_reads
     def feature_maps(self, layer: str, image: int, snapshot: int = -1) -> np.ndarray:
         """One image's output of a layer in its own shape: (C, H, W) or (D,)."""
         info = self.layer(layer)
@@ -253,6 +275,7 @@ class Store:
         """Expand a boolean mask over images to one over the layer's points."""
         return self.layer(layer).image_mask_to_point_mask(image_mask)
 
+    @_reads
     def receptive_fields(self, layer: str) -> np.ndarray:
         """int32 (H, W, 4) boxes [y0, x0, y1, x1) in input pixels; the whole image for a flat layer."""
         info = self.layer(layer)
@@ -291,13 +314,16 @@ class Store:
         return int(sum(ds.size for ds in items)), int(sum(ds.size * ds.dtype.itemsize for ds in items))
 
     # -- outputs and curves -----------------------------------------------------
+    @_reads
     def logits(self, snapshot: int = -1) -> np.ndarray:
         return self._snap_group(snapshot)["logits"][...]
 
+    @_reads
     def predictions(self, snapshot: int = -1) -> np.ndarray:
         return self._snap_group(snapshot)["predictions"][...].astype(np.int64)
 
     @property
+    @_reads
     def curves(self) -> dict[str, np.ndarray]:
         """Training curves as {metric: (n, 2) array of (step, value)}."""
         if "curves" not in self._file:
@@ -332,6 +358,7 @@ class Store:
     def cache_dir(self) -> Path:
         return self.cache.folder
 
+    @_reads
     def load_result(self, kind: str, layer: str, snapshot: int | None,
                     params: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
         """A cached result computed with exactly these parameters, or None."""
@@ -346,6 +373,7 @@ class Store:
         """What has been computed: one dict (kind, layer, snapshot, params, file) per cached result."""
         return self.cache.entries()
 
+    @_reads
     def summary(self) -> dict[str, Any]:
         """Everything ``seein info`` shows, as plain JSON-able values (seein.store.summary)."""
         return summarize(self)

@@ -89,7 +89,7 @@ def test_prediction_histogram_shows_the_selection_and_selects_a_class(make_windo
     window = make_window(demo_store)
     state = window.state
     dock = _show(window, qtbot, "prediction")
-    assert "hover or click" in dock.drawn.figure.axes[0].get_title()
+    assert "click an image" in dock.drawn.figure.axes[0].get_title()
     before = dock.drawn
     state.select_images([5])
     drawn = _redrawn(qtbot, dock, before)
@@ -210,3 +210,15 @@ def test_search_box_selects_by_class_name_and_image_id(make_window, demo_store, 
     qtbot.keyClick(box, QtCore.Qt.Key_Return)
     assert np.flatnonzero(state.selection).tolist() == np.flatnonzero(np.isin(state.store.image_ids, [5, 9])).tolist()
     assert state.undo() and np.array_equal(state.selection, np.asarray(state.store.labels) == 7)
+
+
+def test_compact_prediction_is_always_visible_and_follows_the_selection(make_window, demo_store, qtbot):
+    window = make_window(demo_store)
+    state = window.state
+    chart = window.compact_prediction
+    assert chart.isVisible()
+    qtbot.waitUntil(lambda: chart.drawn is not None and not chart.busy, timeout=60000)
+    before = chart.drawn
+    state.select_class(2)
+    drawn = _redrawn(qtbot, chart, before)
+    assert "mean of" in drawn.figure.axes[0].get_title() and not np.array_equal(drawn.rgba, before.rgba)

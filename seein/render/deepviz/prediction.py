@@ -30,12 +30,12 @@ def draw_prediction(data: dict, images: np.ndarray | None, size: tuple[int, int]
     names = data["class_names"]
     n = len(names)
     fig = new_figure(size)
-    ax = fig.add_axes([0.1, 0.2, 0.86, 0.66] if not compact else [0.06, 0.28, 0.92, 0.6])
+    ax = fig.add_axes([0.1, 0.2, 0.86, 0.66] if not compact else [0.07, 0.2, 0.92, 0.62])
     images = None if images is None else np.atleast_1d(np.asarray(images, dtype=np.int64))
     if images is None or len(images) == 0:
         ax.bar(range(n), np.zeros(n))
-        ax.set_title("Prediction: hover or click an image (or select some) to see its class probabilities",
-                     fontsize=8 if compact else 9)
+        ax.set_title("Prediction: click an image (or select some) to see its class probabilities",
+                     fontsize=7 if compact else 9)
     else:
         probs = data["probabilities"][images]
         mean = probs.mean(axis=0)
@@ -52,11 +52,14 @@ def draw_prediction(data: dict, images: np.ndarray | None, size: tuple[int, int]
         else:
             what = f"mean of {len(images)} images (bars: ± 1 std)"
         ax.set_title(f"{what}: predicted {names[top]} ({mean[top]:.0%}), snapshot {data['snapshot']}",
-                     fontsize=8 if compact else 9)
+                     fontsize=7 if compact else 9)
     ax.set_ylim(0, 1)
     ax.set_xticks(range(n), names, fontsize=7 if compact else 8)
-    ax.set_ylabel("probability", fontsize=7 if compact else 9)
-    ax.tick_params(labelsize=7)
+    if compact:
+        ax.set_yticks([0, 1], ["0", "1"])
+    else:
+        ax.set_ylabel("probability", fontsize=9)
+    ax.tick_params(labelsize=6 if compact else 7, pad=1)
 
     def pick(x: float, y: float):
         hit, cx, _ = axes_at(fig, x, y)
