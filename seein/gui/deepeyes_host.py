@@ -45,6 +45,7 @@ class ChartSpec:
     on_pick: Optional[Callable[[AppState, Any], None]] = None
     on_brush: Optional[Callable[[AppState, Any], None]] = None
     recompute_on: tuple[str, ...] = ("snapshot", "layer", "selection")  # what invalidates compute
+    on_hover: Optional[Callable[[AppState, Any, Request, Any], Any]] = None  # (state, data, request, pick) -> Tip
 
 
 def current_request(state: AppState) -> Request:
@@ -86,6 +87,14 @@ class ChartDock(QtWidgets.QLabel):
         self.customContextMenuRequested.connect(self._menu)
         self._timer = QtCore.QTimer(self, singleShot=True, interval=60)  # coalesce bursts of events
         self._timer.timeout.connect(self.refresh)
+        self._hover_hit: Any = None
+        self.popup = None  # a HoverPopup once the spec has hover content
+        if spec.on_hover is not None:
+            from .hover_popup import HoverPopup
+
+            self.popup = HoverPopup(self)
+            self.setMouseTracking(True)
+
     @property
     def busy(self) -> bool:
         return self._task is not None or self._timer.isActive()
@@ -149,6 +158,9 @@ class ChartDock(QtWidgets.QLabel):
     def _draw(self, req: Request) -> None:
         size = (max(self.width(), self.minimumWidth()), max(self.height(), self.minimumHeight()))
         self.drawn = self.spec.draw(self._data, req, size)
+        if self.popup is not None and self.popup.isVisible():  # what it showed may be stale now
+            self._hover_hit = None
+            self.popup.hide()
         rgba = np.ascontiguousarray(self.drawn.rgba)
         image = QtGui.QImage(rgba.data, rgba.shape[1], rgba.shape[0], 4 * rgba.shape[1],
                              QtGui.QImage.Format_RGBA8888).copy()
@@ -169,6 +181,30 @@ class ChartDock(QtWidgets.QLabel):
     def mouseMoveEvent(self, event: QtGui.QMouseEvent) -> None:
         if self._press is not None:
             self._path.append((event.pos().x(), event.pos().y()))
+        elif self.popup is not None:
+            self.hover_at(event.pos())
+
+    def hover_at(self, pos: QtCore.QPoint) -> None:
+        """Show what the chart has under ``pos`` (widget pixels) in the popup, or hide it."""
+        hit = self.drawn.pick(pos.x(), pos.y()) if self.drawn is not None else None
+        if hit is None:
+            self._hover_hit = None
+            self.popup.hide()
+            return
+        if _same(hit, self._hover_hit) and self.popup.isVisible():
+            return
+        self._hover_hit = hit
+        tip = self.spec.on_hover(self.state, self._data, current_request(self.state), hit)
+        if tip is None:
+            self.popup.hide()
+        else:
+            self.popup.show_tip(tip, self.mapToGlobal(pos))
+
+    def leaveEvent(self, event: QtCore.QEvent) -> None:
+        super().leaveEvent(event)
+        if self.popup is not None:
+            self._hover_hit = None
+            self.popup.hide()
 
     def mouseReleaseEvent(self, event: QtGui.QMouseEvent) -> None:
         if self._press is None or self.drawn is None:
@@ -203,7 +239,20 @@ class ChartDock(QtWidgets.QLabel):
 
     def shutdown(self) -> None:
         self._timer.stop()
+        if self.popup is not None:
+            self.popup.hide()
         self._subs.disconnect()
         if self._task is not None:
             self._task.cancel()
             self._task.wait(2000)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Two picks are the same (picks may hold arrays, which do not compare with ==)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray):
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    return a == b

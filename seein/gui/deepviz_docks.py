@@ -1,6 +1,9 @@
 """deepViz's linked docks in the window: confusion matrix, filters and prediction histogram
 (charts from seein.render.deepviz in :class:`~seein.gui.deepeyes_host.ChartDock` hosts).
 
+Hovering a confusion cell shows a sample of its images, a filter its weights, a prediction bar
+its probability (seein.render.deepviz.hover, in a popup).
+
 Links, all through the AppState so every view follows: a click on a confusion cell selects
 exactly its images (undo restores the previous selection); on a filter focuses it (the
 embedding view jumps to its diagonal panel); on a prediction bar selects the images the
@@ -43,6 +46,24 @@ def _pick_cell(state: AppState, hit: tuple[int, int]) -> None:
     state.select(mask, source="confusion")
     state.bus.status.emit(f"confusion: {int(mask.sum())} images of class {names[true]} predicted as "
                           f"{names[predicted]} selected")
+
+
+def _hover_cell(state: AppState, data: Any, req: Request, hit: tuple[int, int]):
+    from ..render.deepviz.hover import confusion_tip
+
+    return confusion_tip(data, hit, state.require_store().images)
+
+
+def _hover_filter(state: AppState, data: Any, req: Request, hit: tuple[int, int]):
+    from ..render.deepviz.hover import filter_tip
+
+    return filter_tip(data, hit)
+
+
+def _hover_class(state: AppState, data: Any, req: Request, k: int):
+    from ..render.deepviz.hover import prediction_tip
+
+    return prediction_tip(data, int(k), None if req.selection is None else np.flatnonzero(req.selection))
 
 
 def _filters(path: str, req: Request) -> Any:
@@ -148,11 +169,11 @@ def _pick_compare(state: AppState, hit: tuple[int, str]) -> None:
 
 SPECS = (
     ChartSpec("confusion", "Confusion matrix", _confusion, _draw_confusion, ("snapshot", "selection"),
-              _pick_cell, recompute_on=("snapshot",)),
+              _pick_cell, recompute_on=("snapshot",), on_hover=_hover_cell),
     ChartSpec("filters", "Filters", _filters, _draw_filters, ("snapshot", "layer", "focus"),
-              _pick_filter, recompute_on=("snapshot", "layer")),
+              _pick_filter, recompute_on=("snapshot", "layer"), on_hover=_hover_filter),
     ChartSpec("prediction", "Prediction", _prediction, _draw_prediction, ("snapshot", "selection"),
-              _pick_class, recompute_on=("snapshot",)),
+              _pick_class, recompute_on=("snapshot",), on_hover=_hover_class),
     ChartSpec("network", "Network", _network, _draw_network, ("layer",), _pick_layer, recompute_on=()),
     ChartSpec("clusters", "Clustered images", _clusters, _draw_clusters, ("snapshot", "layer", "selection"),
               _select_cluster, recompute_on=("snapshot", "layer")),

@@ -222,3 +222,53 @@ def test_compact_prediction_is_always_visible_and_follows_the_selection(make_win
     state.select_class(2)
     drawn = _redrawn(qtbot, chart, before)
     assert "mean of" in drawn.figure.axes[0].get_title() and not np.array_equal(drawn.rgba, before.rgba)
+
+
+def _hover(dock, x, y):
+    from qtpy import QtGui, QtWidgets
+
+    event = QtGui.QMouseEvent(QtCore.QEvent.MouseMove, QtCore.QPointF(x, y), QtCore.Qt.NoButton,
+                              QtCore.Qt.NoButton, QtCore.Qt.NoModifier)
+    QtWidgets.QApplication.sendEvent(dock, event)
+
+
+def test_hovering_a_confusion_cell_shows_its_images_and_a_filter_its_weights(make_window, demo_store, qtbot):
+    window = make_window(demo_store)
+    state = window.state
+    last = len(state.store.snapshots) - 1
+    state.set_snapshot(last)
+    state.set_layer("conv1")
+    dock = _show(window, qtbot, "confusion")
+    drawn = dock.drawn
+    ax = drawn.figure.axes[0]
+    _hover(dock, *_data_to_pixel(drawn, ax, 3, 3))  # true 3, predicted 3: many images
+    popup = dock.popup
+    qtbot.waitUntil(popup.isVisible, timeout=5000)
+    ids = np.flatnonzero((np.asarray(state.store.labels) == 3) & (state.store.predictions(last) == 3))
+    assert f"true 3, predicted 3: {len(ids)} images" in popup.text.text()
+    grid = popup.tip.image
+    # the thumbnails are those images (the first at the top left, past the 2-px margin), not a blank
+    first = np.asarray(state.store.images[int(ids[0])]).squeeze()
+    h, w = first.shape[:2]
+    assert np.array_equal(grid[2:2 + h, 2:2 + w, 0], first.astype(np.uint8))
+    assert popup.picture.pixmap().width() == grid.shape[1] and grid[..., :3].std() > 20
+    _hover(dock, *_data_to_pixel(drawn, ax, 1, 8))  # another cell: another sample
+    assert "true 8, predicted 1" in popup.text.text()
+    _hover(dock, 2, 2)  # off the matrix: the popup goes
+    assert not popup.isVisible()
+    assert state.selection is None or not state.selection.any()  # hovering selects nothing
+    # a filter's hover names it and lists its weights
+    filters = _show(window, qtbot, "filters")
+    fd = filters.drawn
+    fax = fd.figure.axes[0]
+    h = fd.figure.bbox.height
+    x, y = next((x, y) for y in range(int(h - fax.bbox.y1), int(h - fax.bbox.y0), 2)
+                for x in range(int(fax.bbox.x0), int(fax.bbox.x1), 2) if fd.pick(x, y) == (4, 0))
+    _hover(filters, x, y)
+    qtbot.waitUntil(filters.popup.isVisible, timeout=5000)
+    text = filters.popup.text.text()
+    kernel = filters._data["kernels"][4, 0]
+    assert text.startswith(f"conv1 filter 4, input channel 0 (snapshot {last})")
+    assert f"{kernel[0, 0]:+.3f}" in text and f"{kernel.max():+.3f}" in text
+    _hover(filters, 1, 1)
+    assert not filters.popup.isVisible()
