@@ -19,8 +19,9 @@ from ..core.errors import Cancelled, SeeinError
 
 # Sub-modules of seein.cli, in the order --help lists them.
 SUBCOMMANDS = (
-    "demo", "train", "layers", "extract", "merge", "info",
+    "demo", "train", "layers", "extract", "merge", "upgrade", "info",
     "backend", "embed", "compute", "screenshot", "view", "bench",
+    "adversarial", "maximize",
 )
 
 

@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--embed-snapshots", default="last",
                         help="snapshots for projections and Input Maps (default: last)")
     parser.add_argument("--methods", default="pca,tsne,pivotmds",
-                        help="projection methods: pca, tsne, pivotmds, or none (default: all three)")
+                        help="projection methods: pca, tsne, pivotmds, umap, or none (default: pca,tsne,pivotmds)")
     parser.add_argument("--analyses", default="all",
                         help=f"comma list of {', '.join(ANALYSES)}, all, or none (default: all)")
     parser.add_argument("--instances", type=int, default=None,

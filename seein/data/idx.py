@@ -104,6 +104,10 @@ def read_idx(path: str | os.PathLike, limit: int | None = None) -> np.ndarray:
         declared = row * dims[0]
         size = os.fstat(raw.fileno()).st_size
         can_hold = size * MAX_RATIO if gzipped else size - header
+        if not gzipped and declared != can_hold and declared <= MAX_BYTES:
+            what = "truncated" if declared > can_hold else "has trailing bytes"
+            raise SeeinError(f"IDX file {what}: {size} bytes, header {tuple(dims)} needs "
+                             f"{header + declared}", path)
         if declared > MAX_BYTES or (gzipped and declared > can_hold):
             raise SeeinError(f"the header declares {tuple(dims)} values ({declared:,} bytes), more than "
                              f"{'this file can hold' if declared <= MAX_BYTES else 'seein reads'}", path)

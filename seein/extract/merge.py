@@ -98,7 +98,10 @@ def _merge(shards: Sequence[str | os.PathLike], out: Path, *, force: bool, image
             curves=first.curves, dataset_spec=first.dataset_spec, model_spec=first.model_spec,
             dtype=first.dtype,
             extra_attrs={"source": first.attrs.get("source", ""), "shard": "", "image_start": 0,
-                         "image_stop": first.shard[2], "images_total": first.shard[2]})
+                         "image_stop": first.shard[2], "images_total": first.shard[2]},
+            weights=({s.index: first.snapshot_weights(k) for k, s in enumerate(first.snapshots)}
+                     if first.has_weights else None),
+            model_digest=first.model_digest)
         try:
             total = len(first.snapshots) * first.shard[2]
             done = 0

@@ -35,6 +35,15 @@ from .engine import (
 DEMO_MODELS = ("lenet", "siamese-lenet")
 
 
+def _model_file_digest(spec: str) -> str:
+    """SHA-256 of the user model file a spec names ('' for a bundled model), so a later
+    reader runs that file again only if it is unchanged (seein.nets.trust)."""
+    from ..nets.trust import file_digest, model_file
+
+    path = model_file(spec)
+    return file_digest(path) if path is not None and path.is_file() else ""
+
+
 def extract(model: str | None, dataset: str | None, out: str | os.PathLike, *,
             run: str | os.PathLike | None = None, weights: str | os.PathLike | None = None,
             layers: Sequence[str] | None = None, split: str = "test", limit: int | None = None,
@@ -140,6 +149,7 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
         "weights_digest": weights_digest(states),
         "data_digest": data_digest(data.images, data.labels),
         "run": "" if run is None else str(run), "weights": "" if weights is None else str(weights),
+        "model_digest": _model_file_digest(model_spec),
     }
     display = data.display_images()
     if run is None and weights is None and (".py:" in model_spec or model_spec in DEMO_MODELS):

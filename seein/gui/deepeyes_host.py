@@ -67,6 +67,7 @@ class ChartDock(QtWidgets.QLabel):
         self.setAlignment(QtCore.Qt.AlignLeft | QtCore.Qt.AlignTop)
         self.setSizePolicy(QtWidgets.QSizePolicy.Ignored, QtWidgets.QSizePolicy.Ignored)
         self.drawn = None  # the last Drawn (pixels, figure, pick, brush)
+        self.failed: Optional[str] = None  # why the last compute failed (e.g. a store without weights)
         self._data: Any = None
         self._data_key: Any = None
         self._task: Optional[Task] = None
@@ -113,7 +114,7 @@ class ChartDock(QtWidgets.QLabel):
         req = current_request(self.state)
         key = self._key(req)
         spec, data = self.spec, (self._data if key == self._data_key else None)
-        size = (max(self.width(), 200), max(self.height(), 160))
+        size = (max(self.width(), self.minimumWidth()), max(self.height(), self.minimumHeight()))
 
         def work(progress):
             fresh = spec.compute(req.store, req) if data is None else data
@@ -130,6 +131,7 @@ class ChartDock(QtWidgets.QLabel):
         self._task = None
         key, data, drawn = result
         self._data, self._data_key = data, key
+        self.failed = None
         self._show(drawn)
         if self._pending:
             self._pending = False
@@ -138,6 +140,7 @@ class ChartDock(QtWidgets.QLabel):
     def _on_failed(self, tag: Any, message: str) -> None:
         self._task = None
         self._pending = False
+        self.failed = message  # said in the dock; not "still drawing"
         self.state.bus.status.emit(f"{self.spec.title}: {message}")
         self.setText(f"{self.spec.title}: {message}")
 

@@ -174,7 +174,7 @@ def screenshot(store_path: str | os.PathLike, layer: str, *, dims: Sequence[int]
         Show only the block of the matrix for dims A..B-1 (rows and columns). Default:
         the whole matrix. A matrix whose visible panels hold more than 20 M points in
         all is drawn from its density images, as the app does when zoomed out.
-    projection : {"pca", "tsne", "pivotmds"}, optional
+    projection : {"pca", "tsne", "pivotmds", "umap"}, optional
         Draw the layer's 2-D projection (computed or read from the store's cache).
     select : None, bool mask, image indices or spec str (``class=3``, ``images=FILE``)
         Images to brush: selected points grow and come to the front, the rest fade.

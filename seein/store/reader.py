@@ -16,13 +16,32 @@ from ..core.snapshots import SnapshotInfo
 from .cache import ResultCache
 from .schema import (
     FORMAT_NAME,
-    SCHEMA_VERSION,
+    READABLE_VERSIONS,
     STRUCTURED,
+    WEIGHTS,
     LayerInfo,
     open_h5,
     snapshot_key,
 )
 from .summary import summarize
+
+
+def _reads(method):
+    """Damage met while reading (h5py raises OSError, RuntimeError, ValueError, ...) is a
+    one-line SeeinError naming the store, as damage met at open is."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except SeeinError:
+            raise
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError, OverflowError, AttributeError) as exc:
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise SeeinError(f"damaged store ({type(exc).__name__}: {first})", self.path) from None
+
+    return wrapper
 
 
 class Store:
@@ -57,16 +76,17 @@ class Store:
         if f.attrs.get("format") != FORMAT_NAME:
             raise SeeinError("not a Seein' In activation store (no 'format' attribute)", self.path)
         version = int(f.attrs.get("schema_version", -1))
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             raise SeeinError(
-                f"store schema version {version}; this seein {__version__} reads version "
-                f"{SCHEMA_VERSION} (re-run seein extract to rebuild it)", self.path)
+                f"store schema version {version}; this seein {__version__} reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))} (re-run seein extract to rebuild it)", self.path)
         if not allow_incomplete and not bool(f.attrs.get("complete", False)):
             raise SeeinError("extraction did not finish (run seein extract --resume)", self.path)
         self.schema_version = version
         self.n_images = int(f.attrs["n_images"])
         self.dataset_spec = str(f.attrs.get("dataset", ""))
         self.model_spec = str(f.attrs.get("model", ""))
+        self.model_digest = str(f.attrs.get("model_digest", ""))
         self.input_shape = tuple(int(v) for v in f.attrs.get("input_shape", ()))
         self.labels = f["labels"][...].astype(np.int64)
         self.image_ids = f["image_ids"][...].astype(np.int64)
@@ -167,6 +187,7 @@ class Store:
         return int(a["image_start"]), int(a["image_stop"]), int(a["images_total"]), count
 
     @property
+    @_reads
     def dtype(self) -> np.dtype:
         """The dtype activations are stored in (float16 unless extracted with float32)."""
         group = self._snap_group(0)["layers"]
@@ -177,6 +198,7 @@ class Store:
         """All input images, uint8 (N, H, W, C), read lazily."""
         return self._file["images"]
 
+    @_reads
     def image(self, index: int) -> np.ndarray:
         """One input image, uint8 (H, W, C)."""
         return self._file["images"][int(index)]
@@ -208,6 +230,7 @@ class Store:
         self.layer(layer)
         return self._snap_group(snapshot)["layers"][layer]
 
+    @_reads
     def read_activations(self, layer: str, snapshot: int = -1, images: slice | None = None,
                          dims: Sequence[int] | None = None, dtype: Any = np.float32) -> np.ndarray:
         """Activations as points (n_points, dims) for a range of images (default all)."""
@@ -225,6 +248,7 @@ class Store:
             stop = min(start + images_per_chunk, self.n_images)
             yield start, self.read_activations(layer, snapshot, slice(start, stop), dtype=dtype)
 
+    @_reads
     def feature_maps(self, layer: str, image: int, snapshot: int = -1) -> np.ndarray:
         """One image's output of a layer in its own shape: (C, H, W) or (D,)."""
         info = self.layer(layer)
@@ -251,6 +275,7 @@ class Store:
         """Expand a boolean mask over images to one over the layer's points."""
         return self.layer(layer).image_mask_to_point_mask(image_mask)
 
+    @_reads
     def receptive_fields(self, layer: str) -> np.ndarray:
         """int32 (H, W, 4) boxes [y0, x0, y1, x1) in input pixels; the whole image for a flat layer."""
         info = self.layer(layer)
@@ -265,14 +290,40 @@ class Store:
         box = self.receptive_fields(layer)[int(y), int(x)]
         return tuple(int(v) for v in box)
 
+    # -- the network's weights (schema 2) ----------------------------------------------
+    @property
+    def has_weights(self) -> bool:
+        """Whether every snapshot keeps its weights (schema 2 stores extracted or upgraded)."""
+        groups = self._file["snapshots"]
+        return bool(self.snapshots) and all(WEIGHTS in groups[snapshot_key(s.index)] for s in self.snapshots)
+
+    def snapshot_weights(self, snapshot: int = -1) -> dict[str, np.ndarray]:
+        """The state dict of snapshot ``snapshot`` as arrays; a one-line error when the store has none."""
+        group = self._snap_group(snapshot)
+        if WEIGHTS not in group:
+            raise SeeinError(f"the store keeps no weights (schema {self.schema_version}); add them with "
+                             "`seein upgrade STORE --run RUN` or `--weights FILE`", self.path)
+        return {name: ds[...] for name, ds in group[WEIGHTS].items()}
+
+    def weights_summary(self, snapshot: int = -1) -> tuple[int, int]:
+        """(parameter count, bytes) of snapshot ``snapshot``'s weights; (0, 0) without any."""
+        group = self._snap_group(snapshot)
+        if WEIGHTS not in group:
+            return 0, 0
+        items = list(group[WEIGHTS].values())
+        return int(sum(ds.size for ds in items)), int(sum(ds.size * ds.dtype.itemsize for ds in items))
+
     # -- outputs and curves -----------------------------------------------------
+    @_reads
     def logits(self, snapshot: int = -1) -> np.ndarray:
         return self._snap_group(snapshot)["logits"][...]
 
+    @_reads
     def predictions(self, snapshot: int = -1) -> np.ndarray:
         return self._snap_group(snapshot)["predictions"][...].astype(np.int64)
 
     @property
+    @_reads
     def curves(self) -> dict[str, np.ndarray]:
         """Training curves as {metric: (n, 2) array of (step, value)}."""
         if "curves" not in self._file:
@@ -307,6 +358,7 @@ class Store:
     def cache_dir(self) -> Path:
         return self.cache.folder
 
+    @_reads
     def load_result(self, kind: str, layer: str, snapshot: int | None,
                     params: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
         """A cached result computed with exactly these parameters, or None."""
@@ -321,6 +373,7 @@ class Store:
         """What has been computed: one dict (kind, layer, snapshot, params, file) per cached result."""
         return self.cache.entries()
 
+    @_reads
     def summary(self) -> dict[str, Any]:
         """Everything ``seein info`` shows, as plain JSON-able values (seein.store.summary)."""
         return summarize(self)

@@ -24,6 +24,7 @@ from .schema import (
     open_h5,
     snapshot_key,
     to_points,
+    write_weights,
 )
 
 
@@ -52,8 +53,14 @@ class StoreWriter:
                receptive_fields: Mapping[str, np.ndarray] | None = None,
                curves: Mapping[str, np.ndarray] | None = None, dataset_spec: str = "",
                model_spec: str = "", dtype: Any = np.float16,
-               extra_attrs: Mapping[str, Any] | None = None) -> "StoreWriter":
-        """Start a new store at ``path + '.partial'`` with all metadata and empty activations."""
+               extra_attrs: Mapping[str, Any] | None = None,
+               weights: Mapping[int, Mapping[str, Any]] | None = None,
+               model_digest: str = "") -> "StoreWriter":
+        """Start a new store at ``path + '.partial'`` with all metadata and empty activations.
+
+        ``weights`` maps a snapshot index to its state dict (schema 2: the network itself,
+        written now, so a resumed extraction has them too).
+        """
         partial = cls.partial_path_for(path)
         for layer in layers:  # before any file exists: HDF5 would take '/' for a path
             if "/" in layer.name or not layer.name or layer.name in (".", ".."):
@@ -75,6 +82,7 @@ class StoreWriter:
             a["store_id"] = uuid.uuid4().hex  # the cache beside the store is tied to this identity
             a["dataset"] = dataset_spec
             a["model"] = model_spec
+            a["model_digest"] = model_digest
             a["n_images"] = n
             a["input_shape"] = np.asarray(input_shape, dtype=np.int64)
             a["complete"] = False
@@ -108,6 +116,8 @@ class StoreWriter:
                 g.attrs["images_done"] = 0
                 for k, v in snap.metrics.items():
                     g.attrs[k] = float(v)
+                if weights and snap.index in weights:
+                    write_weights(g, weights[snap.index])
                 allocated(g, "logits", (n, n_outputs), np.float32)
                 allocated(g, "predictions", (n,), np.int64)
                 ag = g.create_group("layers")
