@@ -2,7 +2,7 @@
 
 :class:`ChartSpec` says what a chart needs: ``compute(store_path, request)`` (heavy: run in
 a worker thread, on its own Store handle), ``draw(data, request, size)`` (matplotlib,
-fast) and what a click (``on_pick``) or a lasso (``on_brush``) does to the AppState.
+fast; both run off the GUI thread) and what a click (``on_pick``) or a lasso (``on_brush``) does to the AppState.
 :class:`ChartDock` redraws on the bus events the spec follows, keeps the old frame until
 the new one is ready, and exports the figure (context menu: PNG, SVG, PDF).
 """
@@ -72,7 +72,7 @@ class ChartDock(QtWidgets.QLabel):
         self._data: Any = None
         self._data_key: Any = None
         self._task: Optional[Task] = None
-        self._pending: Optional[Request] = None
+        self._pending = False
         self._press: Optional[QtCore.QPoint] = None
         self._path: list[tuple[float, float]] = []
         self._subs = Subscriptions()
@@ -113,20 +113,23 @@ class ChartDock(QtWidgets.QLabel):
         return (req.store, n) + tuple(parts[k] for k in self.spec.recompute_on)
 
     def refresh(self) -> None:
-        """Redraw for the current state (compute in a worker first if the data is stale)."""
+        """Redraw for the current state: compute (if the data is stale) and draw in a worker;
+        the GUI thread only shows the finished pixels (the old ones stay until then)."""
         if self.state.store is None:
             return
+        if self._task is not None:  # let it finish (its frame is shown), then draw again
+            self._pending = True
+            return
         req = current_request(self.state)
-        if self._key(req) == self._data_key:
-            self._draw(req)
-            return
-        if self._task is not None:
-            self._pending = req
-            self._task.cancel()
-            return
         key = self._key(req)
-        spec = self.spec
-        task = Task(lambda progress: (key, req, spec.compute(req.store, req)), tag=spec.name, parent=self)
+        spec, data = self.spec, (self._data if key == self._data_key else None)
+        size = (max(self.width(), self.minimumWidth()), max(self.height(), self.minimumHeight()))
+
+        def work(progress):
+            fresh = spec.compute(req.store, req) if data is None else data
+            return key, fresh, spec.draw(fresh, req, size)
+
+        task = Task(work, tag=spec.name, parent=self)
         task.done.connect(self._on_done)
         task.failed.connect(self._on_failed)
         task.cancelled.connect(self._on_cancelled)
@@ -135,33 +138,32 @@ class ChartDock(QtWidgets.QLabel):
 
     def _on_done(self, tag: Any, result: Any) -> None:
         self._task = None
-        key, req, data = result
+        key, data, drawn = result
         self._data, self._data_key = data, key
         self.failed = None
-        if self._pending is not None:
-            self._pending = None
+        self._show(drawn)
+        if self._pending:
+            self._pending = False
             self.refresh()
-            return
-        self._draw(current_request(self.state))
 
     def _on_failed(self, tag: Any, message: str) -> None:
         self._task = None
+        self._pending = False
         self.failed = message  # said in the dock; not "still drawing"
         self.state.bus.status.emit(f"{self.spec.title}: {message}")
         self.setText(f"{self.spec.title}: {message}")
 
     def _on_cancelled(self, tag: Any) -> None:
         self._task = None
-        self._pending = None
+        self._pending = False
         self.refresh()
 
-    def _draw(self, req: Request) -> None:
-        size = (max(self.width(), self.minimumWidth()), max(self.height(), self.minimumHeight()))
-        self.drawn = self.spec.draw(self._data, req, size)
+    def _show(self, drawn: Any) -> None:
+        self.drawn = drawn
         if self.popup is not None and self.popup.isVisible():  # what it showed may be stale now
             self._hover_hit = None
             self.popup.hide()
-        rgba = np.ascontiguousarray(self.drawn.rgba)
+        rgba = np.ascontiguousarray(drawn.rgba)
         image = QtGui.QImage(rgba.data, rgba.shape[1], rgba.shape[0], 4 * rgba.shape[1],
                              QtGui.QImage.Format_RGBA8888).copy()
         self.setPixmap(QtGui.QPixmap.fromImage(image))
@@ -244,7 +246,7 @@ class ChartDock(QtWidgets.QLabel):
         self._subs.disconnect()
         if self._task is not None:
             self._task.cancel()
-            self._task.wait(2000)
+            self._task.wait()  # a running QThread must not be destroyed with its widget
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -224,5 +224,5 @@ class InputMapView(QtWidgets.QWidget):
         self._subs.disconnect()
         if self._task is not None:
             self._task.cancel()
-            self._task.wait(2000)
+            self._task.wait()  # a running QThread must not be destroyed with its widget
         self.scene.close()

@@ -16,6 +16,13 @@ def _show(window, qtbot, name):
     return dock
 
 
+def _settle(window, qtbot):
+    """Let every view's worker finish before the window closes (clicks here start several)."""
+    qtbot.waitUntil(lambda: not window.busy and not window.input_map.busy
+                    and not any(d.busy for d in window.deepeyes.values()), timeout=120000)
+    qtbot.wait(500)
+
+
 def _click(qtbot, dock, x, y):
     qtbot.mouseClick(dock, QtCore.Qt.LeftButton, pos=QtCore.QPoint(int(x), int(y)))
 
@@ -76,6 +83,7 @@ def test_deepeyes_docks_link_to_the_app(make_window, demo_store, qtbot, tmp_path
     # export
     out = fmap.export(str(tmp_path / "filtermap.svg"))
     assert out.stat().st_size > 1000
+    _settle(window, qtbot)
 
 
 def test_input_map_hover_shows_the_patch_and_a_lasso_selects_images(make_window, demo_store, qtbot):
@@ -118,5 +126,6 @@ def test_input_map_hover_shows_the_patch_and_a_lasso_selects_images(make_window,
     view.colour.setCurrentText("filter")
     state.focus_feature("conv1", 3)
     assert view.arrays is not None and view.arrays["n_images"] == len(view.data["images"])
+    _settle(window, qtbot)
     dock.setFloating(False)  # a floating dock is a top-level window of its own
     dock.hide()

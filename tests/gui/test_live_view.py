@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 ARGS = ["train", "--model", "lenet", "--dataset", "digits", "--limit", "256", "--batch-size", "16",
-        "--epochs", "4", "--every", "2", "--sample", "40", "--quiet"]  # 64 steps, 33 snapshots
+        "--epochs", "6", "--every", "2", "--sample", "40", "--quiet"]  # 96 steps, 49 snapshots
 
 
 def test_the_window_follows_a_training_process(tmp_path, make_window, qtbot):
@@ -28,6 +28,10 @@ def test_the_window_follows_a_training_process(tmp_path, make_window, qtbot):
         state, timeline = window.state, window.timeline
         box = window.live_follow.follow_box
         assert box.isVisible() and box.isChecked()
+        window.docks["deepeyes_perplexity"].show()  # the histograms gain a column per snapshot
+        perp = window.deepeyes["perplexity"]
+        qtbot.waitUntil(lambda: perp.drawn is not None, timeout=60000)
+        steps_before, pixels_before = len(perp._data["steps"]), perp.drawn.rgba
         first = len(state.store.snapshots)
         latencies = []  # from the index's write to the timeline showing it
         state.bus.snapshots_added.connect(lambda n: latencies.append(time.time() - out.stat().st_mtime))
@@ -38,6 +42,8 @@ def test_the_window_follows_a_training_process(tmp_path, make_window, qtbot):
         assert timeline.slider.maximum() == n - 1 and state.snapshot == n - 1
         assert f"snapshot {n}/{n}" in timeline.label.text()
         after = timeline.grab().toImage()
+        qtbot.waitUntil(lambda: len(perp._data["steps"]) > steps_before, timeout=60000)
+        assert not np.array_equal(perp.drawn.rgba, pixels_before)  # a newer column is drawn
         assert before.size() == after.size() and before != after  # the label was redrawn
         # "Follow latest" off: the user's snapshot stays put while the store keeps growing
         box.setChecked(False)
@@ -50,6 +56,11 @@ def test_the_window_follows_a_training_process(tmp_path, make_window, qtbot):
         assert state.snapshot == len(state.store.snapshots) - 1
         assert np.isfinite(state.store.read_activations("conv1", -1)).all()
         assert latencies and max(latencies) < 5.0, latencies  # "within a few seconds"
+        proc.kill()
+        proc.wait()
+        # let the views' workers finish the last snapshot before the window closes
+        qtbot.waitUntil(lambda: not window.busy and not perp.busy, timeout=60000)
+        qtbot.wait(300)
         print(f"write -> timeline latency: median {np.median(latencies):.3f} s, max {max(latencies):.3f} s")
     finally:
         proc.kill()
