@@ -5,7 +5,8 @@ with torch's default threads: what a user's own loop costs. Extraction runs the 
 channels-last on the CPU when it can (see :mod:`seein.extract.capture`) and with one torch
 thread fewer (that core converts and writes); so a bare pass set up the same way is
 timed too (``forward_same_setup``), and ``ratios`` holds both quotients, the second
-being what hooks, conversion and writing alone cost.
+being what hooks, conversion and writing alone cost. The headline ``extract_vs_forward``
+divides by the faster of the two bare passes (``extract_vs_forward_default`` by the first).
 """
 
 from __future__ import annotations
@@ -140,7 +141,11 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
                    "channels_last": channels_last, "extract_torch_threads": same_threads},
         "results": results,
         "ratios": {
-            "extract_vs_forward": results["extract"]["images_per_s"] / results["forward"]["images_per_s"],
+            # the headline: against the faster of the two bare passes, so no setup flatters it
+            "extract_vs_forward": results["extract"]["images_per_s"]
+            / max(results["forward"]["images_per_s"], results["forward_same_setup"]["images_per_s"]),
+            "extract_vs_forward_default": results["extract"]["images_per_s"]
+            / results["forward"]["images_per_s"],
             # the same in CPU seconds (all threads): steadier than wall time on a busy machine
             "extract_vs_forward_cpu": results["forward"]["cpu_seconds_median"]
             / results["extract"]["cpu_seconds_median"],

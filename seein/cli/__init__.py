@@ -19,8 +19,9 @@ from ..core.errors import Cancelled, SeeinError
 
 # Sub-modules of seein.cli, in the order --help lists them.
 SUBCOMMANDS = (
-    "demo", "train", "layers", "extract", "merge", "info",
+    "demo", "train", "layers", "extract", "merge", "upgrade", "info",
     "backend", "embed", "compute", "screenshot", "view", "bench",
+    "adversarial", "maximize",
 )
 
 
@@ -81,6 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"seein {args.command}: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
+    except SystemExit as exc:  # user code (a model file) called sys.exit: said, not silent
+        if debug:
+            raise
+        print(f"seein {args.command}: error: code run by this command called sys.exit({exc.code!r}) "
+              "(a model file?)", file=sys.stderr)
+        return 2
     except Exception as exc:  # an internal error: still one line unless --debug
         if debug:
             raise

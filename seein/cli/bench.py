@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-TARGETS = ("extract", "compute", "render", "view")
+TARGETS = ("extract", "compute", "render", "view", "live")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

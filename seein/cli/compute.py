@@ -28,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--embed-snapshots", default="last",
                         help="snapshots for projections and Input Maps (default: last)")
     parser.add_argument("--methods", default="pca,tsne,pivotmds",
-                        help="projection methods: pca, tsne, pivotmds, or none (default: all three)")
+                        help="projection methods: pca, tsne, pivotmds, umap, or none (default: pca,tsne,pivotmds)")
     parser.add_argument("--analyses", default="all",
                         help=f"comma list of {', '.join(ANALYSES)}, all, or none (default: all)")
     parser.add_argument("--instances", type=int, default=None,
@@ -74,6 +74,7 @@ def _table(tasks) -> str:
 
 def run(args: argparse.Namespace) -> int:
     import time
+    import warnings
 
     from ..compute import pipeline
     from ..compute.streaming import check_cache_writable
@@ -96,9 +97,19 @@ def run(args: argparse.Namespace) -> int:
         check_cache_writable(store)
         bar = TqdmProgress(desc="compute", unit="task", disable=True if args.quiet else None)
         try:
-            done = pipeline.run(tasks, bar)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                done = pipeline.run(tasks, bar)
         finally:
             bar.close()
+        lost = [w for w in caught if "cache" in str(w.message) and "not kept" in str(w.message)
+                or "could not cache" in str(w.message)]
+        for w in caught:
+            if w not in lost:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+        if lost:  # computing for the cache and keeping nothing is a failure, not "N computed"
+            raise SeeinError(f"{len(lost)} result(s) could not be written ({str(lost[0].message).split('(')[-1]}",
+                             store.cache_dir)
         n_cached = sum(task.cached for task in done)
         if args.verbose:
             for task in done:

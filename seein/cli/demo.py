@@ -13,6 +13,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "scikit-learn's digits, every snapshot, all 1,797 images) and open the app on it; "
                     "without the app (or with --no-gui) print what the store holds.")
     p.add_argument("--model", default="lenet", choices=("lenet", "siamese-lenet"), help="default: lenet")
+    p.add_argument("--linked", action="store_true",
+                   help="also build the siamese LeNet demo store and open both side by side, one selection "
+                        "linked by image (two networks on the same digits)")
     p.add_argument("--no-gui", action="store_true", help="only build the store and print seein info")
     p.add_argument("--json", action="store_true", help="with --no-gui: print the info as JSON")
     p.set_defaults(func=run)
@@ -52,9 +55,18 @@ def run(args: argparse.Namespace) -> int:
         path = demo_store(args.model, progress=bar)
     if build:
         print(f"seein demo: demo store built in {time.perf_counter() - t0:.1f} s: {path}", file=sys.stderr)
+    second = None
+    if args.linked:
+        other = "siamese-lenet" if args.model == "lenet" else "lenet"
+        with TqdmProgress("second demo store", unit="img") as bar:
+            second = demo_store(other, progress=bar)
     run_app = None if args.no_gui else _app()
     if run_app is not None:
+        if second is not None:
+            return int(run_app(str(path), second_path=str(second)) or 0)
         return int(run_app(str(path)) or 0)
+    if second is not None:
+        print(f"seein demo: linked with {second} (open both: seein view {path} {second})")
     with Store.open(path) as store:
         summary = store.summary()
     print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))

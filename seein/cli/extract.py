@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .layers import TRUST
+
 EPILOG = """examples:
   seein extract --model lenet -o lenet.h5                      every snapshot of the demo run, digits test split
   seein extract --run run.pt --split all -o run.h5             every snapshot of a training run
@@ -21,8 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "with forward hooks and write every chosen layer's activations, the images, "
                     "labels, logits, receptive fields and training curves to an activation store. "
                     "Work goes to OUT.partial and is renamed when complete.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", help="lenet | siamese-lenet | file.py:ClassName | model.pt (TorchScript); "
+        epilog=EPILOG + "\nnote: " + TRUST + "\n", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", help="lenet | siamese-lenet | file.py:ClassName | model.pt (TorchScript) | model.pt2 (torch.export); "
                    "a bundled name with neither --run nor --weights means every snapshot of the demo run")
     p.add_argument("--run", help="a training run file (seein train): extract every snapshot")
     p.add_argument("--weights", help="a state-dict file for --model (one snapshot)")

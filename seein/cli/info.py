@@ -61,8 +61,12 @@ def format_summary(s: dict[str, Any], verbose: bool = False) -> str:
                      f"({sh['count']} shards; join with seein merge)")
     lines.append(f"snapshots {len(s['snapshots'])}")
     for snap in s["snapshots"]:
-        metrics = ", ".join(f"{k} {v:.4g}" for k, v in snap.items() if k not in ("index", "step", "epoch"))
-        lines.append(f"  {snap['index']:>3}  step {snap['step']:<7} epoch {snap['epoch']:<6.3g} {metrics}")
+        metrics = ", ".join(f"{k} {v:.4g}" for k, v in snap.items()
+                            if k not in ("index", "step", "epoch", "weights"))
+        w = snap.get("weights") or {}
+        held = (f"  weights {w['parameters']:,} params ({_size(w['bytes'])})" if w.get("parameters")
+                else "  no weights (seein upgrade adds them)")
+        lines.append(f"  {snap['index']:>3}  step {snap['step']:<7} epoch {snap['epoch']:<6.3g} {metrics}{held}")
     lines.append(f"layers    {len(s['layers'])}")
     width = max((len(layer["name"]) for layer in s["layers"]), default=4)
     mwidth = max((len(layer["module"]) for layer in s["layers"]), default=6)

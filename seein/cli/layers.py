@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+TRUST = ("model files are programs: only use ones you trust (a file.py:Class runs its module; a "
+         "TorchScript or torch.export file can run code too)")
 EPILOG = """examples:
   seein layers --model lenet
   seein layers --model net.py:Net --weights net.pt --dataset cifar10:~/cifar-10-batches-py
@@ -18,8 +20,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     "its name (use it with --layers), type, output shape per image, points per image "
                     "(H*W for a CxHxW map, 1 for a vector) and whether extraction takes it by default. "
                     "With --dataset the model is also checked against the data (shapes, classes).",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", required=True, help="lenet | siamese-lenet | file.py:ClassName | model.pt")
+        epilog=EPILOG + "\n" + "note: " + TRUST + "\n", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", required=True, help="lenet | siamese-lenet | file.py:ClassName | model.pt (TorchScript) | model.pt2 (torch.export)")
     p.add_argument("--weights", help="a state-dict (or run) file for the model; checked against it")
     p.add_argument("--trust-weights", action="store_true",
                    help="allow a weights file that needs full unpickling (runs code: only for files you trust)")
@@ -38,13 +40,15 @@ def _parse_shape(text: str) -> tuple[int, ...]:
         shape = ()
     if len(shape) != 3 or min(shape) < 1:
         raise SeeinError(f"--input-shape must be C,H,W with positive integers (got {text!r})")
-    return shape
+    from ..nets.check import check_input_shape
+
+    return check_input_shape(shape, "--input-shape")
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..nets.check import check_fits
+    from ..nets.check import check_fits, default_input_shape
     from ..nets.layers import default_layers, list_layers
-    from ..nets.loading import apply_weights, build_model, read_weights
+    from ..nets.loading import apply_weights, build_model, read_weights, spec_file
     from ..nets.models import is_embedding
 
     # Shapes do not depend on weights: a bundled model needs no trained demo run here.
@@ -58,12 +62,12 @@ def run(args: argparse.Namespace) -> int:
         channels, size = preferred_input(model)
         ds = load_dataset(args.dataset, split="test", limit=1, size=size, channels=channels)
         shape = tuple(ds.images.shape[1:])
-        check_fits(model, shape, None if is_embedding(model) else len(ds.class_names), args.dataset)
+        check_fits(model, shape, None if is_embedding(model) else len(ds.class_names), args.dataset,
+                   spec_file(args.model))
         source = f"data set {args.dataset} ({'x'.join(map(str, shape))})"
     else:
-        shape = _parse_shape(args.input_shape) if args.input_shape else tuple(
-            getattr(model, "input_shape", (1, 28, 28)))
-        check_fits(model, shape)
+        shape = _parse_shape(args.input_shape) if args.input_shape else default_input_shape(model)
+        check_fits(model, shape, model_path=spec_file(args.model))
         source = f"input {'x'.join(map(str, shape))}"
     specs = list_layers(model, shape)
     defaults = set(default_layers(model, shape))

@@ -161,7 +161,7 @@ def last_flat_layer(store: Store) -> str:
 
 def cluster_images(store: Store, layer: str | None = None, k: int = 30, n_nearest: int = 20,
                    snapshot: int = -1, seed: int = 0, n_init: int = 4,
-                   max_iter: int = 100) -> dict[str, np.ndarray]:
+                   max_iter: int = 100, metric: str = "euclidean") -> dict[str, np.ndarray]:
     """deepViz's clustered images: k-means of the images in a flat layer, nearest images per centre.
 
     Returns (cached as ``clusters/kmeans``) ``labels`` int64 (N,) cluster of each image,
@@ -175,9 +175,13 @@ def cluster_images(store: Store, layer: str | None = None, k: int = 30, n_neares
         raise SeeinError(f"layer {layer!r} is structured; cluster images on a flat layer", store.path)
     params = {"k": int(k), "n_nearest": int(n_nearest), "seed": int(seed), "n_init": int(n_init),
               "max_iter": int(max_iter)}
+    if metric != "euclidean":  # the Euclidean key stays as it was, so existing caches still serve
+        params["metric"] = metric
 
     def compute() -> dict[str, np.ndarray]:
         x = np.concatenate([pts for _, pts in chunks(store, layer, snapshot)])  # (N, D): one copy
+        if metric == "cosine":
+            x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
         res = kmeans(x, k, n_init=n_init, max_iter=max_iter, seed=seed)
         kk = len(res.centers)
         dist = np.sqrt(((x - res.centers[res.labels]) ** 2).sum(1))

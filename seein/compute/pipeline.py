@@ -86,7 +86,7 @@ def plan(store: Store, layers: Sequence[str] | None = None, snapshots: Sequence[
         raise SeeinError(f"unknown projection method(s) {', '.join(bad)} (methods: {', '.join(METHODS)})")
     for name in layers if methods else []:  # projections need points: say so before any work
         n_points = store.n_points(name)
-        need = MIN_POINTS if "tsne" in methods else 2
+        need = MIN_POINTS if {"tsne", "umap"} & set(methods) else 2
         if n_points < need:
             raise SeeinError(f"layer {name!r} has {n_points} point(s); "
                              f"{'t-SNE' if need > 2 else 'a projection'} needs at least {need} "

@@ -1,4 +1,4 @@
-"""Project a store layer to 2-D or 3-D (PCA, t-SNE, PivotMDS), cached in the store.
+"""Project a store layer to 2-D or 3-D (PCA, t-SNE, PivotMDS, UMAP), cached in the store.
 
 :func:`project` is the one entry point the app, ``seein embed`` and ``seein compute``
 use. A result is cached beside the store (``store.save_result``, kind
@@ -26,18 +26,20 @@ from ..core.errors import SeeinError
 from ..core.progress import ProgressCallback
 from ..store import Store
 from . import tsne as tsne_mod
+from . import umap as umap_mod
 from .pca import pca_store
 from .pivotmds import DEFAULT_PIVOTS, pivot_mds
 from .pivotmds import check_params as check_pivot_params
 from .procrustes import image_means, procrustes
 from .sampling import check_layer, load_points
 
-METHODS = ("pca", "tsne", "pivotmds")
+METHODS = ("pca", "tsne", "pivotmds", "umap")
 ALGORITHM_VERSION = 1  # bump when a method's output changes, so old cache entries are not reused
 _PARAM_DEFAULTS: dict[str, dict[str, Any]] = {
     "pca": {},
     "tsne": dict(tsne_mod.DEFAULTS),
     "pivotmds": {"n_pivots": DEFAULT_PIVOTS, "seed": 0},
+    "umap": dict(umap_mod.DEFAULTS),
 }
 
 
@@ -77,6 +79,8 @@ def projection_params(method: str, dims: int, **params: Any) -> dict[str, Any]:
         tsne_mod.check_params(full)
     elif method == "pivotmds":
         check_pivot_params(full["n_pivots"], full["seed"])
+    elif method == "umap":
+        umap_mod.check_params(full)
     return {"method": method, "dims": int(dims), "version": ALGORITHM_VERSION, **full}
 
 
@@ -90,6 +94,9 @@ def _compute(store: Store, layer: str, method: str, dims: int, snapshot: int, pa
     points = load_points(store, layer, snapshot, progress)
     if method == "pivotmds":
         return pivot_mds(points, dims, int(p["n_pivots"]), int(p["seed"]), progress), [], {}
+    if method == "umap":
+        res_u = umap_mod.umap_embed(points, dims, progress=progress, **p)
+        return res_u.embedding, res_u.notes, {"sample": res_u.sample}
     res = tsne_mod.tsne(points, dims, progress=progress, **p)
     return res.embedding, res.notes, {"sample": res.sample, "perplexity_used": np.float64(res.perplexity)}
 
@@ -105,7 +112,7 @@ def project(store: Store | str | os.PathLike, layer: str, method: str = "pca", d
         An open store (left open) or a path (opened and closed here).
     layer, snapshot : str, int
         Which activations; ``snapshot`` counts from the end when negative.
-    method : {"pca", "tsne", "pivotmds"}
+    method : {"pca", "tsne", "pivotmds", "umap"}
     dims : {2, 3}
     progress : callable, optional
         ``progress(done, total, message) -> True to cancel`` (raises Cancelled).
@@ -114,7 +121,8 @@ def project(store: Store | str | os.PathLike, layer: str, method: str = "pca", d
     **params
         Method parameters: t-SNE ``perplexity``, ``early_exaggeration``,
         ``early_exaggeration_iter``, ``exaggeration``, ``learning_rate``, ``n_iter``,
-        ``seed``, ``initialization``, ``limit``, ``place``; PivotMDS ``n_pivots``, ``seed``.
+        ``seed``, ``initialization``, ``limit``, ``place``; PivotMDS ``n_pivots``, ``seed``; UMAP ``n_neighbors``,
+        ``min_dist``, ``metric``, ``seed``, ``limit``.
     """
     if not isinstance(store, Store):
         with Store.open(store) as opened:

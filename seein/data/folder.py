@@ -76,9 +76,13 @@ def list_images(class_roots: list[Path], roots: list[Path], top: Path
                            and _visible(p))
             for path in files:
                 try:
-                    with Image.open(path) as img:
-                        found.append((path, label_of[folder.name], img.mode, (img.height, img.width)))
-                except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("error", Image.DecompressionBombWarning)
+                        with Image.open(path) as img:
+                            found.append((path, label_of[folder.name], img.mode, (img.height, img.width)))
+                except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+                    raise SeeinError(_bomb_reason(exc), path) from None
+                except (UnidentifiedImageError, OSError, ValueError):
                     skipped.append(path)
     if skipped:
         shown = ", ".join(str(p.relative_to(top)) for p in skipped[:10])
@@ -86,6 +90,20 @@ def list_images(class_roots: list[Path], roots: list[Path], top: Path
         warnings.warn(f"{top}: skipped {len(skipped)} file(s) that are not images in class "
                       f"folders: {shown}{more}", stacklevel=4)
     return names, found
+
+
+def _bomb_reason(exc: BaseException) -> str:
+    """Pillow's decompression-bomb message as one line: the image's pixels and the limit."""
+    import re
+
+    from PIL import Image
+
+    numbers = [int(n) for n in re.findall(r"\((\d+) pixels\)|limit of (\d+)", str(exc)) for n in n if n]
+    pixels = numbers[0] if numbers else None
+    limit = Image.MAX_IMAGE_PIXELS or 0
+    size = f"{pixels / 1e6:.0f} Mpx" if pixels else "too many pixels"
+    return (f"refused: the image has {size}, over the {limit / 1e6:.0f}-Mpx limit for one image "
+            "(a decompression bomb, or an image to shrink first)")
 
 
 def read_image(path: Path, channels: int, size: tuple[int, int]) -> np.ndarray:

@@ -35,12 +35,13 @@ def find_file(folder: Path, name: str) -> Path:
     raise SeeinError(f"missing MNIST file {name} (or {name}.gz)", folder)
 
 
-def read_pair(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray, Path]:
-    """Images uint8 (N, H, W) and labels (N,) of one split, checked against each other."""
+def read_pair(folder: Path, split: str, limit: int | None = None) -> tuple[np.ndarray, np.ndarray, Path]:
+    """Images uint8 (N, H, W) and int64 labels (N,) of one split (its first ``limit``), checked
+    against each other; a bad label is reported against the labels file."""
     image_path = find_file(folder, FILES[split][0])
     label_path = find_file(folder, FILES[split][1])
-    images = read_idx(image_path)
-    labels = read_idx(label_path)
+    images = read_idx(image_path, limit)
+    labels = read_idx(label_path, limit)
     if images.ndim != 3:
         raise SeeinError(f"expected images of shape (N, H, W), got {images.shape}", image_path)
     if images.dtype != np.uint8:
@@ -49,7 +50,7 @@ def read_pair(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray, Path]:
         raise SeeinError(f"expected labels of shape (N,), got {labels.shape}", label_path)
     if len(images) != len(labels):
         raise SeeinError(f"{len(images)} images in {image_path.name} but {len(labels)} labels", label_path)
-    return images, labels, image_path
+    return images, labels_to_int(labels, len(images), label_path), image_path
 
 
 def load_mnist(spec: str, folder: str, split: str, limit: int | None,
@@ -61,7 +62,7 @@ def load_mnist(spec: str, folder: str, split: str, limit: int | None,
     if not root.is_dir():
         raise SeeinError("expected a folder holding the MNIST IDX files", root)
     parts = ["train", "test"] if split == "all" else [split]
-    pairs = [read_pair(root, part) for part in parts]
+    pairs = [read_pair(root, part, limit) for part in parts]
     shapes = {p[0].shape[1:] for p in pairs}
     if len(shapes) > 1:
         raise SeeinError(f"train and test images differ in size: {sorted(shapes)}", root)

@@ -13,6 +13,7 @@ and ``all`` each give the whole file, and image_ids are indices into it.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -36,27 +37,67 @@ def channel_last(images: np.ndarray, path: Path) -> np.ndarray:
                      path)
 
 
-def read_arrays(path: Path) -> dict[str, np.ndarray]:
-    """The arrays of the archive (images, labels, class_names if present), never unpickling."""
+#: Deflate cannot expand data more than about 1032:1; a member declaring more is a bomb.
+MAX_RATIO = 1100
+#: No array seein reads from an archive declares more than this many bytes.
+MAX_BYTES = 16 * 2**30
+
+
+def read_member(archive: zipfile.ZipFile, name: str, path: Path, limit: int | None) -> np.ndarray:
+    """One ``.npy`` member read as a stream: its header checked against what the member can
+    hold (before allocating), then only its first ``limit`` rows."""
+    info = archive.getinfo(name)
+    with archive.open(info) as stream:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+        if dtype.hasobject:
+            raise SeeinError(f"not a readable .npz archive: {name[:-4]!r} holds Python objects "
+                             "(pickles are never loaded)", path)
+        declared = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        can_hold = info.compress_size * MAX_RATIO if info.compress_type else info.file_size
+        if declared > MAX_BYTES or declared > can_hold:
+            raise SeeinError(f"{name[:-4]!r} declares shape {shape} ({declared:,} bytes), more than "
+                             f"{'the archive can hold' if declared <= MAX_BYTES else 'seein reads'}", path)
+        rows = shape[0] if shape else 0
+        if limit is not None and shape and not fortran:
+            rows = max(0, min(int(limit), shape[0]))
+            shape = (rows, *shape[1:])
+        count = int(np.prod(shape, dtype=object))
+        body = stream.read(count * dtype.itemsize)
+        if len(body) < count * dtype.itemsize:
+            raise SeeinError(f"{name[:-4]!r} is truncated", path)
+    data = np.frombuffer(body, dtype=dtype, count=count)
+    return data.reshape(shape[::-1]).transpose() if fortran else data.reshape(shape)
+
+
+def read_arrays(path: Path, limit: int | None = None) -> dict[str, np.ndarray]:
+    """The arrays of the archive (images, labels, class_names if present), never unpickling;
+    ``images`` and ``labels`` only their first ``limit`` rows."""
     if not path.exists():
         raise SeeinError("file not found", path)
     if not path.is_file():
         raise SeeinError("expected an .npz file", path)
     try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
+        with open(path, "rb") as fh:
+            magic = fh.read(6)
+        if magic == b"\x93NUMPY":
             raise SeeinError("expected an .npz archive, found a single .npy array", path)
-        with loaded as archive:
-            keys = list(archive.keys())
+        with zipfile.ZipFile(path) as archive:
+            keys = [n[:-4] for n in archive.namelist() if n.endswith(".npy")]
             missing = [k for k in ("images", "labels") if k not in keys]
             if missing:
                 raise SeeinError(f"missing {' and '.join(repr(k) for k in missing)} "
                                  f"(found: {', '.join(keys) or 'nothing'})", path)
-            return {k: archive[k] for k in ("images", "labels", "class_names") if k in keys}
+            return {k: read_member(archive, k + ".npy", path, None if k == "class_names" else limit)
+                    for k in ("images", "labels", "class_names") if k in keys}
     except SeeinError:
         raise
     except Exception as exc:  # a damaged archive fails in many ways (zip, zlib, npy header): all mean this
-        raise SeeinError(f"not a readable .npz archive ({type(exc).__name__}: {exc})", path) from None
+        first = (str(exc).splitlines() or [""])[0][:200]
+        raise SeeinError(f"not a readable .npz archive ({type(exc).__name__}: {first})", path) from None
 
 
 def read_class_names(value: np.ndarray, path: Path) -> list[str]:
@@ -71,7 +112,7 @@ def load_npz(spec: str, file: str, split: str, limit: int | None,
              size: tuple[int, int] | None) -> ImageDataset:
     """Load an .npz archive as an ImageDataset (see module docs for layouts and splits)."""
     path = Path(file)
-    arrays = read_arrays(path)
+    arrays = read_arrays(path, limit)
     images = channel_last(arrays["images"], path)
     labels = labels_to_int(arrays["labels"], len(images), path)
     if "class_names" in arrays:

@@ -13,6 +13,10 @@ from .dataset import ImageDataset
 
 PathLike = str | os.PathLike
 
+#: The most classes a data set may have: labels are 0..MAX_CLASSES-1 (checked before any
+#: per-class list is built, so a label of 2**40 is an error, not gigabytes of class names).
+MAX_CLASSES = 100_000
+
 
 def pixels_to_float(pixels: np.ndarray, path: PathLike, what: str = "images") -> np.ndarray:
     """Turn channel-last pixels (N, H, W, C) into float32 (N, C, H, W) in [0, 1].
@@ -66,8 +70,10 @@ def labels_to_int(labels: np.ndarray, n_images: int, path: PathLike,
         raise SeeinError(f"labels have dtype {labels.dtype}; expected integers", path)
     if labels.size and labels.min() < 0:
         raise SeeinError(f"labels must be >= 0, found {labels.min()}", path)
-    if kind == "f" and labels.size and labels.max() > 2**31:
-        raise SeeinError(f"label {labels.max():g} is too large", path)
+    if labels.size and labels.max() >= MAX_CLASSES:  # on the file's own dtype: uint64 >= 2**63 too
+        top = labels.max()
+        raise SeeinError(f"label {int(top) if kind != 'f' else f'{top:g}'} is too large: labels must "
+                         f"be class numbers 0..N-1 with N <= {MAX_CLASSES:,}", path)
     out = labels.astype(np.int64)
     if n_classes is not None and out.size and out.max() >= n_classes:
         raise SeeinError(f"label {int(out.max())} is out of range for {n_classes} classes", path)
@@ -77,6 +83,8 @@ def labels_to_int(labels: np.ndarray, n_images: int, path: PathLike,
 def default_class_names(labels: np.ndarray) -> list[str]:
     """Class names "0".."K-1" for labels with maximum K-1 (at least one class)."""
     top = int(labels.max()) if labels.size else 0
+    if not 0 <= top < MAX_CLASSES:
+        raise SeeinError(f"label {top} is too large: at most {MAX_CLASSES:,} classes")
     return [str(i) for i in range(top + 1)]
 
 

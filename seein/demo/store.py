@@ -21,8 +21,14 @@ DEMO_SPLIT = "all"
 
 
 def demo_store_path(model: str = "lenet") -> Path:
-    """Where the demo store of ``model`` lives (it may not exist yet)."""
-    return demo_dir() / f"{model}-digits-all.h5"
+    """Where the demo store of ``model`` lives (it may not exist yet).
+
+    The name carries the schema version, so an older seein's demo store (and its cache) never
+    stands in for this one's, and two installed versions do not rebuild each other's.
+    """
+    from ..store import SCHEMA_VERSION
+
+    return demo_dir() / f"{model}-digits-all-v{SCHEMA_VERSION}.h5"
 
 
 def _readable(path: Path) -> bool:
@@ -31,8 +37,8 @@ def _readable(path: Path) -> bool:
     if not path.exists():
         return False
     try:
-        with Store.open(path):
-            return True
+        with Store.open(path) as store:
+            return store.has_weights
     except SeeinError:
         return False
 

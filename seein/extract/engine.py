@@ -84,8 +84,12 @@ def probe_layers(model: torch.nn.Module, layer_names: Sequence[str], sample: np.
             _, logits = capture(model, x)
         except SeeinError:
             raise
-        except (RuntimeError, ValueError, TypeError, IndexError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        except (Exception, SystemExit) as exc:  # the model's own code: any error, sys.exit too
+            if isinstance(exc, SystemExit):
+                first = f"it called sys.exit({exc.code!r})"
+            else:
+                text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                first = f"{type(exc).__name__}: {text}".rstrip(": ")
             raise SeeinError(f"{what} does not fit images of shape {tuple(sample.shape[1:])} "
                              f"(C, H, W): {first}") from None
         layers = capture.layer_infos()
@@ -182,7 +186,23 @@ def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str) -
         receptive_fields={k: v for k, v in plan.receptive_fields.items()
                           if k in {layer.name for layer in plan.layers}},
         curves=plan.curves, dataset_spec=plan.dataset_spec, model_spec=plan.model_spec,
-        dtype=np.dtype(dtype), extra_attrs=attrs)
+        dtype=np.dtype(dtype), extra_attrs=attrs, weights=snapshot_states(plan),
+        model_digest=model_digest(plan.model_spec))
+
+
+def snapshot_states(plan: ExtractionPlan) -> dict[int, Mapping[str, torch.Tensor]]:
+    """Each snapshot's state dict (the model's own when a snapshot brings none): what the store keeps."""
+    own = plan.model.state_dict()
+    return {snap.index: (state if state is not None else own) for snap, state in plan.snapshots}
+
+
+def model_digest(model_spec: str) -> str:
+    """sha256 of a user model file (``file.py`` of ``file.py:Class``, an exported program); "" if bundled."""
+    from ..nets.loading import spec_file
+    from ..nets.trust import file_digest
+
+    path = spec_file(model_spec)
+    return file_digest(path) if path is not None and path.is_file() else ""
 
 
 class _WriterThread:

@@ -70,10 +70,18 @@ def merge(shards: Sequence[str | os.PathLike], out: str | os.PathLike, *, force:
     """
     if not shards:
         raise SeeinError("no shard stores given")
+    from ..core.outputs import check_output_folder, output_lock, refuse_if_input
+
     out = Path(out)
-    for path in shards:
-        if Path(path).resolve() == out.resolve():
-            raise SeeinError("the output is one of the shards", out)
+    refuse_if_input(out, shards, "the output store")
+    if not out.is_dir():  # check_out says what is wrong with a folder
+        check_output_folder(out, "store file")
+    with output_lock(out):
+        return _merge(shards, out, force=force, images_per_chunk=images_per_chunk, progress=progress)
+
+
+def _merge(shards: Sequence[str | os.PathLike], out: Path, *, force: bool, images_per_chunk: int,
+           progress: ProgressCallback | None) -> Path:
     check_out(out, resume=False, force=force)
     with ExitStack() as stack:
         stores = [stack.enter_context(Store.open(path)) for path in shards]
@@ -90,7 +98,10 @@ def merge(shards: Sequence[str | os.PathLike], out: str | os.PathLike, *, force:
             curves=first.curves, dataset_spec=first.dataset_spec, model_spec=first.model_spec,
             dtype=first.dtype,
             extra_attrs={"source": first.attrs.get("source", ""), "shard": "", "image_start": 0,
-                         "image_stop": first.shard[2], "images_total": first.shard[2]})
+                         "image_stop": first.shard[2], "images_total": first.shard[2]},
+            weights=({s.index: first.snapshot_weights(k) for k, s in enumerate(first.snapshots)}
+                     if first.has_weights else None),
+            model_digest=first.model_digest)
         try:
             total = len(first.snapshots) * first.shard[2]
             done = 0

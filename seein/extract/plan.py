@@ -35,6 +35,15 @@ from .engine import (
 DEMO_MODELS = ("lenet", "siamese-lenet")
 
 
+def _model_file_digest(spec: str) -> str:
+    """SHA-256 of the user model file a spec names ('' for a bundled model), so a later
+    reader runs that file again only if it is unchanged (seein.nets.trust)."""
+    from ..nets.trust import file_digest, model_file
+
+    path = model_file(spec)
+    return file_digest(path) if path is not None and path.is_file() else ""
+
+
 def extract(model: str | None, dataset: str | None, out: str | os.PathLike, *,
             run: str | os.PathLike | None = None, weights: str | os.PathLike | None = None,
             layers: Sequence[str] | None = None, split: str = "test", limit: int | None = None,
@@ -71,11 +80,17 @@ def extract(model: str | None, dataset: str | None, out: str | os.PathLike, *,
     out = Path(out).expanduser()
     if dtype not in DTYPES:
         raise SeeinError(f"unknown dtype {dtype!r}; use float16 or float32")
-    check_out(out, resume=resume, force=force)  # before any slow loading
-    plan = build_plan(model, dataset, run=run, weights=weights, layers=layers, split=split,
-                      limit=limit, shard=shard, dtype=dtype, trust_weights=trust_weights)
-    return run_plan(plan, out, resume=resume, force=force, dtype=dtype, batch_size=batch_size,
-                    progress=progress)
+    from ..core.outputs import check_output_folder, input_files, output_lock, refuse_if_input
+
+    refuse_if_input(out, input_files(model, weights, run, dataset), "the output store")
+    if not out.is_dir():  # check_out says what is wrong with a folder
+        check_output_folder(out, "store file")
+    with output_lock(out):  # a second extraction into the same file is refused, not interleaved
+        check_out(out, resume=resume, force=force)  # before any slow loading
+        plan = build_plan(model, dataset, run=run, weights=weights, layers=layers, split=split,
+                          limit=limit, shard=shard, dtype=dtype, trust_weights=trust_weights)
+        return run_plan(plan, out, resume=resume, force=force, dtype=dtype, batch_size=batch_size,
+                        progress=progress)
 
 
 def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None,
@@ -118,7 +133,7 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
     if len(data) == 0:
         raise SeeinError(f"the data set {data.spec!r} ({split}) holds no images")
     input_shape = tuple(int(v) for v in data.images.shape[1:])
-    _check_fits(net, input_shape, data)
+    _check_fits(net, input_shape, data, model_spec)
     names = [spec.name for spec in resolve_layers(net, input_shape, list(layers) if layers else None)]
     if not names:
         raise SeeinError(f"the model {model_spec!r} has no layers to extract; name some with --layers")
@@ -134,6 +149,7 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
         "weights_digest": weights_digest(states),
         "data_digest": data_digest(data.images, data.labels),
         "run": "" if run is None else str(run), "weights": "" if weights is None else str(weights),
+        "model_digest": _model_file_digest(model_spec),
     }
     display = data.display_images()
     if run is None and weights is None and (".py:" in model_spec or model_spec in DEMO_MODELS):
@@ -151,10 +167,12 @@ def build_plan(model: str | None, dataset: str | None, *, run=None, weights=None
         dataset_spec=data.spec, model_spec=model_spec)
 
 
-def _check_fits(net, input_shape, data) -> None:
+def _check_fits(net, input_shape, data, model_spec: str) -> None:
     from ..nets.check import check_fits
+    from ..nets.loading import spec_file
 
-    check_fits(net, input_shape, len(data.class_names), data_name=data.spec)
+    check_fits(net, input_shape, len(data.class_names), data_name=data.spec,
+               model_path=spec_file(model_spec))
 
 
 def _is_embedding(net, n_outputs: int, n_classes: int) -> bool:

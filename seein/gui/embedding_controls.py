@@ -11,7 +11,7 @@ from ..state.bus import Subscriptions
 from .style_controls import StyleControls
 
 MODE_LABELS = {"scatter": "Scatter", "splom": "Matrix", "projection": "Projection"}
-METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "pivotmds": "PivotMDS"}
+METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "pivotmds": "PivotMDS", "umap": "UMAP"}
 
 
 class EmbeddingControls(QtWidgets.QWidget):

@@ -16,13 +16,18 @@ from qtpy import QtCore, QtGui, QtWidgets
 from ..core.errors import SeeinError
 from ..state import AppState, SelectMode, load_selection, save_selection
 from .actions import Actions
+from .deepeyes_docks import make_docks
+from .deepviz_docks import make_compact_prediction
+from .deepviz_docks import make_docks as make_deepviz_docks
 from .details import DetailsView
 from .embedding_view import EmbeddingView
 from .feature_maps import FeatureMapView
 from .grab import grab_window
 from .help_dialog import HelpDialog
+from .inputmap_view import InputMapView
 from .layer_list import LayerList
 from .legend import Legend
+from .live_follow import LiveFollow
 from .overview import OverviewView
 from .status import StatusBar
 from .timeline import Timeline
@@ -50,8 +55,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.overview = OverviewView(s)
         self.feature_maps = FeatureMapView(s)
         self.details = DetailsView(s)
+        self.compact_prediction = make_compact_prediction(s)  # always visible, under the hovered image
+        self.details.layout().insertWidget(1, self.compact_prediction)  # between the image and its caption
         self.legend = Legend(s)
         self.timeline = Timeline(s)
+        self.live_follow = LiveFollow(s, self.timeline, self)
         self.status = StatusBar(s, self)
         self.setStatusBar(self.status)
         self.docks = {}
@@ -68,13 +76,43 @@ class MainWindow(QtWidgets.QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[name] = dock
+        self.deepeyes = make_docks(s)  # DeepEyes' charts, hidden until chosen in the View menu
+        for name, widget in self.deepeyes.items():
+            dock = QtWidgets.QDockWidget(widget.spec.title, self)
+            dock.setObjectName(f"dock_deepeyes_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(bottom, dock)
+            dock.hide()
+            self.docks[f"deepeyes_{name}"] = dock
+        self.deepviz = make_deepviz_docks(s)  # deepViz's charts, hidden until chosen in the View menu
+        for name, widget in self.deepviz.items():
+            dock = QtWidgets.QDockWidget(widget.spec.title, self)
+            dock.setObjectName(f"dock_deepviz_{name}")
+            dock.setWidget(widget)
+            self.addDockWidget(right if name == "prediction" else bottom, dock)
+            dock.hide()
+            self.docks[f"deepviz_{name}"] = dock
+        self.input_map = InputMapView(s)
+        dock = QtWidgets.QDockWidget("Input Map", self)
+        dock.setObjectName("dock_deepeyes_inputmap")
+        dock.setWidget(self.input_map)
+        self.addDockWidget(bottom, dock)
+        dock.hide()
+        self.docks["deepeyes_inputmap"] = dock
         self.actions_ = Actions(self, s)
         self.actions_.build_menus(self.menuBar())
+        self._add_second_store_action()
+        self._add_whatif_docks()
         for dock in self.docks.values():
             self.actions_.view_menu.addAction(dock.toggleViewAction())
         toolbar = self.addToolBar("Tools")
         toolbar.setObjectName("toolbar_tools")
         self.actions_.build_toolbar(toolbar)
+        from .search_box import SearchBox
+
+        toolbar.addSeparator()
+        self.search_box = SearchBox(s)
+        toolbar.addWidget(self.search_box)
         self.embedding.frame_rate.connect(self.status.set_fps)
         self.embedding.lasso_finished.connect(lambda: self.actions_.lasso.setChecked(False))
         self.status.cancel_button.clicked.connect(self.embedding.cancel_projection)
@@ -107,6 +145,67 @@ class MainWindow(QtWidgets.QMainWindow):
         if path:
             self._ask(self.open_store, path)
 
+    def _add_whatif_docks(self) -> None:
+        """The adversarial and maximisation docks (hidden until shown from the View menu)."""
+        from ..render.whatif_views import WhatIfView
+        from .whatif_view import WhatIfPanel
+
+        self.whatif = {}
+        for view, title in ((WhatIfView.ADVERSARIAL, "Adversarial strip"),
+                            (WhatIfView.MAXIMIZE, "Activation maximisation")):
+            panel = WhatIfPanel(self.state, view)
+            dock = QtWidgets.QDockWidget(title, self)
+            dock.setObjectName(f"dock_{view.value}")
+            dock.setWidget(panel)
+            self.addDockWidget(QtCore.Qt.RightDockWidgetArea, dock)
+            self.tabifyDockWidget(self.docks["feature_maps"], dock)  # a tab beside the feature maps
+            dock.hide()
+            dock.visibilityChanged.connect(lambda on, d=dock: on and d.raise_())
+            self.actions_.view_menu.addAction(dock.toggleViewAction())
+            self.docks[view.value] = dock
+            self.whatif[view.value] = panel
+
+    def _add_second_store_action(self) -> None:
+        """File → Open second store...: this store and another of the same images, linked."""
+        file_menu = self.menuBar().actions()[0].menu()
+        action = QtWidgets.QAction("Open &second store (linked)...", self)
+        action.triggered.connect(self.open_second_store_dialog)
+        file_menu.insertAction(file_menu.actions()[1] if len(file_menu.actions()) > 1 else None, action)
+        self.second_store_action = action
+
+    def open_second_store_dialog(self) -> None:
+        if self.state.store is None:
+            QtWidgets.QMessageBox.information(self, "Seein' In", "Open a store first, then a second one to link.")
+            return
+        start = str(Path(self.state.store.path).parent)
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a second activation store (same images)",
+                                                        start, "Activation stores (*.h5 *.hdf5);;All files (*)")
+        if path:
+            self._ask(self.open_linked, path)
+
+    def open_linked(self, path: str | os.PathLike):
+        """A new window with this store and ``path`` side by side, the selection linked by image id."""
+        from .linked_window import LinkedWindow
+
+        halves = []
+        try:
+            for store in (self.state.store.path, path):
+                half = MainWindow(restore=False)
+                halves.append(half)
+                half.open_store(store)
+            halves[0].state.set_layer(self.state.layer, source="linked")
+            halves[0].state.select(self.state.selection.copy(), source="linked")
+            window = LinkedWindow(*halves)
+        except BaseException:
+            for half in halves:
+                half.close()
+                half.deleteLater()
+            raise
+        halves[1].state.select(self.state.selection.copy(), source="linked")
+        window.show()
+        self.linked_window = window
+        return window
+
     def export_selection_dialog(self) -> None:
         if self.state.store is None:
             return
@@ -131,15 +230,47 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_screenshot(self, path: str | os.PathLike) -> Path:
         """Write the whole window, GL views included, to a PNG."""
+        from ..core.outputs import atomic_output
+
         image = grab_window(self)
-        if not image.save(str(path)):
-            raise SeeinError("could not write the screenshot", path)
+        with atomic_output(path, ".png") as tmp:
+            if not image.save(str(tmp), "PNG"):
+                raise SeeinError("could not write the screenshot", path)
         return Path(path)
 
     @property
     def busy(self) -> bool:
-        """True while a view still has drawing work pending (feature-map averages, a projection)."""
-        return self.feature_maps.busy or self.embedding.busy or self.overview.busy
+        """True while a view still has drawing work pending (feature-map averages, a projection,
+        an analysis dock that is shown and not drawn yet)."""
+        docks = [*self.deepviz.values(), *self.deepeyes.values(), self.input_map, self.compact_prediction]
+        shown = [d for d in docks if d.isVisible()]
+        return (self.feature_maps.busy or self.embedding.busy or self.overview.busy
+                or any(d.busy or (getattr(d, "drawn", True) is None and not getattr(d, "failed", None))
+                       for d in shown)
+                or any(p.busy for p in getattr(self, "whatif", {}).values()))
+
+    def view_names(self) -> list[str]:
+        """The analysis views a user can bring to the front (``seein view --show NAME``)."""
+        return [name.split("_", 1)[1] for name in self.docks if name.startswith(("deepviz_", "deepeyes_"))] \
+            + list(getattr(self, "whatif", {}))
+
+    def show_views(self, names: list[str]) -> None:
+        """Show and raise the docks of the analysis views ``names`` (a one-line error for unknown ones)."""
+        by_name = {name.split("_", 1)[1]: dock for name, dock in self.docks.items()
+                   if name.startswith(("deepviz_", "deepeyes_"))}
+        by_name.update({name: self.docks[name] for name in getattr(self, "whatif", {})})
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise SeeinError(f"no view {', '.join(unknown)} (views: {', '.join(by_name)})")
+        docks = [by_name[name] for name in names]
+        for dock in docks:
+            dock.show()
+            dock.raise_()
+        # big enough to read: the bottom area gets ~45 % of the height, the views share its width
+        bottom = [d for d in docks if self.dockWidgetArea(d) == QtCore.Qt.BottomDockWidgetArea]
+        if bottom:
+            self.resizeDocks(bottom, [int(self.height() * 0.45)] * len(bottom), QtCore.Qt.Vertical)
+            self.resizeDocks(bottom, [int(self.width() * 0.8 / len(bottom))] * len(bottom), QtCore.Qt.Horizontal)
 
     # -- tools --------------------------------------------------------------------------
     def set_lasso(self, on: bool) -> None:
@@ -174,6 +305,8 @@ class MainWindow(QtWidgets.QMainWindow):
         s.setValue("geometry", self.saveGeometry())
         s.setValue("window_state", self.saveState())
         for view in (self.embedding, self.overview, self.layer_list, self.feature_maps, self.details,
-                     self.legend, self.timeline, self.status):
+                     self.legend, self.timeline, self.status, self.live_follow, *self.deepeyes.values(),
+                     *self.deepviz.values(), self.compact_prediction,
+                     self.input_map, *getattr(self, "whatif", {}).values()):
             view.shutdown()
         super().closeEvent(event)

@@ -36,6 +36,7 @@ class Timeline(QtWidgets.QWidget):
         self._subs = Subscriptions()
         self._subs.connect(state.bus.store_changed, self._on_store)
         self._subs.connect(state.bus.snapshot_changed, self._on_snapshot)
+        self._subs.connect(state.bus.snapshots_added, self._on_added)
         if state.store is not None:
             self._on_store(state.store)
 
@@ -45,6 +46,14 @@ class Timeline(QtWidgets.QWidget):
         blocked = self.slider.blockSignals(True)
         self.slider.setRange(0, n - 1)
         self.slider.setValue(self.state.snapshot)
+        self.slider.blockSignals(blocked)
+        self.setEnabled(n > 1)
+        self._on_snapshot(self.state.snapshot)
+
+    def _on_added(self, n: int) -> None:
+        """A live store grew: the slider reaches its new last snapshot (the current one is kept)."""
+        blocked = self.slider.blockSignals(True)
+        self.slider.setRange(0, n - 1)
         self.slider.blockSignals(blocked)
         self.setEnabled(n > 1)
         self._on_snapshot(self.state.snapshot)

@@ -18,6 +18,33 @@ from ..core.errors import SeeinError
 from .models import is_embedding
 from .probe import is_script, model_device
 
+#: Bounds on one input image: beyond them a probe would allocate gigabytes.
+MAX_CHANNELS = 64
+MAX_SIDE = 8192
+MAX_INPUT_VALUES = 3 * 4096 * 4096
+
+
+def check_input_shape(shape: Sequence[int], what: str = "input shape") -> tuple[int, ...]:
+    """A C x H x W image shape within seein's bounds, or a SeeinError that says which."""
+    shape = tuple(int(v) for v in shape)
+    if len(shape) == 3:
+        c, h, w = shape
+        if not (1 <= c <= MAX_CHANNELS and 1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE) \
+                or c * h * w > MAX_INPUT_VALUES:
+            raise SeeinError(f"{what} {_fmt(shape)} is out of bounds: at most {MAX_CHANNELS} channels, "
+                             f"{MAX_SIDE} pixels a side and {MAX_INPUT_VALUES:,} values per image")
+    return shape
+
+
+def default_input_shape(model: nn.Module) -> tuple[int, ...]:
+    """The shape to probe a model with when no data set says: its declared ``input_shape``,
+    else its first convolution's channels at 28x28, else a nearby size it runs on."""
+    declared = tuple(int(v) for v in (getattr(model, "input_shape", None) or ()))
+    if len(declared) == 3:
+        return declared
+    channels = _first_in_channels(model) or 1
+    return guess_input_shape(model, (channels, 28, 28)) or (channels, 28, 28)
+
 
 def _fmt(shape: Sequence[int]) -> str:
     return "x".join(str(int(v)) for v in shape)
@@ -28,7 +55,7 @@ def _runs(model: nn.Module, shape: Sequence[int]) -> bool:
         with torch.no_grad():
             model(torch.zeros((1, *shape), device=model_device(model)))
         return True
-    except Exception:
+    except (Exception, SystemExit):
         return False
 
 
@@ -96,7 +123,7 @@ def _failing_module(model: nn.Module, x: torch.Tensor) -> str | None:
     try:
         with torch.no_grad():
             model(x)
-    except Exception:
+    except (Exception, SystemExit):
         return stack[-1] if stack else None
     finally:
         for h in handles:
@@ -109,7 +136,11 @@ def describe_failure(model: nn.Module, input_shape: Sequence[int], exc: BaseExce
     """One line: what input the model expects, what the data gives, and where it failed."""
     shape = tuple(int(v) for v in input_shape)
     where = _failing_module(model, torch.zeros((2, *shape), device=model_device(model)))
-    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, SystemExit):
+        detail = f"it called sys.exit({exc.code!r})"
+    else:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        detail = f"{type(exc).__name__}: {text}".rstrip(": ")
     detail = f"{where}: {detail}" if where else detail
     source = f"data set {data_name!r} gives" if data_name else "the input is"
     expected = guess_input_shape(model, shape)
@@ -119,24 +150,25 @@ def describe_failure(model: nn.Module, input_shape: Sequence[int], exc: BaseExce
 
 
 def check_fits(model: nn.Module, input_shape: Sequence[int], n_classes: int | None = None,
-               data_name: str | None = None) -> torch.Tensor:
+               data_name: str | None = None, model_path=None) -> torch.Tensor:
     """Run the model on blank images of ``input_shape``; raise SeeinError if it does not fit.
 
     Returns the output of that pass (batch of 2). ``n_classes`` (the data set's
     class count) is checked against a classifier's output size; embedding
     models skip that check.
     """
-    shape = tuple(int(v) for v in input_shape)
+    shape = check_input_shape(input_shape)
     x = torch.zeros((2, *shape), device=model_device(model))
     try:
         with torch.no_grad():
             out = model(x)
-    except Exception as exc:
-        raise SeeinError(describe_failure(model, shape, exc, data_name)) from None
+    except (Exception, SystemExit) as exc:
+        raise SeeinError(describe_failure(model, shape, exc, data_name), model_path) from None
     if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
         out = out[0]
     if not isinstance(out, torch.Tensor):
-        raise SeeinError(f"model returns {type(out).__name__}, not a tensor of scores or an embedding")
+        raise SeeinError(f"model returns {type(out).__name__}, not a tensor of scores or an embedding",
+                         model_path)
     if out.ndim != 2:
         raise SeeinError(f"model output per image has shape {_fmt(out.shape[1:])}; "
                          "expected a vector (class scores or an embedding)")

@@ -25,6 +25,24 @@ from torch import nn
 from ..core.errors import SeeinError
 from .models import BUNDLED, build_bundled
 
+#: Said when a model file from outside the bundled set is loaded (and in the help and README).
+TRUST_NOTE = "model files are programs: only use ones you trust"
+
+#: What user code may raise; SystemExit too (a model file calling sys.exit must not end seein silently).
+USER_CODE_ERRORS = (Exception, SystemExit)
+
+
+def spec_file(spec: str | None) -> Path | None:
+    """The file of a ``--model`` spec (``net.py`` of ``net.py:Net``, ``model.pt``); None if bundled."""
+    if not spec or spec in BUNDLED:
+        return None
+    file_spec = _split_file_spec(spec)
+    return file_spec[0] if file_spec is not None else Path(spec)
+
+
+def _warn_untrusted(path: Path) -> None:
+    warnings.warn(f"{path}: {TRUST_NOTE}", UserWarning, stacklevel=3)
+
 
 def _split_file_spec(spec: str) -> tuple[Path, str] | None:
     """``file.py:Class`` -> (path, class name); None for any other spec."""
@@ -35,6 +53,8 @@ def _split_file_spec(spec: str) -> tuple[Path, str] | None:
 
 
 def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
@@ -68,7 +88,7 @@ def _import_class(path: Path, class_name: str) -> type:
     try:
         with _folder_on_path(path.resolve().parent):
             spec.loader.exec_module(module)
-    except Exception as exc:  # any error in user code is the user's file's problem
+    except USER_CODE_ERRORS as exc:  # any error in user code is the user's file's problem
         sys.modules.pop(module_name, None)
         raise SeeinError(f"the model file failed to import ({_one_line(exc)})", path) from None
     cls = getattr(module, class_name, None)
@@ -87,20 +107,61 @@ def _instantiate(path: Path, cls: type, seed: int) -> nn.Module:
         torch.manual_seed(seed)
         try:
             return cls()
-        except Exception as exc:
+        except USER_CODE_ERRORS as exc:
             raise SeeinError(f"{cls.__name__}() failed ({_one_line(exc)}); the class must be "
                              "constructible with no arguments", path) from None
+
+
+def _is_exported_program(path: Path) -> bool:
+    """A ``torch.export.save`` archive (``.pt2``): a zip holding an exported program."""
+    import zipfile
+
+    if path.suffix == ".pt2":
+        return True
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return any(n == "archive_format" or n.endswith("/archive_format") for n in zf.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+class ExportedModel(nn.Module):
+    """A ``torch.export`` program as a module: its graph module inside, already in inference
+    form (an exported module refuses ``train()``/``eval()``, so the wrapper's are no-ops)."""
+
+    def __init__(self, graph: nn.Module):
+        super().__init__()
+        self.graph = graph
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.graph(x)
+
+    def train(self, mode: bool = True) -> "ExportedModel":
+        return self
+
+
+def _load_exported(path: Path) -> nn.Module:
+    """An exported program as a module (``torch.export.load(...).module()``)."""
+    try:
+        program = torch.export.load(str(path))
+        module = program.module()
+    except USER_CODE_ERRORS as exc:
+        raise SeeinError(f"not a torch.export program ({_one_line(exc)})", path) from None
+    return ExportedModel(module)
 
 
 def _load_torchscript(path: Path) -> nn.Module:
     if not path.is_file():
         raise SeeinError("no such model file (expected a bundled name "
-                         f"({', '.join(BUNDLED)}), file.py:ClassName or a TorchScript file)", path)
+                         f"({', '.join(BUNDLED)}), file.py:ClassName, a TorchScript file or a "
+                         "torch.export .pt2 file)", path)
+    if _is_exported_program(path):
+        return _load_exported(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # torch 2.x deprecates TorchScript
             return torch.jit.load(str(path), map_location="cpu")
-    except Exception as exc:
+    except USER_CODE_ERRORS as exc:
         raise SeeinError(f"not a TorchScript model ({_one_line(exc)}); for a state dict, give the "
                          "model as file.py:ClassName and this file as --weights", path) from None
 
@@ -116,7 +177,11 @@ def build_model(spec: str, seed: int = 0) -> nn.Module:
     file_spec = _split_file_spec(spec)
     if file_spec is not None:
         path, class_name = file_spec
+        if path.is_file():
+            _warn_untrusted(path)
         return _instantiate(path, _import_class(path, class_name), seed).eval()
+    if Path(spec).is_file():
+        _warn_untrusted(Path(spec))
     return _load_torchscript(Path(spec)).eval()
 
 
@@ -210,6 +275,9 @@ def apply_weights(model: nn.Module, state: Mapping[str, torch.Tensor], source: s
     if problems:
         raise SeeinError("weights do not match the model; " + "; ".join(problems), source)
     for key, value in own.items():
+        if isinstance(state[key], torch.Tensor) and state[key].is_complex() and not value.is_complex():
+            raise SeeinError(f"weights do not match the model: {key} holds complex numbers, the "
+                             "model real ones (refused rather than dropping the imaginary part)", source)
         if tuple(state[key].shape) != tuple(value.shape):
             raise SeeinError(f"weights do not match the model: {key} has shape "
                              f"{tuple(state[key].shape)} in the file, the model expects {tuple(value.shape)}",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,16 +59,12 @@ class Run:
 
 def save_run(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """Write a run dict atomically (temporary file + rename); return the path."""
+    from ..core.outputs import atomic_output
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_output(path, ".tmp") as tmp:
         torch.save({"format": RUN_FORMAT, "version": RUN_VERSION, **payload}, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

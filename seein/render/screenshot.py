@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.errors import SeeinError
 
-_INDEX_LIST = re.compile(r"[\d\s,]+")  # images=0,5,9 (indices); anything else is a file name
+_INDEX_LIST = re.compile(r"[-+\d\s,]+")  # images=0,5,9 (and -1: an index, out of range) (indices); anything else is a file name
 SCREENSHOT_POINT_BUDGET = 20_000_000  # points per frame (panels x points) before densities are drawn
 
 
@@ -174,7 +174,7 @@ def screenshot(store_path: str | os.PathLike, layer: str, *, dims: Sequence[int]
         Show only the block of the matrix for dims A..B-1 (rows and columns). Default:
         the whole matrix. A matrix whose visible panels hold more than 20 M points in
         all is drawn from its density images, as the app does when zoomed out.
-    projection : {"pca", "tsne", "pivotmds"}, optional
+    projection : {"pca", "tsne", "pivotmds", "umap"}, optional
         Draw the layer's 2-D projection (computed or read from the store's cache).
     select : None, bool mask, image indices or spec str (``class=3``, ``images=FILE``)
         Images to brush: selected points grow and come to the front, the rest fade.
@@ -190,14 +190,9 @@ def save_png(rgba: np.ndarray, path: str | os.PathLike) -> Path:
     """Write an RGBA frame as PNG, atomically (a temporary name, then renamed)."""
     from PIL import Image
 
+    from ..core.outputs import atomic_output
+
     path = Path(path)
-    if not path.parent.is_dir():
-        raise SeeinError("the output folder does not exist", path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.png")
-    try:
+    with atomic_output(path, ".png") as tmp:
         Image.fromarray(np.asarray(rgba, dtype=np.uint8), "RGBA").save(tmp, format="PNG")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return path

@@ -32,7 +32,7 @@ from .bus import (
 from .selection import SelectionHistory, SelectMode, combine
 
 MODES = ("scatter", "splom", "projection")
-METHODS = ("pca", "tsne", "pivotmds")
+METHODS = ("pca", "tsne", "pivotmds", "umap")
 HOME_POINTS_BUDGET = 4_500_000  # points drawn in a matrix's first view (see AppState.home_rect)
 # the first view's frame around its panels, thinner than a cell's padding (seein.render.layout.PAD,
 # 0.06), so the next cells' slivers hold no point and are not drawn

@@ -131,6 +131,7 @@ class EventBus:
     """
 
     store_changed = Signal(object)  # the new Store (or None)
+    snapshots_added = Signal(int)  # a live store grew: its new number of snapshots (seein.state.live)
     layer_changed = Signal(LayerEvent)
     snapshot_changed = Signal(int)
     mode_changed = Signal(ModeEvent)

@@ -73,12 +73,16 @@ def parse_select(spec: str, store: Store) -> np.ndarray:
 
 def save_selection(path: str | os.PathLike, mask: np.ndarray, image_ids: np.ndarray) -> Path:
     """Write the selected images' ids: one per line (.csv, header ``image_id``) or a .npy array."""
+    from ..core.outputs import atomic_output
+
     path = Path(path)
     ids = np.asarray(image_ids)[np.asarray(mask, dtype=bool)].astype(np.int64)
-    if path.suffix.lower() == ".npy":
-        np.save(path, ids)
-    else:
-        path.write_text("image_id\n" + "".join(f"{i}\n" for i in ids))
+    with atomic_output(path) as tmp:
+        if path.suffix.lower() == ".npy":
+            with open(tmp, "wb") as fh:
+                np.save(fh, ids)
+        else:
+            tmp.write_text("image_id\n" + "".join(f"{i}\n" for i in ids))
     return path
 
 

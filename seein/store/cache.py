@@ -3,7 +3,9 @@
 HDF5 cannot safely add objects to a file another process (or this process's own reader)
 holds open, so results (projections, statistics) live in a folder beside the store,
 one ``.npz`` per result keyed by its full parameter set, each written to a temporary
-name and renamed: a reader never sees one half-written.
+name, fsynced and renamed: a reader never sees one half-written. The folder records the
+identity of the store it belongs to (``store_id``): a store replaced by another never meets
+its predecessor's results, and an unreadable entry is recomputed with a warning.
 """
 
 from __future__ import annotations
@@ -11,11 +13,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
+
+from ..core.outputs import fsync_path
+
+ID_FILE = "store_id"
 
 
 class ResultCache:
@@ -25,9 +33,39 @@ class ResultCache:
     snapshot's index, the part of a result's key that names its snapshot.
     """
 
-    def __init__(self, store_path: Path, snapshot_index: Callable[[int], int]):
+    def __init__(self, store_path: Path, snapshot_index: Callable[[int], int], store_id: str = ""):
         self.folder = store_path.with_name(store_path.name + ".cache")
         self.snapshot_index = snapshot_index
+        self.store_id = store_id
+        self._checked = False
+
+    def _check_identity(self, create: bool = False) -> None:
+        """Drop the results of another store that had this store's name (checked once)."""
+        if self._checked or not self.store_id or not (create or self.folder.is_dir()):
+            return
+        self._checked = True
+        id_file = self.folder / ID_FILE
+        try:
+            found = id_file.read_text().strip() if id_file.is_file() else None
+        except OSError:
+            found = None
+        if found == self.store_id:
+            return
+        if found is not None:
+            # results of the store this one replaced: never served (a folder with no id
+            # predates identities and is adopted)
+            for child in list(self.folder.iterdir()) if self.folder.is_dir() else []:
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = id_file.with_name(f".{ID_FILE}.{os.getpid()}.tmp")
+            tmp.write_text(self.store_id + "\n")
+            os.replace(tmp, id_file)
+        except OSError:
+            pass  # a read-only folder: results are computed but not kept
 
     def path_for(self, kind: str, layer: str, snapshot: int | None, params: Mapping[str, Any]) -> Path:
         """Where the result of ``kind`` of ``layer`` at ``snapshot`` with ``params`` lives."""
@@ -39,18 +77,22 @@ class ResultCache:
     def load(self, kind: str, layer: str, snapshot: int | None,
              params: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
         """A cached result computed with exactly these parameters, or None."""
+        self._check_identity()
         path = self.path_for(kind, layer, snapshot, params)
         if not path.exists():
             return None
         try:
             with np.load(path, allow_pickle=False) as npz:
                 return {k: npz[k] for k in npz.files if k != "__params__"}
-        except (OSError, ValueError):
-            return None  # an unreadable cache entry is recomputed, never trusted
+        except Exception as exc:  # BadZipFile, EOFError, zlib.error, ...: recomputed, never trusted
+            warnings.warn(f"{path}: unreadable cached result ({type(exc).__name__}); computing it again",
+                          stacklevel=2)
+            return None
 
     def save(self, kind: str, layer: str, snapshot: int | None, params: Mapping[str, Any],
              arrays: Mapping[str, np.ndarray]) -> Path:
         """Cache a result with its parameters; atomic, safe while others read the store."""
+        self._check_identity(create=True)
         path = self.path_for(kind, layer, snapshot, params)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.{time.time_ns()}.tmp.npz")
@@ -59,6 +101,7 @@ class ResultCache:
                 "params": params, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
         try:
             np.savez(tmp, __params__=np.array(json.dumps(meta, default=str)), **arrays)
+            fsync_path(tmp)  # a power cut after the rename must not leave a 0-byte entry
             os.replace(tmp, path)
         finally:
             if tmp.exists():
@@ -68,13 +111,14 @@ class ResultCache:
     def entries(self) -> list[dict[str, Any]]:
         """What has been computed: one dict (kind, layer, snapshot, params, file) per cached result."""
         found = []
+        self._check_identity()
         if not self.folder.is_dir():
             return found
         for path in sorted(self.folder.rglob("s*.npz")):  # kinds may nest: "stats/confusion"
             try:
                 with np.load(path, allow_pickle=False) as npz:
                     meta = json.loads(str(npz["__params__"]))
-            except (OSError, ValueError, KeyError):
+            except Exception:  # a damaged entry is not listed (and is recomputed when asked for)
                 continue
             meta["file"] = str(path)
             found.append(meta)

@@ -16,13 +16,32 @@ from ..core.snapshots import SnapshotInfo
 from .cache import ResultCache
 from .schema import (
     FORMAT_NAME,
-    SCHEMA_VERSION,
+    READABLE_VERSIONS,
     STRUCTURED,
+    WEIGHTS,
     LayerInfo,
     open_h5,
     snapshot_key,
 )
 from .summary import summarize
+
+
+def _reads(method):
+    """Damage met while reading (h5py raises OSError, RuntimeError, ValueError, ...) is a
+    one-line SeeinError naming the store, as damage met at open is."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except SeeinError:
+            raise
+        except (OSError, RuntimeError, ValueError, KeyError, TypeError, OverflowError, AttributeError) as exc:
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise SeeinError(f"damaged store ({type(exc).__name__}: {first})", self.path) from None
+
+    return wrapper
 
 
 class Store:
@@ -41,9 +60,10 @@ class Store:
         except SeeinError:
             self._file.close()
             raise
-        except (KeyError, OSError, ValueError, TypeError) as exc:
+        except Exception as exc:  # h5py meets damage as any of Key/OS/Value/Type/Attribute/...Error
             self._file.close()
-            raise SeeinError(f"damaged store ({type(exc).__name__}: {exc})", self.path) from None
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            raise SeeinError(f"damaged store ({type(exc).__name__}: {first})", self.path) from None
 
     @classmethod
     def open(cls, path: str | os.PathLike, **kwargs: Any) -> "Store":
@@ -56,16 +76,17 @@ class Store:
         if f.attrs.get("format") != FORMAT_NAME:
             raise SeeinError("not a Seein' In activation store (no 'format' attribute)", self.path)
         version = int(f.attrs.get("schema_version", -1))
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             raise SeeinError(
-                f"store schema version {version}; this seein {__version__} reads version "
-                f"{SCHEMA_VERSION} (re-run seein extract to rebuild it)", self.path)
+                f"store schema version {version}; this seein {__version__} reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))} (re-run seein extract to rebuild it)", self.path)
         if not allow_incomplete and not bool(f.attrs.get("complete", False)):
             raise SeeinError("extraction did not finish (run seein extract --resume)", self.path)
         self.schema_version = version
         self.n_images = int(f.attrs["n_images"])
         self.dataset_spec = str(f.attrs.get("dataset", ""))
         self.model_spec = str(f.attrs.get("model", ""))
+        self.model_digest = str(f.attrs.get("model_digest", ""))
         self.input_shape = tuple(int(v) for v in f.attrs.get("input_shape", ()))
         self.labels = f["labels"][...].astype(np.int64)
         self.image_ids = f["image_ids"][...].astype(np.int64)
@@ -109,6 +130,34 @@ class Store:
                                      f"as {want[0]} x {want[1]} points", self.path)
             if not isinstance(group.get("logits"), h5py.Dataset) or group["logits"].shape[:1] != (n,):
                 raise SeeinError(f"damaged store: snapshot {key} lacks its logits", self.path)
+            for layer in self.layers:
+                kind = found[layer.name].dtype.kind
+                if kind not in "fiu":
+                    raise SeeinError(f"damaged store: layer {layer.name!r} of snapshot {key} holds "
+                                     f"{found[layer.name].dtype} values, not numbers", self.path)
+        self._check_labels()
+        self._check_receptive_fields()
+
+    def _check_labels(self) -> None:
+        """Every label names a class: 0 <= label < the number of class names."""
+        n = len(self.class_names)
+        if self.labels.size and (self.labels.min() < 0 or self.labels.max() >= n):
+            bad = int(self.labels.max() if self.labels.max() >= n else self.labels.min())
+            raise SeeinError(f"damaged store: label {bad} is not a class (the store names {n} "
+                             f"classes: 0..{n - 1})", self.path)
+
+    def _check_receptive_fields(self) -> None:
+        """A structured layer's receptive-field boxes are (H, W, 4) integers over its cells."""
+        for layer in self.layers:
+            group = self._file["layers"][layer.name]
+            if "rf" not in group:
+                continue
+            rf = group["rf"]
+            want = (*layer.cells, 4) if layer.kind == STRUCTURED else None
+            if not isinstance(rf, h5py.Dataset) or rf.dtype.kind not in "iu" or (
+                    want is not None and tuple(rf.shape) != want):
+                raise SeeinError(f"damaged store: the receptive fields of layer {layer.name!r} are "
+                                 f"not {want or 'boxes'} integers", self.path)
 
     @property
     def n_classes(self) -> int:
@@ -138,6 +187,7 @@ class Store:
         return int(a["image_start"]), int(a["image_stop"]), int(a["images_total"]), count
 
     @property
+    @_reads
     def dtype(self) -> np.dtype:
         """The dtype activations are stored in (float16 unless extracted with float32)."""
         group = self._snap_group(0)["layers"]
@@ -148,6 +198,7 @@ class Store:
         """All input images, uint8 (N, H, W, C), read lazily."""
         return self._file["images"]
 
+    @_reads
     def image(self, index: int) -> np.ndarray:
         """One input image, uint8 (H, W, C)."""
         return self._file["images"][int(index)]
@@ -179,6 +230,7 @@ class Store:
         self.layer(layer)
         return self._snap_group(snapshot)["layers"][layer]
 
+    @_reads
     def read_activations(self, layer: str, snapshot: int = -1, images: slice | None = None,
                          dims: Sequence[int] | None = None, dtype: Any = np.float32) -> np.ndarray:
         """Activations as points (n_points, dims) for a range of images (default all)."""
@@ -196,6 +248,7 @@ class Store:
             stop = min(start + images_per_chunk, self.n_images)
             yield start, self.read_activations(layer, snapshot, slice(start, stop), dtype=dtype)
 
+    @_reads
     def feature_maps(self, layer: str, image: int, snapshot: int = -1) -> np.ndarray:
         """One image's output of a layer in its own shape: (C, H, W) or (D,)."""
         info = self.layer(layer)
@@ -222,6 +275,7 @@ class Store:
         """Expand a boolean mask over images to one over the layer's points."""
         return self.layer(layer).image_mask_to_point_mask(image_mask)
 
+    @_reads
     def receptive_fields(self, layer: str) -> np.ndarray:
         """int32 (H, W, 4) boxes [y0, x0, y1, x1) in input pixels; the whole image for a flat layer."""
         info = self.layer(layer)
@@ -236,14 +290,40 @@ class Store:
         box = self.receptive_fields(layer)[int(y), int(x)]
         return tuple(int(v) for v in box)
 
+    # -- the network's weights (schema 2) ----------------------------------------------
+    @property
+    def has_weights(self) -> bool:
+        """Whether every snapshot keeps its weights (schema 2 stores extracted or upgraded)."""
+        groups = self._file["snapshots"]
+        return bool(self.snapshots) and all(WEIGHTS in groups[snapshot_key(s.index)] for s in self.snapshots)
+
+    def snapshot_weights(self, snapshot: int = -1) -> dict[str, np.ndarray]:
+        """The state dict of snapshot ``snapshot`` as arrays; a one-line error when the store has none."""
+        group = self._snap_group(snapshot)
+        if WEIGHTS not in group:
+            raise SeeinError(f"the store keeps no weights (schema {self.schema_version}); add them with "
+                             "`seein upgrade STORE --run RUN` or `--weights FILE`", self.path)
+        return {name: ds[...] for name, ds in group[WEIGHTS].items()}
+
+    def weights_summary(self, snapshot: int = -1) -> tuple[int, int]:
+        """(parameter count, bytes) of snapshot ``snapshot``'s weights; (0, 0) without any."""
+        group = self._snap_group(snapshot)
+        if WEIGHTS not in group:
+            return 0, 0
+        items = list(group[WEIGHTS].values())
+        return int(sum(ds.size for ds in items)), int(sum(ds.size * ds.dtype.itemsize for ds in items))
+
     # -- outputs and curves -----------------------------------------------------
+    @_reads
     def logits(self, snapshot: int = -1) -> np.ndarray:
         return self._snap_group(snapshot)["logits"][...]
 
+    @_reads
     def predictions(self, snapshot: int = -1) -> np.ndarray:
         return self._snap_group(snapshot)["predictions"][...].astype(np.int64)
 
     @property
+    @_reads
     def curves(self) -> dict[str, np.ndarray]:
         """Training curves as {metric: (n, 2) array of (step, value)}."""
         if "curves" not in self._file:
@@ -259,13 +339,26 @@ class Store:
     def cache(self) -> ResultCache:
         """The folder of computed results beside this store."""
         if self._cache is None:
-            self._cache = ResultCache(self.path, lambda k: self.snapshot(k).index)
+            self._cache = ResultCache(self.path, lambda k: self.snapshot(k).index, self.store_id)
         return self._cache
+
+    @property
+    def store_id(self) -> str:
+        """The identity written at creation (older stores: one made of their creation attributes)."""
+        a = self._file.attrs
+        text = str(a.get("store_id", ""))
+        if text:
+            return text
+        import hashlib
+
+        basis = json.dumps([str(a.get(k, "")) for k in ("created", "source", "n_images", "model", "dataset")])
+        return "legacy-" + hashlib.sha1(basis.encode()).hexdigest()[:16]
 
     @property
     def cache_dir(self) -> Path:
         return self.cache.folder
 
+    @_reads
     def load_result(self, kind: str, layer: str, snapshot: int | None,
                     params: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
         """A cached result computed with exactly these parameters, or None."""
@@ -280,6 +373,7 @@ class Store:
         """What has been computed: one dict (kind, layer, snapshot, params, file) per cached result."""
         return self.cache.entries()
 
+    @_reads
     def summary(self) -> dict[str, Any]:
         """Everything ``seein info`` shows, as plain JSON-able values (seein.store.summary)."""
         return summarize(self)

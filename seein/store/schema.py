@@ -20,7 +20,16 @@ A store is an HDF5 file written once by extraction and read by everything else
         /predictions       int64 (N,)           argmax of logits (-1 for embedding nets)
         /layers/<name>     float16 (n_points, C) activations (rows = points), chunked by
                                                 images: a chunk holds the points of whole images
+        /weights/<param>   float32 (or the buffer's integer dtype): every parameter and
+                                                buffer of the network's state dict at this
+                                                snapshot (schema 2; HDF5 datasets, never pickles)
     /curves/<metric>       float64 (n_steps, 2)  training curves: (step, value)
+
+Schema 2 adds the network itself: the per-snapshot weights above and, in the root attrs,
+``model`` (the spec: a bundled name, ``file.py:Class`` or an exported-program path),
+``model_digest`` (sha256 of that file, "" for a bundled model) and ``input_shape``. A
+version-1 store still opens (``READABLE_VERSIONS``); what needs weights says how to add
+them (``seein upgrade``).
 
 Activation, logit and prediction datasets are allocated in full when the file is created,
 so writing a chunk changes no HDF5 metadata except the ``images_done`` counter, written
@@ -53,7 +62,10 @@ import numpy as np
 
 from ..core.errors import SeeinError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Versions this seein opens: 1 lacks the weights (``seein upgrade`` adds them).
+READABLE_VERSIONS = (1, 2)
+WEIGHTS = "weights"
 FORMAT_NAME = "seein-activations"
 STRUCTURED = "structured"
 FLAT = "flat"
@@ -150,3 +162,20 @@ def open_h5(path: Path, mode: str) -> h5py.File:
             raise SeeinError("the store is open for writing in another process", path) from None
         raise SeeinError(f"not a readable HDF5 store (truncated or corrupt): {text.splitlines()[0]}",
                          path) from None
+
+
+def weights_array(value) -> np.ndarray:
+    """A state-dict entry as stored: floating tensors as float32, integer buffers as they are."""
+    a = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+    if np.iscomplexobj(a):
+        raise SeeinError("complex-valued weights cannot be stored")
+    return a.astype(np.float32) if a.dtype.kind == "f" else a
+
+
+def write_weights(group: h5py.Group, state) -> None:
+    """Write a state dict under ``group/weights`` (one dataset per entry, names as in the dict)."""
+    wg = group.require_group(WEIGHTS)
+    for name, value in state.items():
+        if name in wg:
+            del wg[name]
+        wg.create_dataset(name, data=weights_array(value))

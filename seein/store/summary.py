@@ -13,13 +13,15 @@ def summarize(store: Any) -> dict[str, Any]:
         "seein_version": str(store.attrs.get("seein_version", "")),
         "created": str(store.attrs.get("created", "")),
         "dataset": store.dataset_spec, "split": source.get("split", ""), "model": store.model_spec,
+        "model_digest": store.model_digest,
         "run": source.get("run", ""), "weights": source.get("weights", ""),
         "n_images": store.n_images, "input_shape": list(store.input_shape),
         "classes": list(store.class_names), "dtype": str(store.dtype),
         "shard": None if store.shard is None else dict(zip(
             ("image_start", "image_stop", "images_total", "count"), store.shard)),
-        "snapshots": [{"index": s.index, "step": s.step, "epoch": s.epoch, **dict(s.metrics)}
-                      for s in store.snapshots],
+        "snapshots": [{"index": s.index, "step": s.step, "epoch": s.epoch, **dict(s.metrics),
+                       "weights": dict(zip(("parameters", "bytes"), store.weights_summary(k)))}
+                      for k, s in enumerate(store.snapshots)],
         "layers": [{"name": layer.name, "kind": layer.kind, "shape": list(layer.shape),
                     "module": layer.module, "points": store.n_points(layer.name), "dims": layer.dims}
                    for layer in store.layers],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from .. import __version__
 from ..core.errors import SeeinError
+from ..core.outputs import fsync_path
 from ..core.snapshots import SnapshotInfo
 from .rows import allocated, chunk_images, row_extents, write_rows
 from .schema import (
@@ -22,6 +24,7 @@ from .schema import (
     open_h5,
     snapshot_key,
     to_points,
+    write_weights,
 )
 
 
@@ -50,9 +53,19 @@ class StoreWriter:
                receptive_fields: Mapping[str, np.ndarray] | None = None,
                curves: Mapping[str, np.ndarray] | None = None, dataset_spec: str = "",
                model_spec: str = "", dtype: Any = np.float16,
-               extra_attrs: Mapping[str, Any] | None = None) -> "StoreWriter":
-        """Start a new store at ``path + '.partial'`` with all metadata and empty activations."""
+               extra_attrs: Mapping[str, Any] | None = None,
+               weights: Mapping[int, Mapping[str, Any]] | None = None,
+               model_digest: str = "") -> "StoreWriter":
+        """Start a new store at ``path + '.partial'`` with all metadata and empty activations.
+
+        ``weights`` maps a snapshot index to its state dict (schema 2: the network itself,
+        written now, so a resumed extraction has them too).
+        """
         partial = cls.partial_path_for(path)
+        for layer in layers:  # before any file exists: HDF5 would take '/' for a path
+            if "/" in layer.name or not layer.name or layer.name in (".", ".."):
+                raise SeeinError(f"layer name {layer.name!r} cannot be a store group (no '/' and not "
+                                 "empty); rename the module or pick other --layers", path)
         n = int(len(labels))
         try:
             partial.parent.mkdir(parents=True, exist_ok=True)
@@ -66,8 +79,10 @@ class StoreWriter:
             a["schema_version"] = SCHEMA_VERSION
             a["seein_version"] = __version__
             a["created"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+            a["store_id"] = uuid.uuid4().hex  # the cache beside the store is tied to this identity
             a["dataset"] = dataset_spec
             a["model"] = model_spec
+            a["model_digest"] = model_digest
             a["n_images"] = n
             a["input_shape"] = np.asarray(input_shape, dtype=np.int64)
             a["complete"] = False
@@ -101,6 +116,8 @@ class StoreWriter:
                 g.attrs["images_done"] = 0
                 for k, v in snap.metrics.items():
                     g.attrs[k] = float(v)
+                if weights and snap.index in weights:
+                    write_weights(g, weights[snap.index])
                 allocated(g, "logits", (n, n_outputs), np.float32)
                 allocated(g, "predictions", (n,), np.int64)
                 ag = g.create_group("layers")
@@ -193,7 +210,9 @@ class StoreWriter:
         self._file.attrs["complete"] = True
         self._file.close()
         final = Path(path)
+        fsync_path(self.partial_path)
         os.replace(self.partial_path, final)
+        fsync_path(final.parent)
         return final
 
     def close(self) -> None:

@@ -62,6 +62,6 @@ def assert_same_stores(a: str | os.PathLike, b: str | os.PathLike) -> None:
             if isinstance(fa[name], h5py.Dataset):
                 np.testing.assert_array_equal(fa[name][...], fb[name][...], err_msg=name)
             assert dict(fa[name].attrs).keys() == dict(fb[name].attrs).keys()
-        skip = {"created"}
+        skip = {"created", "store_id"}
         assert {k: str(v) for k, v in fa.attrs.items() if k not in skip} == \
             {k: str(v) for k, v in fb.attrs.items() if k not in skip}

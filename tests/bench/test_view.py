@@ -21,12 +21,15 @@ def test_bench_view_measures_every_action(make_window, synthetic_store):
                  "matrix -> scatter", "overview drag", "point-size slider"):
         assert name in names
     assert {r["mode"] for r in result["actions"]} == {"splom", "scatter"}
+    shown = {r["view"] for r in result["actions"] if "view" in r}
+    assert {"confusion", "filters", "curves", "perplexity"} <= shown  # each analysis view on a timeline step
     for r in result["actions"]:
         assert r["longest_gap_ms"] > 0 and np.isfinite(r["stall_frames"])
     assert all(r["frames_ms"] for r in result["actions"] if r["action"] != "hover")  # they redrew
     assert result["pan"]["every_point"]["frames_ms"] and result["pan"]["sampled"]["frames_ms"]
     table = format_table(result)
     assert "ratio longest_stall_in_frames" in table and "ratio pan_frame_every_point_vs_thinned" in table
+    assert "ratio analysis_view_extra_stall_in_frames" in table
 
 
 def test_bench_view_bad_layer(synthetic_store):

@@ -34,7 +34,7 @@ def test_help_lists_every_subcommand():
 
 
 @pytest.mark.parametrize("name", ["demo", "train", "layers", "extract", "merge", "info", "backend", "embed",
-                                  "compute", "screenshot", "view", "bench"])
+                                  "compute", "screenshot", "view", "bench", "adversarial", "maximize"])
 def test_each_subcommand_has_help(name, capsys):
     from seein.cli import main
 

@@ -49,7 +49,7 @@ def test_compute_selects_layers_snapshots_and_analyses(synthetic_store, capsys):
 
 @pytest.mark.parametrize("extra, message", [
     (["--layers", "nope"], "no layer 'nope'"),
-    (["--methods", "umap"], "unknown projection method(s) umap"),
+    (["--methods", "isomap"], "unknown projection method(s) isomap"),
     (["--analyses", "magic"], "unknown analysis magic"),
     (["--snapshots", "7"], "no snapshot 7"),
     (["--snapshots", "x"], "bad snapshot 'x'"),

@@ -88,7 +88,7 @@ def test_full_parameters_are_the_cache_key():
 
 @pytest.mark.parametrize("call, message", [
     (lambda s: project(s, "nope", "pca"), r"no layer 'nope' in the store \(layers: conv, fc, out\)"),
-    (lambda s: project(s, "fc", "umap"), r"unknown projection method 'umap' \(methods: pca, tsne, pivotmds\)"),
+    (lambda s: project(s, "fc", "isomap"), r"unknown projection method 'isomap' \(methods: pca, tsne, pivotmds, umap\)"),
     (lambda s: project(s, "fc", "pca", dims=4), "2-D or 3-D"),
     (lambda s: project(s, "fc", "pca", perplexity=5), r"pca takes no parameter\(s\) perplexity"),
     (lambda s: project(s, "fc", "pca", snapshot=7), "no snapshot 7"),
@@ -196,9 +196,9 @@ def test_cli_embed_tsne_snapshot_and_perplexity(synthetic_store, tmp_path, capsy
 
 @pytest.mark.parametrize("argv, message", [
     (["--layer", "nope"], "no layer 'nope'"),
-    (["--layer", "fc", "--method", "umap"], "unknown method 'umap'"),
+    (["--layer", "fc", "--method", "isomap"], "unknown method 'isomap'"),
     (["--layer", "fc", "--perplexity", "5"], "--perplexity does not apply to --method pca"),
-    (["--layer", "fc", "--out", "/no/such/folder/x.npz"], "the folder to write into does not exist"),
+    (["--layer", "fc", "--out", "/no/such/folder/x.npz"], "the output folder does not exist"),
     (["--layer", "fc", "--method", "pivotmds", "--pivots", "0"], "PivotMDS n_pivots must be an integer >= 1"),
     (["--layer", "fc", "--method", "tsne", "--limit", "0"], "t-SNE limit must be an integer >= 4"),
     (["--layer", "fc", "--method", "tsne", "--seed", "-1"], "t-SNE seed must be an integer >= 0"),

@@ -31,7 +31,8 @@ def tiny_store(path: Path, outputs: Sequence[Mapping[str, np.ndarray]], labels: 
     snaps = [SnapshotInfo(index=k, step=steps[k]) for k in range(len(outputs))]
     images = np.broadcast_to((np.arange(n) * 10)[:, None, None, None], (n, 4, 4, 1)).astype(np.uint8)
     writer = StoreWriter.create(path, images=images, labels=labels, image_ids=np.arange(n),
-                                class_names=[f"c{c}" for c in range(n_classes)], layers=infos,
+                                class_names=[f"c{c}" for c in range(max(n_classes, int(labels.max()) + 1))],
+                                layers=infos,
                                 snapshots=snaps, n_outputs=n_classes, input_shape=(1, 4, 4),
                                 receptive_fields=rfs, dtype=np.float32)
     for snap, out, lg in zip(snaps, outputs, logits):

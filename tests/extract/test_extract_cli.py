@@ -68,12 +68,12 @@ def test_extract_writes_what_the_network_computes(lenet_store):
 def test_info_text_and_json(lenet_store, capsys):
     seein("info", lenet_store)
     text = capsys.readouterr().out
-    for needle in ("digits (split test): 60 images", "conv1", "34,560 points of 20 dims", "schema v1",
+    for needle in ("digits (split test): 60 images", "conv1", "34,560 points of 20 dims", "schema v2",
                    "snapshots 6", "test_acc", "computed  0"):
         assert needle in text
     seein("info", lenet_store, "--json")
     info = json.loads(capsys.readouterr().out)
-    assert info["n_images"] == 60 and info["schema_version"] == 1 and info["file_size"] > 0
+    assert info["n_images"] == 60 and info["schema_version"] == 2 and info["file_size"] > 0
     assert {layer["name"]: layer["points"] for layer in info["layers"]}["pool1"] == 60 * 144
     assert info["snapshots"][-1]["step"] > 0 and "train_loss" in info["curves"]
     assert info["results"] == [] and info["dtype"] == "float16"

@@ -122,7 +122,7 @@ def test_status_bar_shows_measured_frame_rate(make_window, synthetic_store, qtbo
     assert re.fullmatch(r"\s*\d+\.\d fps", w.status.fps_label.text())
 
 
-@pytest.mark.parametrize("method", ["pivotmds", "tsne"])
+@pytest.mark.parametrize("method", ["pivotmds", "tsne", "umap"])
 def test_projection_methods_from_the_view(make_window, synthetic_store, qtbot, method):
     w = make_window(synthetic_store, layer="fc")
     view = w.embedding
