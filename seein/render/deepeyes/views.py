@@ -1,4 +1,4 @@
-"""DeepEyes' views by name, rendered headless: what ``seein screenshot STORE --view NAME`` draws.
+"""DeepEyes' views by name, rendered headless (seein.render.views.render_view dispatches here).
 
 Each renderer takes the store path and the request (snapshot, layer, selected images,
 focused filter, size) and returns RGBA pixels. ``curves`` and ``perplexity`` show every
@@ -7,12 +7,8 @@ layer; ``heatmap``, ``inputmap`` and ``filtermap`` one layer (default: the first
 
 from __future__ import annotations
 
-import os
 from typing import Callable, Optional
 
-import numpy as np
-
-from ...core.errors import SeeinError
 from ...store import Store
 
 
@@ -63,16 +59,3 @@ def _inputmap(path, snapshot, layer, selection, focused, size):
 VIEWS: dict[str, Callable] = {"curves": _curves, "perplexity": _perplexity, "heatmap": _heatmap,
                               "inputmap": _inputmap, "filtermap": _filtermap}
 
-
-def render_view(store_path: str | os.PathLike, name: str, snapshot: int = -1, layer: str | None = None,
-                selection: np.ndarray | None = None, focused: int | None = None,
-                size: tuple[int, int] = (900, 700)) -> np.ndarray:
-    """The DeepEyes view ``name`` of a store as uint8 RGBA (H, W, 4)."""
-    if name not in VIEWS:
-        raise SeeinError(f"no view {name!r} (views: {', '.join(VIEWS)})")
-    with Store.open(store_path) as store:
-        store.snapshot(snapshot)  # a clear error for a bad snapshot
-        if layer:
-            store.layer(layer)
-    return VIEWS[name](os.fspath(store_path), int(snapshot), layer, selection, focused,
-                       (int(size[0]), int(size[1])))
