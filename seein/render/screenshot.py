@@ -70,6 +70,7 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
     """Render in this process (EGL): the body of :func:`screenshot`; (RGBA, what it shows)."""
     from ..state import class_palette
     from ..store import Store
+    from .axes import axis_titles
     from .layout import PAD
     from .offscreen import egl_app
     from .scene import EmbeddingScene
@@ -100,14 +101,20 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
     try:
         view.max_panels = d * d  # offline: only the point budget sends a matrix to densities
         view.point_budget = SCREENSHOT_POINT_BUDGET
-        view.set_layer(points, image_index, labels, n_images, class_palette(n_classes), mode=mode)
+        view.set_layer(points, image_index, labels, n_images, class_palette(n_classes), mode=mode,
+                       dim_names=axis_titles(layer, d, projection or None))
         if dims is not None and not projection:
             view.set_dims(*dims)
         if mode == "splom":  # the whole matrix, or the block asked for, with a thin frame round it
             a, b = panels if panels is not None else (0, d)
             k = b - a
             m = min(0.02 * k, 0.9 * PAD)
-            view.view_rect = (a - m, d - b - m, k + 2 * m, k + 2 * m)
+            # the plot beside the axes' margins is not square: its room to spare goes right of and
+            # below the block (nothing there in the whole matrix), the axes along the block's edges
+            _, _, pw, ph = view.plot_rect
+            aspect = pw / ph if ph > 0 else 1.0
+            width, height = (k + 2 * m) * max(aspect, 1.0), (k + 2 * m) / min(aspect, 1.0)
+            view.view_rect = (a - m, d - a + m - height, width, height)
         view.set_point_size(point_size)
         view.set_fade(fade)
         view.set_selection(mask)
