@@ -17,11 +17,17 @@ DEFAULT_BINS = 40
 
 
 def _bin_index(values: Any, lo: float, hi: float, bins: int, xp: Any) -> Any:
-    """Bin of each value over [lo, hi] (values outside go to the edge bins; NaN to bin 0)."""
+    """Bin of each value over [lo, hi] (the maximum in the last bin); -1 outside the range or NaN.
+
+    Values off the axis are drawn off the panel, so they count in no bin (as numpy's
+    ``histogram(range=...)``) rather than piling up at its edges.
+    """
     span = hi - lo if hi > lo else 1.0
-    idx = xp.floor((xp.asarray(values, dtype=xp.float32) - lo) * (bins / span))
-    idx = xp.nan_to_num(idx, nan=0.0)
-    return xp.clip(idx, 0, bins - 1).astype(xp.int64)
+    v = xp.asarray(values, dtype=xp.float64)
+    idx = xp.floor((v - lo) * (bins / span))
+    idx = xp.where(v == hi, bins - 1, idx)
+    inside = (idx >= 0) & (idx < bins)  # False for NaN too
+    return xp.where(inside, idx, -1).astype(xp.int64)
 
 
 def class_histograms(values: Any, point_class: Any, n_classes: int, value_range: tuple[float, float],
@@ -34,7 +40,7 @@ def class_histograms(values: Any, point_class: Any, n_classes: int, value_range:
     lo, hi = (float(v) for v in value_range)
     cls = xp.asarray(point_class, dtype=xp.int64)
     idx = _bin_index(values, lo, hi, bins, xp)
-    keep = cls >= 0
+    keep = (cls >= 0) & (idx >= 0)
     counts = xp.bincount(cls[keep] * bins + idx[keep], minlength=n_classes * bins)[: n_classes * bins]
     return np.asarray(_to_numpy(counts)).reshape(n_classes, bins)
 
@@ -45,7 +51,7 @@ def mask_histogram(values: Any, point_mask: Any, value_range: tuple[float, float
     lo, hi = (float(v) for v in value_range)
     mask = xp.asarray(point_mask, dtype=bool)
     idx = _bin_index(xp.asarray(values)[mask], lo, hi, bins, xp)
-    return np.asarray(_to_numpy(xp.bincount(idx, minlength=bins)[:bins]))
+    return np.asarray(_to_numpy(xp.bincount(idx[idx >= 0], minlength=bins)[:bins]))
 
 
 def _to_numpy(a: Any) -> np.ndarray:

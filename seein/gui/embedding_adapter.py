@@ -18,6 +18,7 @@ from typing import Optional
 
 from qtpy import QtCore
 
+from ..render.axes import axis_titles
 from ..render.placeholder import Placeholder
 from ..state import MOVING_POINTS_BUDGET, AppState, moving_sample
 from ..state.bus import (
@@ -69,6 +70,7 @@ class EmbeddingAdapter(QtCore.QObject):
         self._subs.connect(b.viewport_changed, self._on_viewport_change)
         self._subs.connect(b.projection_changed, self._on_projection_change)
         self._subs.connect(b.style_changed, self._on_style_change)
+        self._subs.connect(b.axis_range_changed, self._on_axis_range_change)
         tasks.loaded.connect(self._on_loaded)
         tasks.ended.connect(self._on_task_ended)
         scene.view_changed.connect(self._on_camera)
@@ -106,8 +108,10 @@ class EmbeddingAdapter(QtCore.QObject):
         # only a projection brings other positions
         key = (str(s.store.path), s.layer, s.snapshot, s.method if s.mode == "projection" else None)
         if key != self._shown_key:
+            projection = s.mode == "projection"
+            names = axis_titles(s.layer, arrays["points"].shape[1], s.method if projection else None)
             self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
-                                 arrays["n_images"], arrays["palette"], ranges=arrays["ranges"])
+                                 arrays["n_images"], arrays["palette"], ranges=arrays["ranges"], dim_names=names)
             self._shown_key = key
             self._shown_images = arrays["n_images"]
         self.scene.set_mode("scatter" if s.mode == "projection" else s.mode)
@@ -186,6 +190,14 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def _on_style_change(self, name: str, value: float) -> None:
         (self.scene.set_point_size if name == "point_size" else self.scene.set_fade)(value)
+        self.canvas.update()
+
+    def _on_axis_range_change(self, axis_range) -> None:
+        """Same axes over all snapshots, or fit to this one: new ranges on the points shown, no upload."""
+        s = self.state
+        if self._shown_key is None or s.mode == "projection" or self.stale or self.placeholder.active:
+            return  # a projection's axes are its own; a layer being read brings its ranges along
+        self.scene.set_ranges(s.axis_ranges(s.layer, s.snapshot))
         self.canvas.update()
 
     def _on_viewport_change(self, event: ViewportEvent) -> None:

@@ -1,12 +1,13 @@
-"""The embedding view's toolbar: what it shows (mode, projection method, the scatter's dims) and how
-(point size, fade), bound two ways to the state with signals blocked against loops.
+"""The embedding view's toolbar: what it shows (mode, projection method, the scatter's dims, the axes'
+range over the timeline) and how (point size, fade), bound two ways to the state with signals
+blocked against loops.
 """
 
 from __future__ import annotations
 
 from qtpy import QtWidgets
 
-from ..state import METHODS, AppState
+from ..state import METHODS, AppState, AxisRange
 from ..state.bus import Subscriptions
 from .style_controls import StyleControls
 
@@ -32,10 +33,17 @@ class EmbeddingControls(QtWidgets.QWidget):
         self.y_box.setPrefix("y ")
         self.x_box.setToolTip("Dimension on the x axis of the scatter")
         self.y_box.setToolTip("Dimension on the y axis of the scatter")
+        self.range_box = QtWidgets.QComboBox(self)
+        for axis_range in AxisRange:
+            self.range_box.addItem(f"Axes: {axis_range.label}", axis_range)
+        self.range_box.setToolTip("Axis ranges: fixed over the whole timeline (points move, axes stay), "
+                                  "or fitted to the snapshot shown (an untrained layer's tiny values fill "
+                                  "the plot)")
         self.style = StyleControls(state, self)
         bar = QtWidgets.QHBoxLayout(self)
         bar.setContentsMargins(4, 2, 4, 2)
-        for w in (QtWidgets.QLabel("Show", self), self.mode_box, self.method_box, self.x_box, self.y_box):
+        for w in (QtWidgets.QLabel("Show", self), self.mode_box, self.method_box, self.x_box, self.y_box,
+                  self.range_box):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.style)
@@ -43,9 +51,10 @@ class EmbeddingControls(QtWidgets.QWidget):
         self.method_box.currentIndexChanged.connect(self._on_mode_box)
         self.x_box.valueChanged.connect(self._on_dims_box)
         self.y_box.valueChanged.connect(self._on_dims_box)
+        self.range_box.currentIndexChanged.connect(self._on_range_box)
         b = state.bus
         self._subs = Subscriptions()
-        for signal in (b.layer_changed, b.mode_changed, b.dims_changed):
+        for signal in (b.layer_changed, b.mode_changed, b.dims_changed, b.axis_range_changed):
             self._subs.connect(signal, self.sync)
 
     def sync(self, *_event) -> None:
@@ -53,13 +62,14 @@ class EmbeddingControls(QtWidgets.QWidget):
         s, info = self.state, self.state.info
         if info is None:
             return
-        for box, value in ((self.mode_box, s.mode), (self.method_box, s.method)):
+        for box, value in ((self.mode_box, s.mode), (self.method_box, s.method), (self.range_box, s.axis_range)):
             blocked = box.blockSignals(True)
             box.setCurrentIndex(box.findData(value))
             box.blockSignals(blocked)
         # enabled or not, never shown or hidden: a toolbar that changes height resizes the
         # canvas, and a resized canvas redraws at once (a second frame of a million points)
         self.method_box.setEnabled(s.mode == "projection")
+        self.range_box.setEnabled(s.mode != "projection")  # a projection's axes are fitted to its map
         for box, value in ((self.x_box, s.dims[1]), (self.y_box, s.dims[0])):
             blocked = box.blockSignals(True)
             box.setRange(0, max(info.dims - 1, 0))
@@ -74,6 +84,9 @@ class EmbeddingControls(QtWidgets.QWidget):
             self.state.set_mode(mode, source="embedding")
         else:
             self.state.set_mode(mode, method if mode == "projection" else None, source="embedding")
+
+    def _on_range_box(self) -> None:
+        self.state.set_axis_range(self.range_box.currentData())
 
     def _on_dims_box(self) -> None:
         self.state.set_dims(self.y_box.value(), self.x_box.value(), source="embedding")

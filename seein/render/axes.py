@@ -34,6 +34,7 @@ TICK_SPACING_PX = 70  # aim for a tick about every this many pixels
 TICK_FONT = 7.0  # points
 TITLE_FONT = 8.0
 INK = (0.2, 0.2, 0.2, 1.0)
+COUNT_TITLE = "count per class"  # the y title of a histogram alone in view
 TITLE_INK = (0.05, 0.05, 0.05, 1.0)
 
 
@@ -153,11 +154,14 @@ class Axes:
         segs: list[tuple[float, float]] = []
         tick_x, tick_y, title_x, title_y = [], [], [], []
         columns = {(p.col, p.dx, p.x0): p for p in panels}
-        rows = {(p.row, p.dy, p.y0): p for p in panels}
+        rows: dict[tuple[int, int, float], list[Panel]] = {}
+        for p in panels:
+            rows.setdefault((p.row, p.dy, p.y0), []).append(p)
         one = layout.grid == 1
         tick_h = TICK_FONT * self.px_per_pt
         # -- columns: x axes along the bottom margin --------------------------------------------
         last_right = -math.inf
+        titles = []
         for (_, dim, x0), _p in sorted(columns.items(), key=lambda kv: kv[0][2]):
             a, b = sorted((x0 * sx + tx, (x0 + 1) * sx + tx))
             cell = b - a
@@ -171,23 +175,27 @@ class Axes:
             title = self._fit(names[dim], dim, hi - lo, one)
             centre = (lo + hi) / 2
             if title and centre - self._text_px(title, TITLE_FONT) / 2 > last_right + 4:
-                title_x.append((title, centre, lane_x + TICK_PX + tick_h + 8))
+                titles.append((title, centre))
                 last_right = centre + self._text_px(title, TITLE_FONT) / 2
+        below = lane_x + TICK_PX + (tick_h + 8 if tick_x else 3)  # under the tick labels, if any
+        title_x = [(title, centre, below) for title, centre in titles]
         # -- rows: y axes along the left margin ---------------------------------------------------
         last_top = math.inf
-        for (_, dim, y0), p in sorted(rows.items(), key=lambda kv: kv[0][2]):
+        for (_, dim, y0), row in sorted(rows.items(), key=lambda kv: kv[0][2]):
             a, b = sorted((y0 * sy + ty, (y0 + 1) * sy + ty))  # canvas px, y down
             cell = b - a
             lo, hi = max(a, py0), min(b, py1)
             if hi - lo < 1 or cell < TITLE_FROM_PX:
                 continue
-            histogram_only = one and p.diagonal  # a scatter of a dim against itself: its distribution
+            # only a diagonal in view (a scatter of a dim against itself, a zoom on a diagonal
+            # panel): its y is a count, not the row's dim
+            histogram_only = all(p.diagonal for p in row)
             if cell >= TICKS_FROM_PX and not histogram_only:
                 for label, y in self._ticks(layout, dim, y0, sy, ty, lo, hi):
                     segs += [(lane_y - TICK_PX, y), (lane_y, y)]
                     tick_y.append((label, lane_y - TICK_PX - 2, y))
-            name = "count (per class)" if histogram_only else names[dim]
-            title = self._fit(name, dim, hi - lo, one)
+            name = COUNT_TITLE if histogram_only else names[dim]
+            title = self._fit(name, dim, hi - lo, one or histogram_only)
             centre = (lo + hi) / 2
             if title and centre + self._text_px(title, TITLE_FONT) / 2 < last_top - 4:
                 title_y.append((title, lane_y - px0 + 4.0, centre))

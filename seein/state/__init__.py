@@ -17,6 +17,7 @@ from .app_state import (
     suggested_point_size,
     transition_start,
 )
+from .axis_range import AxisRange
 from .selection import (
     HISTORY_LIMIT,
     SelectionHistory,
@@ -27,7 +28,7 @@ from .selection import (
     save_selection,
 )
 
-__all__ = ["AppState", "SelectMode", "SelectionHistory", "combine", "parse_select", "save_selection",
+__all__ = ["AppState", "AxisRange", "SelectMode", "SelectionHistory", "combine", "parse_select", "save_selection",
            "load_selection", "class_palette", "default_mode", "suggested_point_size", "transition_start",
            "moving_sample", "MOVING_POINTS_BUDGET",
            "MODES", "METHODS", "HISTORY_LIMIT", "HOME_POINTS_BUDGET"]

@@ -143,6 +143,7 @@ class EventBus:
     projection_changed = Signal(ProjectionEvent)
     progress = Signal(ProgressEvent)
     style_changed = Signal(str, float)  # ("point_size" | "fade", value)
+    axis_range_changed = Signal(object)  # the new seein.state.axis_range.AxisRange
     status = Signal(str)  # a one-line message for the status bar
 
     def disconnect_all(self) -> None:
