@@ -221,7 +221,7 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def reset_view(self) -> None:
         """The layer's first view (the scene's home, or a big matrix's top-left corner)."""
-        rect = self.state.home_rect(canvas_size=tuple(self.canvas.size))
+        rect = self.state.home_rect(canvas_size=tuple(int(v) for v in self.scene.plot_rect[2:]))  # beside the axes
         if rect is None:
             self.scene.home()
         else:

@@ -5,11 +5,13 @@ blocked against loops.
 
 from __future__ import annotations
 
-from qtpy import QtWidgets
+from qtpy import QtGui, QtWidgets
 
 from ..state import METHODS, AppState, AxisRange
 from ..state.bus import Subscriptions
 from .style_controls import StyleControls
+
+_ActionGroup = getattr(QtGui, "QActionGroup", None) or QtWidgets.QActionGroup  # QtGui in Qt 6
 
 MODE_LABELS = {"scatter": "Scatter", "splom": "Matrix", "projection": "Projection"}
 METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "pivotmds": "PivotMDS", "umap": "UMAP"}
@@ -33,17 +35,32 @@ class EmbeddingControls(QtWidgets.QWidget):
         self.y_box.setPrefix("y ")
         self.x_box.setToolTip("Dimension on the x axis of the scatter")
         self.y_box.setToolTip("Dimension on the y axis of the scatter")
-        self.range_box = QtWidgets.QComboBox(self)
+        # the axes' range over the timeline: a compact button (the toolbar sets the window's minimum
+        # width) whose menu names both choices in full
+        self.range_button = QtWidgets.QToolButton(self)
+        self.range_button.setText("Axes")
+        self.range_button.setPopupMode(QtWidgets.QToolButton.InstantPopup)
+        self.range_button.setToolTip("Axis ranges: the same over all snapshots (the points move, the axes "
+                                     "stay) or fitted to the snapshot shown (an untrained layer's tiny "
+                                     "values fill the plot)")
+        menu = QtWidgets.QMenu(self.range_button)
+        group = _ActionGroup(menu)
+        self.range_actions = {}
         for axis_range in AxisRange:
-            self.range_box.addItem(f"Axes: {axis_range.label}", axis_range)
-        self.range_box.setToolTip("Axis ranges: fixed over the whole timeline (points move, axes stay), "
-                                  "or fitted to the snapshot shown (an untrained layer's tiny values fill "
-                                  "the plot)")
+            action = menu.addAction(axis_range.label[0].upper() + axis_range.label[1:])
+            action.setCheckable(True)
+            action.setData(axis_range.value)
+            group.addAction(action)
+            action.triggered.connect(lambda _checked=False, r=axis_range: self._on_range(r))
+            self.range_actions[axis_range] = action
+        group.setExclusive(True)
+        self.range_button.setMenu(menu)
         self.style = StyleControls(state, self)
+        self.mode_box.setToolTip("Show the layer as a scatter of two dims, a scatter-plot matrix, or a projection")
         bar = QtWidgets.QHBoxLayout(self)
         bar.setContentsMargins(4, 2, 4, 2)
-        for w in (QtWidgets.QLabel("Show", self), self.mode_box, self.method_box, self.x_box, self.y_box,
-                  self.range_box):
+        bar.setSpacing(4)
+        for w in (self.mode_box, self.method_box, self.x_box, self.y_box, self.range_button):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.style)
@@ -51,7 +68,6 @@ class EmbeddingControls(QtWidgets.QWidget):
         self.method_box.currentIndexChanged.connect(self._on_mode_box)
         self.x_box.valueChanged.connect(self._on_dims_box)
         self.y_box.valueChanged.connect(self._on_dims_box)
-        self.range_box.currentIndexChanged.connect(self._on_range_box)
         b = state.bus
         self._subs = Subscriptions()
         for signal in (b.layer_changed, b.mode_changed, b.dims_changed, b.axis_range_changed):
@@ -62,14 +78,16 @@ class EmbeddingControls(QtWidgets.QWidget):
         s, info = self.state, self.state.info
         if info is None:
             return
-        for box, value in ((self.mode_box, s.mode), (self.method_box, s.method), (self.range_box, s.axis_range)):
+        for action_range, action in self.range_actions.items():
+            action.setChecked(action_range is s.axis_range)
+        for box, value in ((self.mode_box, s.mode), (self.method_box, s.method)):
             blocked = box.blockSignals(True)
             box.setCurrentIndex(box.findData(value))
             box.blockSignals(blocked)
         # enabled or not, never shown or hidden: a toolbar that changes height resizes the
         # canvas, and a resized canvas redraws at once (a second frame of a million points)
         self.method_box.setEnabled(s.mode == "projection")
-        self.range_box.setEnabled(s.mode != "projection")  # a projection's axes are fitted to its map
+        self.range_button.setEnabled(s.mode != "projection")  # a projection's axes are fitted to its map
         for box, value in ((self.x_box, s.dims[1]), (self.y_box, s.dims[0])):
             blocked = box.blockSignals(True)
             box.setRange(0, max(info.dims - 1, 0))
@@ -85,8 +103,8 @@ class EmbeddingControls(QtWidgets.QWidget):
         else:
             self.state.set_mode(mode, method if mode == "projection" else None, source="embedding")
 
-    def _on_range_box(self) -> None:
-        self.state.set_axis_range(self.range_box.currentData())
+    def _on_range(self, axis_range: AxisRange) -> None:
+        self.state.set_axis_range(axis_range)
 
     def _on_dims_box(self) -> None:
         self.state.set_dims(self.y_box.value(), self.x_box.value(), source="embedding")

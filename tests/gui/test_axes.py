@@ -48,10 +48,11 @@ def test_axes_and_fit_to_this_snapshot_in_the_window(make_window, demo_store, qt
     same = _ink_extent(frame, plot)
     assert max(same) < 0.1 * min(pw, ph), same  # the untrained map: a dot on the common axes
     # the toolbar's range control: fit to this snapshot
-    box = controls.range_box
-    assert box.isEnabled() and box.currentData() is AxisRange.ALL_SNAPSHOTS
-    box.setCurrentIndex(box.findData(AxisRange.SNAPSHOT))
-    assert state.axis_range is AxisRange.SNAPSHOT
+    button, actions = controls.range_button, controls.range_actions
+    assert button.isEnabled() and actions[AxisRange.ALL_SNAPSHOTS].isChecked()
+    assert [a.text() for a in button.menu().actions()] == ["Same over all snapshots", "Fit to this snapshot"]
+    actions[AxisRange.SNAPSHOT].trigger()  # as a click on the menu's entry
+    assert state.axis_range is AxisRange.SNAPSHOT and actions[AxisRange.SNAPSHOT].isChecked()
     wait_idle(qtbot, w)
     assert np.allclose(scene.ranges, feature_ranges(state.store, "fc2", 0))
     fitted_frame = scene.render()
@@ -59,13 +60,17 @@ def test_axes_and_fit_to_this_snapshot_in_the_window(make_window, demo_store, qt
     assert min(fitted) > 0.5 * min(pw, ph) and fitted[0] > 5 * same[0], (same, fitted)
     values = [float(label) for label, _, _ in scene.axes.drawn.tick_x]
     assert max(abs(v) for v in values) < 1  # the ticks read the snapshot's own small values
+    state.set_mode("projection", "pca", source="test")  # a projection's axes are its own
+    assert not button.isEnabled()
+    state.set_mode("scatter", source="test")
+    wait_idle(qtbot, w)
     # the timeline keeps fitting: the last snapshot gets its own ranges
     state.set_snapshot(5)
     wait_idle(qtbot, w)
     assert np.allclose(scene.ranges, feature_ranges(state.store, "fc2", 5))
     # and back: the same axes over all snapshots (state -> control without a loop)
     state.set_axis_range(AxisRange.ALL_SNAPSHOTS)
-    assert box.currentData() is AxisRange.ALL_SNAPSHOTS
+    assert actions[AxisRange.ALL_SNAPSHOTS].isChecked() and not actions[AxisRange.SNAPSHOT].isChecked()
     assert np.allclose(scene.ranges, state.layer_ranges("fc2"))
 
 

@@ -66,7 +66,7 @@ def test_shortcuts_invert_lasso_home_help(make_window, synthetic_store, qtbot):
     assert not w.embedding.lasso.active and w.embedding.scene.view.camera.interactive
     w.embedding.scene.view_rect = (1.0, 1.0, 0.5, 0.5)
     qtbot.keyClick(w, QtCore.Qt.Key_Home)
-    home = w.state.home_rect(canvas_size=tuple(w.embedding.canvas.size))
+    home = w.state.home_rect(canvas_size=tuple(int(v) for v in w.embedding.scene.plot_rect[2:]))
     assert np.allclose(w.embedding.scene.view_rect, home)
     for key in (QtCore.Qt.Key_Question, QtCore.Qt.Key_F1):
         qtbot.keyClick(w, key)
@@ -184,7 +184,8 @@ def test_pan_draws_a_sample_then_every_point(make_window, synthetic_store, qtbot
     w.state.set_point_size(1.0)  # one pixel a point: fewer points, less ink
     before = scene.uploads
     native = w.embedding.canvas.native
-    cx, cy = native.width() / 2, native.height() / 2
+    px, py, pw, ph = scene.plot_rect  # the plot's centre (the axes' margins lie left of and below it)
+    cx, cy = px + pw / 2, py + ph / 2
     drag(native, [(cx, cy), (cx + 4, cy + 2), (cx + 8, cy + 4)])  # a pan
     assert scene.points.sample_size == 1500 // 3 or scene.points.sample_size == 1500 // 4
     moving = scene.render()

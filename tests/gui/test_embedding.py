@@ -148,7 +148,8 @@ def test_first_view_follows_resizes_until_the_user_moves(qtbot, view):
     state, scene = view.state, view.scene
     state.set_layer("fc")
     view.resize(800, 420)  # the window is laid out after the layer is up
-    qtbot.waitUntil(lambda: np.allclose(scene.view_rect, state.home_rect(canvas_size=tuple(scene.canvas.size))),
+    plot = lambda: tuple(int(v) for v in scene.plot_rect[2:])  # noqa: E731  the canvas but the axes' margins
+    qtbot.waitUntil(lambda: np.allclose(scene.view_rect, state.home_rect(canvas_size=plot())),
                     timeout=3000)
     assert len(scene.visible_panels()) == 16
     native = view.canvas.native
