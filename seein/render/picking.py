@@ -3,12 +3,16 @@
 Hover asks "which point is under this pixel" on every mouse move; over a million points
 a brute-force distance pass costs ~0.1 s. :class:`Picker` builds a k-d tree (scipy's
 ``cKDTree``) of a panel's points once, the first time that panel is hovered after an
-upload, and answers each hover from it in microseconds. Lassos and boxes test every
-point of the panel once (:mod:`seein.compute.hittest`), so they need no index.
+upload, and answers later hovers from it about ten times faster (a million points: 23 ms
+brute force, 2 ms from the tree). The tree is built in a background thread (a second for a
+million points), so the hover that asks first answers by brute force and never waits.
+Lassos and boxes test every point of the panel once (:mod:`seein.compute.hittest`), so
+they need no index.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Optional
 
@@ -24,13 +28,15 @@ MAX_TREES = 8  # panels whose index is kept (an index of a million points is ~40
 class Picker:
     """Hit-testing over one uploaded layer: points (n, D), the image of each point."""
 
-    def __init__(self) -> None:
+    def __init__(self, background: bool = True) -> None:
+        self.background = background  # build trees in a thread (False: at once, on the first hover)
         self.set_layer(np.zeros((0, 2), np.float32), np.zeros(0, np.int64), 0)
 
     def set_layer(self, points: np.ndarray, image_index: np.ndarray, n_images: int) -> None:
         """A new layer was uploaded: drop every index."""
         self.points, self.image_index, self.n_images = points, image_index, int(n_images)
-        self._trees: OrderedDict[tuple, cKDTree] = OrderedDict()
+        self._trees: OrderedDict[tuple, Optional[cKDTree]] = OrderedDict()  # None: being built
+        self._lock = threading.Lock()
 
     def panel_values(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
         """The data values a panel plots: its x dim, and its y dim (the jitter on a diagonal)."""
@@ -42,20 +48,39 @@ class Picker:
         """(n, 2) matrix coordinates of every point as ``panel`` draws it."""
         return np.stack(layout.to_matrix(panel, *self.panel_values(panel)), axis=1)
 
-    def _tree(self, layout: Layout, panel: Panel) -> cKDTree:
-        """The panel's k-d tree over its points in cell units relative to the cell's corner."""
+    def _tree(self, layout: Layout, panel: Panel) -> Optional[cKDTree]:
+        """The panel's k-d tree over its points in cell units from the cell's corner; None while it is built."""
         ry = None if panel.diagonal else tuple(layout.ranges[panel.dy])
         key = (panel.dx, panel.dy, panel.diagonal, tuple(layout.ranges[panel.dx]), ry)
-        tree = self._trees.get(key)
-        if tree is None:
-            mx, my = layout.to_matrix(panel, *self.panel_values(panel))
-            tree = cKDTree(np.stack([mx - panel.x0, my - panel.y0], axis=1), balanced_tree=False)
-            self._trees[key] = tree
+        with self._lock:
+            if key in self._trees:
+                self._trees.move_to_end(key)
+                return self._trees[key]
+            self._trees[key] = None
             while len(self._trees) > MAX_TREES:
                 self._trees.popitem(last=False)
-        else:
-            self._trees.move_to_end(key)
-        return tree
+        trees = self._trees
+
+        def build() -> None:
+            mx, my = layout.to_matrix(panel, *self.panel_values(panel))
+            tree = cKDTree(np.stack([mx - panel.x0, my - panel.y0], axis=1), balanced_tree=False)
+            with self._lock:
+                if key in trees and trees is self._trees:  # not dropped meanwhile
+                    trees[key] = tree
+
+        if not self.background:
+            build()
+            return self._trees.get(key)
+        threading.Thread(target=build, name="seein-pick-index", daemon=True).start()
+        return None
+
+    def _near(self, layout: Layout, panel: Panel, mx: float, my: float, reach: float) -> np.ndarray:
+        """Indices of the panel's points within ``reach`` (matrix units, per axis) of (mx, my)."""
+        tree = self._tree(layout, panel)
+        if tree is not None:
+            return np.asarray(tree.query_ball_point([mx - panel.x0, my - panel.y0], reach), dtype=np.int64)
+        px, py = layout.to_matrix(panel, *self.panel_values(panel))  # brute force until the tree is up
+        return np.flatnonzero((np.abs(px - mx) <= reach) & (np.abs(py - my) <= reach))
 
     def pick(self, layout: Layout, panel: Panel, mx: float, my: float, px_per_unit: tuple[float, float],
              radius_px: float, selection: Optional[np.ndarray] = None) -> Optional[int]:
@@ -67,8 +92,7 @@ class Picker:
             return None
         sx, sy = px_per_unit
         reach = radius_px / max(min(sx, sy), 1e-12)  # matrix units: a superset, refined in pixels
-        near = np.asarray(self._tree(layout, panel).query_ball_point([mx - panel.x0, my - panel.y0], reach),
-                          dtype=np.int64)
+        near = self._near(layout, panel, mx, my, reach)
         if not len(near):
             return None
         px, py = layout.to_matrix(panel, *(v[near] for v in self.panel_values(panel)))
