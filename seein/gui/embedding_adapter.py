@@ -8,7 +8,7 @@ are read, and projections computed, by the task controller
 (:class:`~seein.gui.embedding_tasks.EmbeddingTasks`); meanwhile the scene shows a marked
 placeholder (:mod:`seein.render.placeholder`), never the previous layer's, snapshot's or
 method's points, and takes no hover or click. While the camera moves (or a lasso is
-drawn, or a selection lands) a huge view is thinned out (``seein.state.moving_sample``)
+drawn, or a selection lands) a huge view is thinned out (``seein.render.policy.moving_sample``)
 until it rests.
 """
 
@@ -20,7 +20,8 @@ from qtpy import QtCore
 
 from ..render.axes import axis_titles
 from ..render.placeholder import Placeholder
-from ..state import MOVING_POINTS_BUDGET, AppState, moving_sample
+from ..render.policy import MOVING_POINTS_BUDGET, home_rect, moving_sample, panel_rect
+from ..state import AppState, ViewMode
 from ..state.bus import (
     DimsEvent,
     HoverEvent,
@@ -28,6 +29,9 @@ from ..state.bus import (
     ModeEvent,
     ProjectionEvent,
     SelectionEvent,
+    Source,
+    Style,
+    StyleEvent,
     Subscriptions,
     ViewportEvent,
 )
@@ -108,15 +112,15 @@ class EmbeddingAdapter(QtCore.QObject):
         # only a projection brings other positions
         key = (str(s.store.path), s.layer, s.snapshot, s.method if s.mode == "projection" else None)
         if key != self._shown_key:
-            projection = s.mode == "projection"
+            projection = s.mode == ViewMode.PROJECTION
             names = axis_titles(s.layer, arrays["points"].shape[1], s.method if projection else None)
             self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
                                  arrays["n_images"], arrays["palette"], ranges=arrays["ranges"], dim_names=names)
             self._shown_key = key
             self._shown_images = arrays["n_images"]
-        self.scene.set_mode("scatter" if s.mode == "projection" else s.mode)
-        if s.mode == "scatter":
-            self.scene.set_dims(s.dims[1], s.dims[0])  # the scene takes (x, y)
+        self.scene.set_mode(ViewMode.SCATTER if s.mode == ViewMode.PROJECTION else s.mode)
+        if s.mode == ViewMode.SCATTER:
+            self.scene.set_dims(*s.dims)
         self.scene.set_selection(s.selection if s.selection.any() else None)
         if after == "home":
             self.reset_view()
@@ -165,13 +169,13 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def _on_dims_change(self, event: DimsEvent) -> None:
         if self.stale:  # the new layer is still being read: go there once it is up
-            if self.state.mode == "splom":
-                self._load_after = self.state.panel_rect(event.i, event.j)
+            if self.state.mode == ViewMode.SPLOM:
+                self._load_after = panel_rect(self.state.info.dims, event.x, event.y)
             return
-        if self.state.mode == "scatter":
-            self.scene.set_dims(event.j, event.i)  # x = dim j, y = dim i
-        elif self.state.mode == "splom":
-            self.scene.view_rect = self.state.panel_rect(event.i, event.j)
+        if self.state.mode == ViewMode.SCATTER:
+            self.scene.set_dims(event.x, event.y)
+        elif self.state.mode == ViewMode.SPLOM:
+            self.scene.view_rect = panel_rect(self.state.info.dims, event.x, event.y)
             self._homed = False
         self.canvas.update()
 
@@ -188,20 +192,20 @@ class EmbeddingAdapter(QtCore.QObject):
             self.scene.set_hover(event.image)
             self.canvas.update()
 
-    def _on_style_change(self, name: str, value: float) -> None:
-        (self.scene.set_point_size if name == "point_size" else self.scene.set_fade)(value)
+    def _on_style_change(self, event: StyleEvent) -> None:
+        (self.scene.set_point_size if event.style is Style.POINT_SIZE else self.scene.set_fade)(event.value)
         self.canvas.update()
 
     def _on_axis_range_change(self, axis_range) -> None:
         """Same axes over all snapshots, or fit to this one: new ranges on the points shown, no upload."""
         s = self.state
-        if self._shown_key is None or s.mode == "projection" or self.stale or self.placeholder.active:
+        if self._shown_key is None or s.mode == ViewMode.PROJECTION or self.stale or self.placeholder.active:
             return  # a projection's axes are its own; a layer being read brings its ranges along
         self.scene.set_ranges(s.axis_ranges(s.layer, s.snapshot))
         self.canvas.update()
 
     def _on_viewport_change(self, event: ViewportEvent) -> None:
-        if event.source != "embedding":
+        if event.source is not Source.EMBEDDING:
             self.moving()  # the overview drags or scrolls this view
             self.scene.view_rect = event.rect
             self.canvas.update()
@@ -217,11 +221,19 @@ class EmbeddingAdapter(QtCore.QObject):
 
     # -- camera -----------------------------------------------------------------------------
     def _on_camera(self, rect) -> None:
-        self.state.set_viewport(rect, source="embedding")
+        self.state.set_viewport(rect, source=Source.EMBEDDING)
+
+    def home_rect(self):
+        """The layer's first view (x, y, w, h): a big matrix's top-left corner; None for the scene's home."""
+        s = self.state
+        if s.info is None or s.mode != ViewMode.SPLOM:
+            return None
+        return home_rect(s.info.dims, s.require_store().n_points(s.info.name), 
+                         canvas_size=tuple(int(v) for v in self.scene.plot_rect[2:]))  # beside the axes
 
     def reset_view(self) -> None:
         """The layer's first view (the scene's home, or a big matrix's top-left corner)."""
-        rect = self.state.home_rect(canvas_size=tuple(int(v) for v in self.scene.plot_rect[2:]))  # beside the axes
+        rect = self.home_rect()
         if rect is None:
             self.scene.home()
         else:

@@ -20,9 +20,8 @@ from typing import Sequence
 import numpy as np
 from vispy import scene
 
+from ..compute.methods import Method
 from .layout import PAD, Layout, Panel
-
-PROJECTION_LABELS = {"pca": "PCA", "tsne": "t-SNE", "pivotmds": "PivotMDS", "umap": "UMAP"}
 
 MIN_CANVAS_PX = 240  # canvases smaller than this (either side) have no axes: no room for them
 LEFT_PX = 60  # the left margin: y titles, tick labels, ticks
@@ -38,10 +37,10 @@ COUNT_TITLE = "count per class"  # the y title of a histogram alone in view
 TITLE_INK = (0.05, 0.05, 0.05, 1.0)
 
 
-def axis_titles(layer: str, n_dims: int, method: str | None = None) -> list[str]:
+def axis_titles(layer: str, n_dims: int, method: Method | str | None = None) -> list[str]:
     """Axis titles of a layer's dims (``conv2 · dim 7``) or of a projection's (``t-SNE 1``)."""
     if method is not None:
-        label = PROJECTION_LABELS.get(method, method)
+        label = Method(method).label
         return [f"{label} {k + 1}" for k in range(n_dims)]
     return [f"{layer} · dim {k}" for k in range(n_dims)]
 
@@ -140,7 +139,7 @@ class Axes:
         ``to_px`` is (sx, tx, sy, ty) with canvas px = matrix * s + t per axis; ``plot_px``
         the plot area (x, y, w, h) in canvas px; the margins lie left of and below it.
         """
-        key = (id(layout), tuple(names), tuple(panels), tuple(round(v, 3) for v in to_px), plot_px)
+        key = (layout.ranges.tobytes(), tuple(names), tuple(panels), tuple(round(v, 3) for v in to_px), plot_px)
         if key == self._key:
             return
         sx, tx, sy, ty = to_px
@@ -239,4 +238,4 @@ class Axes:
                     visual.rotation = np.full(len(items), -90.0)
 
 
-__all__ = ["Axes", "AxisLabels", "PROJECTION_LABELS", "axis_titles", "format_ticks", "nice_ticks"]
+__all__ = ["Axes", "AxisLabels", "axis_titles", "format_ticks", "nice_ticks"]

@@ -95,7 +95,7 @@ class DiagonalHistograms:
     def update(self, layout: Layout, panels: Sequence[Panel]) -> None:
         """Draw the histograms of the diagonal panels among ``panels`` (the ones in view)."""
         diagonal = [p for p in panels if p.diagonal]
-        key = (id(layout.ranges), tuple((p.dx, p.x0, p.y0) for p in diagonal))
+        key = (layout.ranges.tobytes(), tuple((p.dx, p.x0, p.y0) for p in diagonal))
         if key == self._key:
             return
         self._key = key

@@ -9,12 +9,12 @@ collapsing to a dot.
 
 from __future__ import annotations
 
-from enum import Enum
-
 import numpy as np
 
+from ..core.enums import Choice
 
-class AxisRange(str, Enum):
+
+class AxisRange(Choice):
     """Which values a dimension's axis spans."""
 
     ALL_SNAPSHOTS = "all"  # min and max over every snapshot of the layer

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from seein.core.palette import class_palette
+
+PALETTE = (class_palette(3)[:, :3] * 255).round().astype(int)  # the colours of classes 0, 1, 2
+
 pytestmark = pytest.mark.render
 
 
@@ -14,7 +18,7 @@ def test_splom_panels_land_in_their_cells(case):
     off = [(r, c) for r in range(3) for c in range(3) if r != c]
     assert res["mode"] == "splom" and sorted(res["drawn"]) == off  # the diagonals draw no points
     assert sorted(res["histograms"]) == [0, 1, 2]  # but each its dim's histogram
-    blue = np.array([31, 119, 180])
+    blue = PALETTE[0]
     is_blue = np.all(np.abs(frame[..., :3].astype(int) - blue) <= 3, axis=-1)
     for r, c in off:
         x, y = res["expect"][(r, c)]
@@ -44,7 +48,7 @@ def test_points_never_leave_their_panel_cell(case):
     draw into a neighbouring panel; every coloured pixel belongs to a point of its cell."""
     res = case("splom_clipped")
     frame = res["frame"]
-    pal = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44]])
+    pal = PALETTE[:3]
     cells = [c[0] for c in res["cells_px"]]  # cell edges in px (x; y is the same, flipped)
     ycells = [c[1] for c in res["cells_px"]]
     for k in range(3):
