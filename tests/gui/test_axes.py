@@ -27,7 +27,7 @@ def test_axes_and_fit_to_this_snapshot_in_the_window(make_window, demo_store, qt
     w = make_window(demo_store, layer="fc2")
     state, scene, controls = w.embedding.state, w.embedding.scene, w.embedding.controls
     state.set_mode("scatter", source="test")
-    state.set_dims(1, 0, source="test")  # dim 0 across, dim 1 up
+    state.set_dims(0, 1, source="test")  # dim 0 across, dim 1 up
     state.set_snapshot(0)  # untrained: fc2's values are a hundred times smaller than later
     wait_idle(qtbot, w)
     frame = scene.render()
