@@ -14,6 +14,7 @@ until it rests.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 from qtpy import QtCore
@@ -30,8 +31,9 @@ from ..state.bus import (
     Subscriptions,
     ViewportEvent,
 )
+from ..state.projection_timeline import MapFrame, eased, prefetch_order, start_positions
 from .embedding_controls import METHOD_LABELS
-from .embedding_tasks import EmbeddingTasks
+from .embedding_tasks import STEP_TRANSITION_MS, TRANSITION_MS, EmbeddingTasks
 
 HOVER_REDRAW_MAX_POINTS = 300_000  # points per frame up to which a hover redraws to highlight
 ASYNC_LOAD_VALUES = 2_000_000  # layers with more values (points x dims) are read in a worker
@@ -53,6 +55,8 @@ class EmbeddingAdapter(QtCore.QObject):
         self._load_after = None
         self._shown_images: Optional[int] = None  # images of the store whose points are on screen
         self._shown_key = None
+        self._on_screen: Optional[MapFrame] = None  # the projection frame drawn (None: a scatter or matrix)
+        self._start = None  # where its points started their transition
         self._homed = False  # the view is the layer's first view, untouched since (resizes keep it so)
         self._rest_timer = QtCore.QTimer(self)
         self._rest_timer.setSingleShot(True)
@@ -86,11 +90,18 @@ class EmbeddingAdapter(QtCore.QObject):
         s = self.state
         if s.store is None or s.layer is None:
             return
-        if s.mode == "projection" and s.projection() is None:
-            self.stale = False
-            self.blank(f"computing {self._what()}… the map appears when it is ready")
-            self.tasks.project(s.layer, s.method, s.snapshot)
-            return
+        frame = s.projection_frame() if s.mode == "projection" else None
+        if s.mode == "projection":
+            if frame is None:
+                self.stale = False
+                self._load_after = after
+                self.blank(f"computing {self._what()}… the map appears when it is ready")
+                self.tasks.project(s.layer, s.method, s.snapshot)
+            self._prefetch()
+            if frame is None:
+                return
+        if s.mode != "projection":
+            self.tasks.prefetch(s.layer, s.method, [])  # the timeline's maps are wanted in projections only
         info = s.info
         if s.mode != "projection" and not s.has_points(s.layer, s.snapshot) \
                 and info.n_points(s.store.n_images) * info.dims > ASYNC_LOAD_VALUES:
@@ -105,11 +116,15 @@ class EmbeddingAdapter(QtCore.QObject):
         # scatter and matrix draw the same uploaded points (the scene switches with uniforms);
         # only a projection brings other positions
         key = (str(s.store.path), s.layer, s.snapshot, s.method if s.mode == "projection" else None)
+        start = None
         if key != self._shown_key:
+            start = self._transition_start(frame, arrays["n_images"])
+            start_layer = self._on_screen.key[0] if start is not None else None
             self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
                                  arrays["n_images"], arrays["palette"], ranges=arrays["ranges"])
             self._shown_key = key
             self._shown_images = arrays["n_images"]
+            self._on_screen, self._start = frame, start
         self.scene.set_mode("scatter" if s.mode == "projection" else s.mode)
         if s.mode == "scatter":
             self.scene.set_dims(s.dims[1], s.dims[0])  # the scene takes (x, y)
@@ -118,7 +133,31 @@ class EmbeddingAdapter(QtCore.QObject):
             self.reset_view()
         elif after is not None:
             self.scene.view_rect = after
+        if start is not None:  # between snapshots of one layer quicker, within the timeline's step
+            self.tasks.animate(start, TRANSITION_MS if start_layer != s.layer else STEP_TRANSITION_MS)
         self.canvas.update()
+
+    def _transition_start(self, frame: Optional[MapFrame], n_images: int):
+        """Where the new map's points start (Deepling): where the map on screen draws the same
+        images, mid-transition included; None when no projection of these images is on screen."""
+        shown = self._on_screen
+        if frame is None or shown is None or shown.key == frame.key \
+                or len(shown.positions) != n_images * shown.per_image:
+            return None
+        t = self.tasks.transition_t
+        if t is not None and self._start is not None:  # the points are on their way: start where they are
+            shown = replace(shown, positions=eased(self._start, shown.positions, t))
+        return start_positions(shown, frame.cells, frame.ranges)
+
+    def _prefetch(self) -> None:
+        """The timeline's maps: this snapshot's and the next ones', computed ahead of the play head."""
+        s = self.state
+        n = len(s.store.snapshots)
+        if n < 2:
+            return
+        order = prefetch_order(s.snapshot, n, lambda k: s.maps.ready((s.layer, s.method, k)),
+                               s.store.n_points(s.layer))
+        self.tasks.prefetch(s.layer, s.method, [k for k in order if k != s.snapshot])
 
     def _what(self) -> str:
         """"t-SNE of fc1 at snapshot 3": the projection the state names."""
@@ -196,12 +235,11 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def _on_projection_change(self, event: ProjectionEvent) -> None:
         s = self.state
-        if (event.layer, event.method, event.snapshot) != (s.layer, s.method, s.snapshot) or s.mode != "projection":
-            return
-        self.reload()
-        if event.start is not None:
-            self.tasks.animate(event.start)
-        self.reset_view()
+        if (event.layer, event.method, event.snapshot) != (s.layer, s.method, s.snapshot) or s.mode != "projection" \
+                or self._shown_key == (str(s.store.path), s.layer, s.snapshot, s.method):
+            return  # a map computed ahead (the timeline's), or one already drawn
+        after, self._load_after = self._load_after, None
+        self.reload(after=after if after is not None else "home")
 
     # -- camera -----------------------------------------------------------------------------
     def _on_camera(self, rect) -> None:

@@ -15,8 +15,8 @@ from .app_state import (
     default_mode,
     moving_sample,
     suggested_point_size,
-    transition_start,
 )
+from .projection_timeline import MapFrame, ProjectionMaps, prefetch_order
 from .selection import (
     HISTORY_LIMIT,
     SelectionHistory,
@@ -28,6 +28,7 @@ from .selection import (
 )
 
 __all__ = ["AppState", "SelectMode", "SelectionHistory", "combine", "parse_select", "save_selection",
-           "load_selection", "class_palette", "default_mode", "suggested_point_size", "transition_start",
+           "load_selection", "class_palette", "default_mode", "suggested_point_size",
+           "MapFrame", "ProjectionMaps", "prefetch_order",
            "moving_sample", "MOVING_POINTS_BUDGET",
            "MODES", "METHODS", "HISTORY_LIMIT", "HOME_POINTS_BUDGET"]

@@ -29,6 +29,7 @@ from .bus import (
     SelectionEvent,
     ViewportEvent,
 )
+from .projection_timeline import MapFrame, ProjectionMaps
 from .selection import SelectionHistory, SelectMode, combine
 
 MODES = ("scatter", "splom", "projection")
@@ -115,12 +116,11 @@ class AppState:
         self.viewport: Optional[tuple[float, float, float, float]] = None
         self.select_mode = SelectMode.REPLACE  # what a click or lasso does with no modifier held
         self._size_chosen = False
-        self._projections: dict[tuple[str, str, int], np.ndarray] = {}
+        self.maps = ProjectionMaps(self.bus)  # computed projections, the one on screen aligned to the last
         self._points_cache: Optional[tuple[tuple, np.ndarray]] = None
         self._points_lock = threading.Lock()
         self._ranges: dict[tuple[str, str], np.ndarray] = {}
         self._ranges_lock = threading.Lock()
-        self._last_projection: Optional[tuple[str, np.ndarray]] = None
 
     # -- store, layer, snapshot, mode -------------------------------------------------
     def open_store(self, path: str | os.PathLike) -> Store:
@@ -140,8 +140,7 @@ class AppState:
         self.point_mask = None
         self.history = SelectionHistory(store.n_images)
         self.hover = HoverEvent(None)
-        self._projections.clear()
-        self._last_projection = None
+        self.maps.clear()
         self._points_cache = None
         self.bus.store_changed.emit(store)
         if store.layers:
@@ -426,7 +425,8 @@ class AppState:
         info = self.info
         ranges = None
         if self.mode == "projection":
-            points = self._projections.get((info.name, self.method, self.snapshot))
+            frame = self.projection_frame()
+            points, ranges = (None, None) if frame is None else (frame.positions, frame.ranges)
         else:
             points = self.read_points(info.name, self.snapshot)
             ranges = self.layer_ranges(info.name)
@@ -471,21 +471,25 @@ class AppState:
             return self._points_cache[1]
 
     def projection(self, layer: str | None = None) -> Optional[np.ndarray]:
-        """The computed projection of ``layer`` (default active) by the current method, or None."""
-        return self._projections.get((layer or self.layer, self.method, self.snapshot))
+        """The projection of ``layer`` (default active) by the current method, or None: the
+        active layer's as the view shows it (aligned, ``projection_frame``), another's as computed."""
+        if layer is None or layer == self.layer:
+            frame = self.projection_frame()
+            return None if frame is None else frame.positions
+        return self.maps.raw((layer, self.method, self.snapshot))
+
+    def projection_frame(self) -> Optional[MapFrame]:
+        """The active layer's projection by the current method at the current snapshot, aligned
+        onto the map shown before it (Deepling; ``seein.state.projection_timeline``), or None."""
+        if self.store is None or self.layer is None:
+            return None
+        return self.maps.frame((self.layer, self.method, self.snapshot), self.info.cells)
 
     def set_projection(self, layer: str, method: str, snapshot: int, embedding: np.ndarray) -> None:
-        """A projection finished: keep it, and derive where its points start their transition."""
-        store = self.require_store()
+        """A projection finished (the active layer's or one computed ahead): keep it, tell the views."""
         embedding = np.asarray(embedding, dtype=np.float32)
-        self._projections[(layer, method, snapshot)] = embedding
-        start = None
-        if self._last_projection is not None and self._last_projection[0] != layer:
-            prev_layer, prev = self._last_projection
-            start = transition_start(prev, store.layer(prev_layer).points_per_image,
-                                     embedding, store.layer(layer).points_per_image)
-        self._last_projection = (layer, embedding)
-        self.bus.projection_changed.emit(ProjectionEvent(layer, method, snapshot, embedding, start))
+        self.maps.put((layer, method, int(snapshot)), embedding)
+        self.bus.projection_changed.emit(ProjectionEvent(layer, method, snapshot, embedding))
 
     def feature_maps(self, mask: np.ndarray | None = None, snapshot: int | None = None,
                      progress: ProgressCallback | None = None) -> list[tuple[str, np.ndarray]]:
@@ -524,20 +528,3 @@ def _unit(a: np.ndarray) -> np.ndarray:
     lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
     return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
 
-
-def transition_start(prev: np.ndarray, prev_per_image: int, new: np.ndarray, new_per_image: int) -> np.ndarray:
-    """Start positions for animating from the previous layer's projection to ``new`` (Deepling).
-
-    The previous layer's positions are Procrustes-aligned to the new ones (so the motion
-    shows what changed, not an arbitrary rotation), matched per image when the two
-    layers hold different numbers of points per image, and every point of an image
-    starts at its image's aligned position.
-    """
-    from ..compute.procrustes import align, image_means
-
-    if prev.shape == new.shape:
-        return np.asarray(align(prev, new), dtype=np.float32)
-    source = image_means(prev, prev_per_image)
-    target = image_means(new, new_per_image)
-    aligned = np.asarray(align(source, target), dtype=np.float32)
-    return np.repeat(aligned, new_per_image, axis=0)
