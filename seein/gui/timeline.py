@@ -153,6 +153,8 @@ class Timeline(QtWidgets.QWidget):
             return
         self._waiting_for = None
         s.step_snapshot(1)  # a map not asked for yet is computed once the view names it
+        if self.timer.isActive():
+            self.timer.start()  # a whole step on the new snapshot, however late its map came
 
     def shutdown(self) -> None:
         self.timer.stop()
