@@ -84,3 +84,4 @@ def image_means(embedding: np.ndarray, points_per_image: int) -> np.ndarray:
     """
     e = np.asarray(embedding, dtype=np.float64)
     return e.reshape(-1, points_per_image, e.shape[1]).mean(axis=1)
+

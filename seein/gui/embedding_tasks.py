@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 from qtpy import QtCore
 
-from ..state import AppState
+from ..state import AppState, ViewMode
 from ..state.bus import MapStatus, ProgressEvent
 from .embedding_controls import METHOD_LABELS
 from .worker import Task
@@ -59,7 +59,7 @@ class EmbeddingTasks(QtCore.QObject):
         (maps computed ahead for the timeline do not count: :attr:`prefetching`)."""
         s = self.state
         wanted = self.projecting is not None and self.projecting == (s.layer, s.method, s.snapshot) \
-            and s.mode == "projection"
+            and s.mode == ViewMode.PROJECTION
         return wanted or self._anim.isActive() or (self._loader is not None and self._loader.isRunning())
 
     @property

@@ -13,7 +13,7 @@ from typing import Optional
 
 from qtpy import QtCore, QtWidgets
 
-from ..state import AppState
+from ..state import AppState, ViewMode
 from ..state.bus import MapStatus, MapStatusEvent, Subscriptions
 from .embedding_controls import METHOD_LABELS
 
@@ -85,7 +85,7 @@ class Timeline(QtWidgets.QWidget):
     def _status(self, k: int) -> Optional[MapStatus]:
         """How snapshot ``k``'s map of the active layer stands; None outside projection mode."""
         s = self.state
-        if s.mode != "projection" or s.layer is None:
+        if s.mode != ViewMode.PROJECTION or s.layer is None:
             return None
         return s.maps.status((s.layer, s.method, k))
 
@@ -111,7 +111,7 @@ class Timeline(QtWidgets.QWidget):
 
     def _on_map_status(self, event: MapStatusEvent) -> None:
         s = self.state
-        if (event.layer, event.method) != (s.layer, s.method) or s.mode != "projection":
+        if (event.layer, event.method) != (s.layer, s.method) or s.mode != ViewMode.PROJECTION:
             return
         if event.status in (MapStatus.CANCELLED, MapStatus.FAILED) and self.play_button.isChecked():
             self.play_button.setChecked(False)  # Cancel stops the play: it would wait for nothing

@@ -1,21 +1,16 @@
 """The app's model, no Qt: :class:`AppState` owns every value the views show; selections.
 
-``from seein.state import AppState, SelectMode`` is the public face; the parts live in
-``app_state`` (values, events, data for views) and ``selection`` (masks, modes,
-history, files).
+``from seein.state import AppState, SelectMode, ViewMode`` is the public face; the parts live in
+``app_state`` (values, events, data for views), ``modes`` (view modes and a layer's
+defaults), ``caches`` (what is kept in memory), ``bus`` (events) and ``selection`` (masks,
+modes, history, files).
 """
 
-from .app_state import (
-    HOME_POINTS_BUDGET,
-    METHODS,
-    MODES,
-    MOVING_POINTS_BUDGET,
-    AppState,
-    class_palette,
-    default_mode,
-    moving_sample,
-    suggested_point_size,
-)
+from ..compute.methods import METHODS, Method
+from ..core.palette import class_palette
+from .app_state import AppState
+from .bus import Source, Style, StyleEvent
+from .modes import MODES, ViewMode, default_mode, suggested_point_size
 from .projection_timeline import MapFrame, ProjectionMaps, prefetch_order
 from .selection import (
     HISTORY_LIMIT,
@@ -30,5 +25,5 @@ from .selection import (
 __all__ = ["AppState", "SelectMode", "SelectionHistory", "combine", "parse_select", "save_selection",
            "load_selection", "class_palette", "default_mode", "suggested_point_size",
            "MapFrame", "ProjectionMaps", "prefetch_order",
-           "moving_sample", "MOVING_POINTS_BUDGET",
-           "MODES", "METHODS", "HISTORY_LIMIT", "HOME_POINTS_BUDGET"]
+           "ViewMode", "Method", "Source", "Style", "StyleEvent",
+           "MODES", "METHODS", "HISTORY_LIMIT"]

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..compute.procrustes import image_means, procrustes
 from .bus import EventBus, MapStatus, MapStatusEvent
+from .caches import ProjectionCache
 
 MapKey = tuple[str, str, int]  # (layer, method, snapshot)
 PREFETCH_POINTS = 2_000_000  # the timeline computes ahead maps of up to this many points in all (at least one)
@@ -131,6 +132,11 @@ def prefetch_order(current: int, n_snapshots: int, ready: Callable[[int], bool],
     return [k for k in order if not ready(k)]
 
 
+def _key(key: MapKey) -> MapKey:
+    """(layer, method name, snapshot) with plain types (a Method enum becomes its name)."""
+    return (str(key[0]), str(key[1]), int(key[2]))
+
+
 class ProjectionMaps:
     """Every computed map of the open store, and the one on screen (for the state, no Qt).
 
@@ -142,7 +148,7 @@ class ProjectionMaps:
 
     def __init__(self, bus: EventBus):
         self.bus = bus
-        self._raw: dict[MapKey, np.ndarray] = {}
+        self._raw = ProjectionCache()
         self._status: dict[MapKey, tuple[MapStatus, str]] = {}
         self.shown: Optional[MapFrame] = None  # the last frame handed out: what is on screen
         self._shown_raw: Optional[np.ndarray] = None
@@ -155,30 +161,30 @@ class ProjectionMaps:
 
     def put(self, key: MapKey, embedding: np.ndarray) -> None:
         """A map finished: keep it (ready)."""
-        self._raw[key] = np.asarray(embedding, dtype=np.float32)
+        self._raw.put(*_key(key), np.asarray(embedding, dtype=np.float32))
         self.set_status(key, MapStatus.READY)
 
     def raw(self, key: MapKey) -> Optional[np.ndarray]:
         """The map as computed (not aligned), or None."""
-        return self._raw.get(key)
+        return self._raw.get(*_key(key))
 
     def ready(self, key: MapKey) -> bool:
-        return key in self._raw
+        return self._raw.has(*_key(key))
 
     def status(self, key: MapKey) -> MapStatus:
         """READY, or what the work on it is (QUEUED, COMPUTING, CANCELLED, FAILED), or MISSING."""
-        if key in self._raw:
+        if self.ready(key):
             return MapStatus.READY
-        return self._status.get(key, (MapStatus.MISSING, ""))[0]
+        return self._status.get(_key(key), (MapStatus.MISSING, ""))[0]
 
     def message(self, key: MapKey) -> str:
         """The failure's text for a FAILED map ("" otherwise)."""
-        return self._status.get(key, (MapStatus.MISSING, ""))[1]
+        return self._status.get(_key(key), (MapStatus.MISSING, ""))[1]
 
     def set_status(self, key: MapKey, status: MapStatus, message: str = "") -> None:
         """Record how the work on ``key`` stands and tell the bus (the timeline's label follows)."""
-        key = (str(key[0]), str(key[1]), int(key[2]))
-        if status is not MapStatus.READY and key in self._raw:
+        key = _key(key)
+        if status is not MapStatus.READY and self.ready(key):
             return  # a map once computed stays ready
         if self._status.get(key) == (status, message):
             return
@@ -189,7 +195,8 @@ class ProjectionMaps:
         """The map the view shows for ``key`` (None until it is computed): the raw map aligned
         onto the frame shown before it, with square ranges. Handing it out makes it the
         frame on screen, the reference of the next key's."""
-        raw = self._raw.get(key)
+        key = _key(key)
+        raw = self._raw.get(*key)
         if raw is None:
             return None
         shown = self.shown
