@@ -7,7 +7,9 @@ positions are uploaded only when the layer, snapshot or projection changes. Big 
 are read, and projections computed, by the task controller
 (:class:`~seein.gui.embedding_tasks.EmbeddingTasks`); meanwhile the scene shows a marked
 placeholder (:mod:`seein.render.placeholder`), never the previous layer's, snapshot's or
-method's points, and takes no hover or click. While the camera moves (or a lasso is
+method's points, and takes no hover or click. A projection is drawn as the state's frame
+(aligned onto the map shown before it) and animated from where its images' points are on
+screen. While the camera moves (or a lasso is
 drawn, or a selection lands) a huge view is thinned out (``seein.render.policy.moving_sample``)
 until it rests.
 """

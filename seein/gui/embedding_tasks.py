@@ -1,9 +1,13 @@
-"""The embedding view's long work, off the GUI thread: reading a big layer, computing a projection;
-and the animated transition between two layers' maps (Deepling).
+"""The embedding view's long work, off the GUI thread: reading a big layer, computing projections;
+and the animated transition between two maps (Deepling).
 
-Progress and failures go to the bus (the status bar shows them, its Cancel stops a
-projection); results go to the state (the projection) or out as :attr:`EmbeddingTasks.loaded`,
-so the adapter (``seein.gui.embedding_adapter``) redraws from them like from any event.
+One projection runs at a time: the map the view waits for first, then the timeline's maps
+queued ahead of the play head (:meth:`EmbeddingTasks.prefetch`, deepViz); how each stands
+(queued, computing, cancelled, failed) goes to ``state.maps`` and from there to the bus.
+Progress and failures go to the bus (the status bar shows them, its Cancel stops the
+projection and empties the queue); results go to the state (the projection) or out as
+:attr:`EmbeddingTasks.loaded`, so the adapter (``seein.gui.embedding_adapter``) redraws
+from them like from any event.
 """
 
 from __future__ import annotations
