@@ -117,7 +117,8 @@ def test_cancel_stops_the_play_and_a_step_onto_a_missing_map_says_so(make_window
     wait_idle(qtbot, w)
     w.timeline.play_button.click()
     qtbot.waitUntil(lambda: "waiting for snapshot 3" in w.timeline.label.text(), timeout=5000)
-    w.embedding.cancel_projection()  # the status bar's Cancel
+    assert w.status.cancel_button.isVisible()  # the map computed ahead shows its progress, with Cancel
+    w.status.cancel_button.click()
     qtbot.waitUntil(lambda: not w.timeline.play_button.isChecked(), timeout=3000)
     assert w.state.snapshot == 1 and _which_map(w, 2) == 1 and "waiting" not in w.timeline.label.text()
     w.timeline.slider.setValue(2)  # step onto the cancelled map: computed again, and said so meanwhile
