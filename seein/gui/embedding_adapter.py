@@ -241,8 +241,8 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def _on_projection_change(self, event: ProjectionEvent) -> None:
         s = self.state
-        if (event.layer, event.method, event.snapshot) != (s.layer, s.method, s.snapshot) or s.mode != ViewMode.PROJECTION \
-                or self._shown_key == (str(s.store.path), s.layer, s.snapshot, s.method):
+        if (event.layer, event.method, event.snapshot) != (s.layer, s.method, s.snapshot) \
+                or s.mode != ViewMode.PROJECTION or self._shown_key == (str(s.store.path), s.layer, s.snapshot, s.method):
             return  # a map computed ahead (the timeline's), or one already drawn
         after, self._load_after = self._load_after, None
         self.reload(after=after if after is not None else "home")
