@@ -24,7 +24,7 @@ from .bus import EventBus, MapStatus, MapStatusEvent
 from .caches import ProjectionCache
 
 MapKey = tuple[str, str, int]  # (layer, method, snapshot)
-PREFETCH_POINTS = 2_000_000  # the timeline computes ahead maps of up to this many points in all (at least one)
+PREFETCH_POINTS = 1_000_000  # the timeline computes ahead maps of up to this many points in all (at least one)
 
 
 @dataclass(frozen=True)
