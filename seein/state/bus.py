@@ -147,7 +147,7 @@ class ProjectionEvent:
     embedding: Optional[np.ndarray]
 
 
-class MapStatus(str, Enum):
+class MapStatus(Choice):
     """How a projection map stands: the timeline waits for READY and says what it waits for."""
 
     MISSING = "missing"  # nobody asked for it yet
