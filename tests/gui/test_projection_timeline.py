@@ -169,10 +169,18 @@ def test_layer_switch_keeps_the_selected_cluster_where_it_was_on_screen(make_win
     wait_idle(qtbot, w)
     scene = w.embedding.scene
     colour = scene._palette[0][:3]
+    tasks, first_frames = w.embedding.tasks, []
+    animate = tasks.animate
+
+    def spy(start, *args):  # the first frame of every transition, as it is drawn
+        animate(start, *args)
+        first_frames.append(scene.render())
+
+    monkeypatch.setattr(tasks, "animate", spy)
     before = _class_centre(scene.render(), colour)
     w.state.set_layer("conv")
-    qtbot.waitUntil(lambda: scene.in_transition, timeout=20000)
-    first = _class_centre(scene.render(), colour)
+    qtbot.waitUntil(lambda: len(first_frames) == 1, timeout=20000)
+    first = _class_centre(first_frames[0], colour)
     wait_idle(qtbot, w)
     after = _class_centre(scene.render(), colour)
     size = min(scene.canvas.size)
@@ -183,6 +191,6 @@ def test_layer_switch_keeps_the_selected_cluster_where_it_was_on_screen(make_win
     assert w.state.projection_frame().reflected
     # a method switch animates from the map on screen too
     w.state.set_mode("projection", "pivotmds")
-    qtbot.waitUntil(lambda: scene.in_transition, timeout=20000)
-    assert np.linalg.norm(_class_centre(scene.render(), colour) - after) < 0.03 * size
+    qtbot.waitUntil(lambda: len(first_frames) == 2, timeout=20000)
+    assert np.linalg.norm(_class_centre(first_frames[1], colour) - after) < 0.03 * size
     wait_idle(qtbot, w)
