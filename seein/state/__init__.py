@@ -26,8 +26,9 @@ from .selection import (
     parse_select,
     save_selection,
 )
+from .start import class_output_layer, start_layer
 
 __all__ = ["AppState", "SelectMode", "SelectionHistory", "combine", "parse_select", "save_selection",
            "load_selection", "class_palette", "default_mode", "suggested_point_size", "transition_start",
            "moving_sample", "MOVING_POINTS_BUDGET",
-           "MODES", "METHODS", "HISTORY_LIMIT", "HOME_POINTS_BUDGET"]
+           "class_output_layer", "start_layer", "MODES", "METHODS", "HISTORY_LIMIT", "HOME_POINTS_BUDGET"]

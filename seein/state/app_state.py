@@ -30,6 +30,7 @@ from .bus import (
     ViewportEvent,
 )
 from .selection import SelectionHistory, SelectMode, combine
+from .start import start_layer
 
 MODES = ("scatter", "splom", "projection")
 METHODS = ("pca", "tsne", "pivotmds", "umap")
@@ -130,7 +131,7 @@ class AppState:
         return store
 
     def set_store(self, store: Store) -> None:
-        """Make ``store`` current: first layer, last snapshot, empty selection and history."""
+        """Make ``store`` current: its start layer (:func:`start_layer`), last snapshot, empty selection."""
         if self.store is not None and self.store is not store:
             self.store.close()
         self.store = store
@@ -145,7 +146,7 @@ class AppState:
         self._points_cache = None
         self.bus.store_changed.emit(store)
         if store.layers:
-            self.set_layer(store.layers[0].name, source="open")
+            self.set_layer(start_layer(store), source="open")
 
     def close(self) -> None:
         if self.store is not None:
@@ -244,10 +245,11 @@ class AppState:
 
         A million-point layer's 4 x 4 corner is 16 M points a frame, seconds on a software
         rasteriser; its 2 x 2 corner keeps the window interactive, the overview shows the rest.
-        Given the ``canvas_size`` (width, height) the rect has the canvas's shape, and the room
-        a non-square canvas has to spare lies left of or above the matrix, where nothing is
-        drawn, never over a (k+1)-th column or row of panels that would cost as much as a
-        whole one.
+        Given the ``canvas_size`` (width, height) the rect has the canvas's shape. The room a
+        non-square canvas has to spare shows more of the matrix (further columns to the right,
+        rows below) when their points fit the budget too, so no empty band lies beside the
+        matrix; only when they would not (a million-point layer) it lies left of or above the
+        matrix, where nothing is drawn.
         """
         info = self.info
         if info is None or self.mode != "splom":
@@ -258,7 +260,14 @@ class AppState:
         side = k + 2 * m
         aspect = canvas_size[0] / canvas_size[1] if canvas_size and min(canvas_size) > 0 else 1.0
         width, height = side * max(aspect, 1.0), side / min(aspect, 1.0)
-        return (k + m - width, info.dims - k - m, width, height)
+        d = info.dims
+        x = max(min(-m, d + m - width), k + m - width)  # left edge on the matrix's, unless past its right
+        y = min(max(d + m - height, -m), d - k - m)  # top edge on the matrix's, unless past its bottom
+        cols = min(d, int(np.ceil(x + width - 1e-9))) - max(0, int(np.floor(x)))
+        rows = min(d, int(np.ceil(y + height - 1e-9))) - max(0, int(np.floor(y + 1e-9)))
+        if n * cols * rows > points_budget and (cols > k or rows > k):
+            x, y = k + m - width, d - k - m  # the spare room off the matrix: no extra panel drawn
+        return (x, y, width, height)
 
     def panel_rect(self, i: int, j: int, margin: float = 0.04) -> tuple[float, float, float, float]:
         """The viewport (x, y, w, h) showing panel (row ``i``, column ``j``) of the active layer's matrix.

@@ -169,14 +169,29 @@ def test_moving_sample():
     assert moving_sample(10, 10 ** 9, 1) == 1 and moving_sample(0, 5, 1) is None
 
 
-def test_home_rect_keeps_spare_room_off_the_matrix(state):
+def test_start_layer_is_the_class_output_layer(state, tmp_path):
+    from seein.state import class_output_layer, start_layer
+    from seein.testing import make_store
+
+    assert state.layer == "conv" and class_output_layer(state.store) is None  # "out" has 2 units, 3 classes
+    path = make_store(tmp_path / "logits.h5", layers={"conv": (4, 5, 5), "fc": (6,), "logits": (3,)})
+    s = AppState()
+    s.open_store(path)
+    assert start_layer(s.store) == "logits" and s.layer == "logits" and s.mode == "splom"
+    s.close()
+
+
+def test_home_rect_spends_spare_room_on_the_matrix(state):
     state.set_layer("fc")  # 6-D: a 4 x 4 corner of 60-point panels
     x, y, w, h = state.home_rect()
     assert np.allclose((w, h), (4.1, 4.1)) and np.isclose(x, -0.05) and np.isclose(y, 6 - 4 - 0.05)
-    x, y, w, h = state.home_rect(canvas_size=(900, 600))  # wide: the spare width lies left of x = 0
-    assert np.isclose(w / h, 1.5) and np.isclose(x + w, 4.05) and np.isclose(y, 1.95) and np.isclose(h, 4.1)
-    x, y, w, h = state.home_rect(canvas_size=(400, 800))  # tall: the spare height lies above the top
-    assert np.isclose(h / w, 2) and np.isclose(y, 1.95) and y + h > 6 and np.isclose(x, -0.05)
-    assert state.home_rect(points_budget=60 * 4, canvas_size=(900, 600))[2] == pytest.approx(2.08 * 1.5)
+    x, y, w, h = state.home_rect(canvas_size=(900, 600))  # wide: further columns fill the spare width
+    assert np.isclose(w / h, 1.5) and np.isclose(h, 4.1) and np.isclose(y, 1.95)
+    assert np.isclose(x + w, 6.05) and -0.15 < x <= -0.05  # no empty band left of the matrix
+    x, y, w, h = state.home_rect(canvas_size=(400, 800))  # tall: the rows below fill the spare height
+    assert np.isclose(h / w, 2) and np.isclose(x, -0.05) and np.isclose(y, -0.05)
+    # when the further panels would not fit the budget, the spare room lies off the matrix as before
+    x, y, w, h = state.home_rect(points_budget=60 * 4, canvas_size=(900, 600))
+    assert w == pytest.approx(2.08 * 1.5) and np.isclose(x + w, 2.04)
     state.set_layer("out")
     assert state.home_rect(canvas_size=(900, 600)) is None  # a scatter: the scene's own home
