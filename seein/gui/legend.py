@@ -15,6 +15,8 @@ from ..state.bus import SelectionEvent, Subscriptions
 from .modifiers import mode_from_modifiers
 from .qimage import event_point, to_qcolor
 
+MAX_ROWS = 8  # a legend of more classes than fit in this many rows scrolls
+
 
 class Legend(QtWidgets.QListWidget):
     """One entry per class with its colour, in a wrapping grid; clicking selects (modifiers add/remove)."""
@@ -59,7 +61,23 @@ class Legend(QtWidgets.QListWidget):
         metrics = QtGui.QFontMetrics(bold)
         widest = max((metrics.horizontalAdvance(f"{name}  ({n}/{n})")
                       for name, n in zip(store.class_names, self._counts)), default=40)
-        self.setGridSize(QtCore.QSize(widest + 14 + 14, max(metrics.height(), 14) + 6))
+        self.setGridSize(QtCore.QSize(widest + 14 + 14, max(metrics.height(), 14) + 4))
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Ask for the height every entry needs at the current width (up to MAX_ROWS rows, then scroll)."""
+        grid = self.gridSize()
+        if not self.count() or not grid.isValid():
+            return
+        width = self.viewport().width() if self.isVisible() else self.width()
+        per_row = max(1, (max(width, grid.width()) - 2) // grid.width())
+        rows = min(-(-self.count() // per_row), MAX_ROWS)
+        self.setMinimumHeight(rows * grid.height() + 2 * self.frameWidth() + 4)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_height()
 
     def _on_selection(self, event: SelectionEvent) -> None:
         store = self.state.store
@@ -84,16 +102,6 @@ class Legend(QtWidgets.QListWidget):
     def row_rect(self, cls: int) -> QtCore.QRect:
         """Where class ``cls``'s entry is, in viewport coordinates."""
         return self.visualItemRect(self.item(cls))
-
-    def sizeHint(self) -> QtCore.QSize:
-        """Tall enough for every class at the dock's usual width (two or three columns)."""
-        hint = super().sizeHint()
-        grid = self.gridSize()
-        if self.count() and grid.isValid():
-            per_row = max(1, (max(self.width(), 300) - 8) // max(grid.width(), 1))
-            rows = -(-self.count() // per_row)
-            hint.setHeight(rows * grid.height() + 8)
-        return hint
 
     def shutdown(self) -> None:
         self._subs.disconnect()

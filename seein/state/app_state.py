@@ -263,6 +263,10 @@ class AppState:
         d = info.dims
         x = max(min(-m, d + m - width), k + m - width)  # left edge on the matrix's, unless past its right
         y = min(max(d + m - height, -m), d - k - m)  # top edge on the matrix's, unless past its bottom
+        if width > d + 2 * m:  # the whole matrix and room to spare: centred, the room on both sides
+            x = (d - width) / 2
+        if height > d + 2 * m:
+            y = (d - height) / 2
         cols = min(d, int(np.ceil(x + width - 1e-9))) - max(0, int(np.floor(x)))
         rows = min(d, int(np.ceil(y + height - 1e-9))) - max(0, int(np.floor(y + 1e-9)))
         if n * cols * rows > points_budget and (cols > k or rows > k):

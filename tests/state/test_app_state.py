@@ -187,9 +187,11 @@ def test_home_rect_spends_spare_room_on_the_matrix(state):
     assert np.allclose((w, h), (4.1, 4.1)) and np.isclose(x, -0.05) and np.isclose(y, 6 - 4 - 0.05)
     x, y, w, h = state.home_rect(canvas_size=(900, 600))  # wide: further columns fill the spare width
     assert np.isclose(w / h, 1.5) and np.isclose(h, 4.1) and np.isclose(y, 1.95)
-    assert np.isclose(x + w, 6.05) and -0.15 < x <= -0.05  # no empty band left of the matrix
+    assert np.isclose(x, -0.075) and np.isclose(x + w, 6.075)  # all 6 columns, centred: no empty band
     x, y, w, h = state.home_rect(canvas_size=(400, 800))  # tall: the rows below fill the spare height
-    assert np.isclose(h / w, 2) and np.isclose(x, -0.05) and np.isclose(y, -0.05)
+    assert np.isclose(h / w, 2) and np.isclose(x, -0.05) and np.isclose(y, -1.1)  # all 6 rows, centred
+    x, y, w, h = state.home_rect(canvas_size=(700, 600))  # a little wider: a 5th column, left-aligned
+    assert np.isclose(x, -0.05) and 4.05 < x + w < 6
     # when the further panels would not fit the budget, the spare room lies off the matrix as before
     x, y, w, h = state.home_rect(points_budget=60 * 4, canvas_size=(900, 600))
     assert w == pytest.approx(2.08 * 1.5) and np.isclose(x + w, 2.04)
