@@ -17,7 +17,7 @@ def wait_idle(qtbot, window, timeout: int = 20000) -> None:
     qtbot.waitUntil(lambda: not window.busy, timeout=timeout)
 
 
-def widget_pixels(widget) -> "np.ndarray":
+def widget_pixels(widget) -> "numpy.ndarray":  # noqa: F821  (numpy imported inside)
     """What ``widget`` shows now, as a uint8 (H, W, 3) RGB array (its own painting, no GL)."""
     import numpy as np
     from qtpy import QtGui
