@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import time
 
+import numpy as np
 import pytest
 
 
@@ -17,9 +18,8 @@ def wait_idle(qtbot, window, timeout: int = 20000) -> None:
     qtbot.waitUntil(lambda: not window.busy, timeout=timeout)
 
 
-def widget_pixels(widget) -> "numpy.ndarray":  # noqa: F821  (numpy imported inside)
+def widget_pixels(widget) -> np.ndarray:
     """What ``widget`` shows now, as a uint8 (H, W, 3) RGB array (its own painting, no GL)."""
-    import numpy as np
     from qtpy import QtGui
 
     image = widget.grab().toImage().convertToFormat(QtGui.QImage.Format_RGBA8888)
