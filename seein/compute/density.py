@@ -22,6 +22,7 @@ from ..core.progress import ProgressCallback
 from ..store import Store
 
 DENSITY_VERSION = 1
+CHUNK_BINS = 1 << 16  # bins x classes counted per bincount in panel_class_densities (cache-sized)
 MAX_SIDE_BINS = 4096  # bins along a whole matrix side: an overview texture has at most 4096 px a side
 
 
@@ -183,32 +184,39 @@ def panel_class_densities(points: Any, classes: Any, n_classes: int, bins: int =
     labelled = cls >= 0
     cls = np.where(labelled, np.minimum(cls, k - 1), k)  # unlabelled points: an extra class slot
     slots = k + 1
+    panel = b * b * slots
+    chunk = max(1, CHUNK_BINS // panel)  # panels per bincount: its counts stay in the CPU's cache
     if use_torch:
         lo = torch.as_tensor(ranges[:, 0], dtype=torch.float32, device=t.device)
         width = torch.as_tensor(ranges[:, 1] - ranges[:, 0], dtype=torch.float32, device=t.device)
         idx = ((t.to(torch.float32) - lo) / width * b).floor().clamp_(0, b - 1).to(torch.int64)
-        base = (idx + torch.arange(d, device=t.device) * (b * b)) * slots
-        c = torch.as_tensor(cls, device=t.device)[:, None]
+        local = torch.arange(d, device=t.device) % chunk
+        base = ((idx + local * (b * b)) * slots + torch.as_tensor(cls, device=t.device)[:, None]).T.contiguous()
+        idx = idx.T.contiguous()
     else:
         lo, width = ranges[:, 0].astype(np.float32), (ranges[:, 1] - ranges[:, 0]).astype(np.float32)
         idx = np.clip(np.floor((t.astype(np.float32) - lo) / width * b), 0, b - 1).astype(np.int64)
-        base = (idx + np.arange(d, dtype=np.int64) * (b * b)) * slots
-        c = cls[:, None]
+        base = np.ascontiguousarray(((idx + (np.arange(d, dtype=np.int64) % chunk) * (b * b)) * slots
+                                     + cls[:, None]).T)  # (d, n): a chunk of columns is one block
+        idx = np.ascontiguousarray(idx.T)
     xp = torch if use_torch else np
     counts = np.zeros((d, d, b, b), np.float32)
     dominant = np.full((d, d, b, b), -1, np.int16)
     purity = np.zeros((d, d, b, b), np.float32)
     for r in range(d):
-        flat = (base + idx[:, r:r + 1] * (b * slots) + c).reshape(-1)
-        hist = xp.bincount(flat, minlength=d * b * b * slots)
-        h = (hist.cpu().numpy() if use_torch else hist).reshape(d, b, b, slots).astype(np.float32)
-        # the diagonal panel: the 1-D histogram of dim r along x, on every row
-        h[r] = h[r].sum(axis=0, keepdims=True) / b
-        total = h.sum(axis=3)
-        best = h[..., :k].max(axis=3)
-        counts[r] = total * scale
-        dominant[r] = np.where(best > 0, h[..., :k].argmax(axis=3), -1)
-        purity[r] = np.divide(best, total, out=np.zeros_like(best), where=total > 0)
+        row = idx[r] * (b * slots)
+        for c0 in range(0, d, chunk):
+            c1 = min(c0 + chunk, d)
+            hist = xp.bincount((base[c0:c1] + row).reshape(-1), minlength=(c1 - c0) * panel)
+            h = (hist.cpu().numpy() if use_torch else hist).reshape(c1 - c0, b, b, slots)
+            if c0 <= r < c1:  # the diagonal panel: the 1-D histogram of dim r along x, on every row
+                h = h.astype(np.float32)
+                h[r - c0] = h[r - c0].sum(axis=0, keepdims=True) / b
+            total = h.sum(axis=3)
+            best = h[..., :k].max(axis=3)
+            counts[r, c0:c1] = total * scale
+            dominant[r, c0:c1] = np.where(best > 0, h[..., :k].argmax(axis=3), -1)
+            purity[r, c0:c1] = best / np.maximum(total, 1e-12)
         if progress is not None and progress(r + 1, d, "densities"):
             from ..core.errors import Cancelled
             raise Cancelled()
