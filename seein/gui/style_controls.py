@@ -25,8 +25,10 @@ class StyleControls(QtWidgets.QWidget):
         self.fade_slider.setRange(0, 100)
         self.fade_slider.setToolTip("Opacity of unselected points while there is a selection "
                                     "(left: hidden, right: as opaque as the selected ones)")
-        for s in (self.size_slider, self.fade_slider):
-            s.setFixedWidth(90)
+        for s in (self.size_slider, self.fade_slider):  # 90 px when there is room, down to 40 in a narrow window
+            s.setMinimumWidth(40)
+            s.setMaximumWidth(90)
+            s.setSizePolicy(QtWidgets.QSizePolicy.Preferred, QtWidgets.QSizePolicy.Fixed)
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QtWidgets.QLabel("Size", self))
