@@ -81,7 +81,10 @@ def bin_colours(dens: ClassDensities, palette: np.ndarray):
     k = len(pal)
     dom = np.asarray(dens.dominant)
     which = np.clip(dom, 0, k - 1)
-    w = (np.asarray(dens.purity, np.float32) - np.float32(1.0 / k)) / np.float32(max(1.0 - 1.0 / k, 1e-6))
+    if k > 1:
+        w = (np.asarray(dens.purity, np.float32) - np.float32(1.0 / k)) / np.float32(1.0 - 1.0 / k)
+    else:  # one class: every bin is all of it
+        w = np.ones(dom.shape, np.float32)
     w = (HUE_FLOOR + (1.0 - HUE_FLOOR) * np.clip(w, 0.0, 1.0)) * (dom >= 0)
 
     def channel(ch: int) -> np.ndarray:
