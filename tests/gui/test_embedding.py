@@ -35,7 +35,7 @@ def _point_px(view, point):
     """Canvas pixel of ``point`` of the active layer in the current panel (via the scene's own maps)."""
     scene = view.scene
     mx, my = scene._layout().to_matrix(scene._layout().panel(0, 0), *[v[point:point + 1] for v in
-                                       scene._panel_values(scene._layout().panel(0, 0))])
+                                       scene.picker.panel_values(scene._layout().panel(0, 0))])
     tr = scene.view.scene.node_transform(scene.canvas.scene)
     return tr.map(np.array([[mx[0], my[0]]]))[0, :2]
 
@@ -119,7 +119,7 @@ def test_scatter_matrix_switch_uploads_no_points(qtbot, view):
     state.set_layer("fc")
     matrix = _frame(view)
     before = scene.uploads
-    state.set_dims(1, 4)
+    state.set_dims(4, 1)
     state.set_mode("scatter")
     qtbot.wait(50)  # the dims boxes appear above the canvas
     scatter = _frame(view)
@@ -132,7 +132,7 @@ def test_scatter_matrix_switch_uploads_no_points(qtbot, view):
     assert scene.uploads["points"] == before["points"]  # the same buffers, other uniforms
 
 
-def test_home_draws_only_the_corner_panels(qtbot, view):
+def test_home_draws_only_the_corner_panels(qtbot, view, monkeypatch):
     state, scene = view.state, view.scene
     state.set_layer("fc")  # 6-D matrix: home is its 4 x 4 corner
     view.reset_view()
@@ -142,7 +142,10 @@ def test_home_draws_only_the_corner_panels(qtbot, view):
     frame = _frame(view)
     left = scene.canvas_to_matrix(np.array([[2.0, height / 2]]))[0, 0]
     assert -0.2 < left < 0 and (frame[:, : int(width * 0.1)] < 200).any()  # no empty band left of the matrix
-    state.home_rect = lambda **kw: type(state).home_rect(state, points_budget=60 * 16, **kw)
+    import seein.gui.embedding_adapter as adapter
+    from seein.render.policy import home_rect
+
+    monkeypatch.setattr(adapter, "home_rect", lambda *a, **kw: home_rect(*a, points_budget=60 * 16, **kw))
     view.reset_view()  # on a budget of 16 panels, the room to spare lies left of the matrix
     assert len(scene.visible_panels()) == 16
     frame = _frame(view)
@@ -154,7 +157,7 @@ def test_first_view_follows_resizes_until_the_user_moves(qtbot, view):
     state, scene = view.state, view.scene
     state.set_layer("fc")
     view.resize(800, 420)  # the window is laid out after the layer is up
-    qtbot.waitUntil(lambda: np.allclose(scene.view_rect, state.home_rect(canvas_size=tuple(scene.canvas.size))),
+    qtbot.waitUntil(lambda: np.allclose(scene.view_rect, view.adapter.home_rect()),
                     timeout=3000)
     assert len(scene.visible_panels()) == 4 * 6  # the first 4 rows, every column
     native = view.canvas.native
