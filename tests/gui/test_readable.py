@@ -29,7 +29,7 @@ def _point_px(window, point):
     scene = window.embedding.scene
     layout = scene._layout()
     panel = layout.panel(0, 0)
-    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene._panel_values(panel)])
+    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene.picker.panel_values(panel)])
     return _canvas_px(scene, mx[0], my[0])
 
 
