@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from ..core.enums import Choice
 
 
-class Method(str, Enum):
+class Method(Choice):
     """A projection method; its value is the name users type and the cache records."""
 
     PCA = "pca"
     TSNE = "tsne"
     PIVOTMDS = "pivotmds"
     UMAP = "umap"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def label(self) -> str:

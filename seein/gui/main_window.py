@@ -309,4 +309,7 @@ class MainWindow(QtWidgets.QMainWindow):
                      *self.deepviz.values(), self.compact_prediction,
                      self.input_map, *getattr(self, "whatif", {}).values()):
             view.shutdown()
+        from .worker import Task
+
+        Task.stop_all()  # cancel what is still computing: no thread outlives the window
         super().closeEvent(event)

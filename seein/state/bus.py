@@ -10,14 +10,15 @@ who changed it (``source``), and skip its own echoes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Optional
 
 import numpy as np
 from psygnal import Signal
 
+from ..core.enums import Choice
 
-class Source(str, Enum):
+
+class Source(Choice):
     """Which control or program made a change; a handler skips its own echoes by it."""
 
     OPEN = "open"
@@ -47,18 +48,12 @@ class Source(str, Enum):
     TEST = "test"
     NONE = ""
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Style(str, Enum):
+class Style(Choice):
     """A drawing value every point view shares (:class:`StyleEvent`)."""
 
     POINT_SIZE = "point_size"
     FADE = "fade"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
+from ..core.enums import Choice
 from ..store import LayerInfo
 
 
-class ViewMode(str, Enum):
+class ViewMode(Choice):
     """A scatter plot of two dims, the D x D scatter-plot matrix, or a 2-D projection."""
 
     SCATTER = "scatter"
     SPLOM = "splom"
     PROJECTION = "projection"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 MODES = tuple(m.value for m in ViewMode)
