@@ -339,15 +339,18 @@ class _WriterThread:
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (glibc's malloc.h)
 _MMAP_MAX = 32 << 20  # glibc's own upper bound of its sliding mmap threshold (64-bit)
+_KEEP = (1 << 31) - 1  # the trim threshold while extracting: the largest a C int holds
 
 
-def _glibc_malloc() -> tuple[Any, Any] | None:
-    """glibc's ``mallopt`` and ``malloc_trim``, or None under another C library."""
+def _glibc_mallopt() -> Any:
+    """glibc's ``mallopt``, or None under another C library."""
     try:
         if not sys.platform.startswith("linux") or not os.confstr("CS_GNU_LIBC_VERSION"):
             return None
         libc = ctypes.CDLL(None)
-        return libc.mallopt, libc.malloc_trim
+        mallopt = libc.mallopt
+        mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+        return mallopt
     except (AttributeError, ValueError, OSError):
         return None
 
@@ -361,20 +364,18 @@ def _reuse_freed_memory() -> Iterator[None]:
     forward pass; glibc then trims them back to the kernel, and every new batch
     page-faults them in afresh (on lenet a quarter of the forward pass's time). Raising
     the trim threshold for the run stops that; afterwards the thresholds are left where
-    glibc's own sliding ones end up (32 MB mmap, 64 MB trim) and the surplus is trimmed.
+    glibc's own sliding ones end up (32 MB mmap, 64 MB trim), so the next run reuses the rest.
     """
-    calls = _glibc_malloc()
-    if calls is None:
+    mallopt = _glibc_mallopt()
+    if mallopt is None:
         yield
         return
-    mallopt, trim = calls
     mallopt(_M_MMAP_THRESHOLD, _MMAP_MAX)
-    mallopt(_M_TRIM_THRESHOLD, 1 << 40)
+    mallopt(_M_TRIM_THRESHOLD, _KEEP)
     try:
         yield
     finally:
         mallopt(_M_TRIM_THRESHOLD, 2 * _MMAP_MAX)
-        trim(0)
 
 
 def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = False, force: bool = False,
