@@ -33,7 +33,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -167,7 +167,8 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
     return [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 
-def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str) -> StoreWriter:
+def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str,
+                 weights: Mapping[int, Mapping[str, torch.Tensor]] | None = None) -> StoreWriter:
     attrs = _source_attrs(plan)
     if resume:
         writer = StoreWriter.resume(out)
@@ -199,7 +200,8 @@ def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str) -
         receptive_fields={k: v for k, v in plan.receptive_fields.items()
                           if k in {layer.name for layer in plan.layers}},
         curves=plan.curves, dataset_spec=plan.dataset_spec, model_spec=plan.model_spec,
-        dtype=np.dtype(dtype), extra_attrs=attrs, weights=snapshot_states(plan),
+        dtype=np.dtype(dtype), extra_attrs=attrs,
+        weights=snapshot_states(plan) if weights is None else weights,
         model_digest=model_digest(plan.model_spec))
 
 
@@ -207,6 +209,18 @@ def snapshot_states(plan: ExtractionPlan) -> dict[int, Mapping[str, torch.Tensor
     """Each snapshot's state dict (the model's own when a snapshot brings none): what the store keeps."""
     own = plan.model.state_dict()
     return {snap.index: (state if state is not None else own) for snap, state in plan.snapshots}
+
+
+def _kept_states(plan: ExtractionPlan) -> dict[int, Mapping[str, torch.Tensor]]:
+    """:func:`snapshot_states` safe to write while the model runs: the model's own weights are
+    copied when a later snapshot's load would change them in place before they are written."""
+    states = snapshot_states(plan)
+    if any(state is None for _, state in plan.snapshots) and any(
+            state is not None for _, state in plan.snapshots):
+        own = {k: v.detach().clone() if isinstance(v, torch.Tensor) else v
+               for k, v in plan.model.state_dict().items()}
+        states = {snap.index: (state if state is not None else own) for snap, state in plan.snapshots}
+    return states
 
 
 def model_digest(model_spec: str) -> str:
@@ -257,24 +271,41 @@ class _WriterThread:
     pass), so that :meth:`StoreWriter.finish`'s ``fsync`` finds little left to do.
     """
 
-    def __init__(self, writer: StoreWriter, dtype: torch.dtype, threaded: bool = True,
-                 pool: _BufferPool | None = None):
-        self.writer = writer
+    def __init__(self, writer: StoreWriter | Callable[[], StoreWriter], dtype: torch.dtype,
+                 threaded: bool = True, pool: _BufferPool | None = None):
+        self.writer: StoreWriter | None = None
         self.dtype = dtype
         self.pool = pool
         self.error: BaseException | None = None
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._unsynced = 0
-        try:
-            self._sync_fd: int | None = os.open(writer.partial_path, os.O_RDONLY)
-        except OSError:
-            self._sync_fd = None
+        self._sync_fd: int | None = None
+        self._make = writer
         self._thread = threading.Thread(target=self._loop, name="seein-store-writer", daemon=True) \
             if threaded else None
         if self._thread:
             self._thread.start()
+        else:
+            self._open()
+
+    def _open(self) -> None:
+        """The store: given, or made now (on the thread, beside the first forward passes)."""
+        writer = self._make if isinstance(self._make, StoreWriter) else self._make()
+        self.writer = writer
+        try:
+            self._sync_fd = os.open(writer.partial_path, os.O_RDONLY)
+        except OSError:
+            self._sync_fd = None
+
+    def images_done(self, snapshot_index: int) -> int:
+        """Images of a snapshot already in the store: 0 in one still being made."""
+        return self._make.images_done(snapshot_index) if isinstance(self._make, StoreWriter) else 0
 
     def _loop(self) -> None:
+        try:
+            self._open()
+        except BaseException as exc:  # handed to the caller's thread
+            self.error = exc
         while True:
             item = self._queue.get()
             if item is None:
@@ -300,6 +331,7 @@ class _WriterThread:
                 points, logits = batch.ready()
             else:  # {layer: points or output}, as write_chunk takes them
                 points = dict(batch)
+            assert self.writer is not None
             self.writer.write_chunk(snapshot, first, points, logits, predictions)
             self._unsynced += sum(p.nbytes for p in points.values())
             if self._sync_fd is not None and self._unsynced >= SYNC_BYTES:
@@ -308,7 +340,7 @@ class _WriterThread:
         except OSError as exc:  # a full disk, say: the chunks before this one are kept
             reason = exc.strerror or str(exc).splitlines()[0]
             raise SeeinError(f"writing failed ({reason}); fix that and run the same command with "
-                             "--resume", self.writer.partial_path) from None
+                             "--resume", self.writer.partial_path if self.writer else "") from None
         finally:
             self._release(batch)
 
@@ -395,13 +427,25 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
     device = device or default_device()
     n = len(plan.images)
     total = n * len(plan.snapshots)
-    writer = _open_writer(plan, out, resume=resume, dtype=dtype)
+    if resume:  # where each snapshot goes on from is needed now
+        opened: StoreWriter | Callable[[], StoreWriter] = _open_writer(plan, out, resume=True, dtype=dtype)
+    else:  # a new store is made on the writer thread while the first batches run
+        weights = _kept_states(plan)
+        opened = lambda: _open_writer(plan, out, resume=False, dtype=dtype, weights=weights)  # noqa: E731
     model = plan.model.to(device).eval()
     images = torch.from_numpy(np.ascontiguousarray(plan.images))
     # one block filling, one queued, one being written (a single one when writing in line)
     pool = _BufferPool(plan, batch_size, DTYPES[dtype], device, 3 if threaded_writes else 1)
-    background = _WriterThread(writer, DTYPES[dtype], threaded_writes, pool)
-    capture = LayerCapture(model, [layer.name for layer in plan.layers], DTYPES[dtype])
+    capture: LayerCapture | None = None
+    try:
+        capture = LayerCapture(model, [layer.name for layer in plan.layers], DTYPES[dtype])
+        background = _WriterThread(opened, DTYPES[dtype], threaded_writes, pool)
+    except BaseException:
+        if capture is not None:
+            capture.close()
+        if isinstance(opened, StoreWriter):
+            opened.close()
+        raise
     threads = torch.get_num_threads()
     if threaded_writes and device.type == "cpu" and threads > 1:
         # leave a core to the writer thread: idle OpenMP workers spin and would starve it
@@ -412,7 +456,7 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
             capture.calibrate(model, images[:2].to(device), channels_last)
             with torch.inference_mode():
                 for k, (snap, state) in enumerate(plan.snapshots):
-                    start = writer.images_done(snap.index)
+                    start = background.images_done(snap.index)
                     if start >= n:
                         continue
                     if state is not None:
@@ -435,12 +479,14 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
         try:
             background.close()
         finally:
-            writer.close()
+            if background.writer is not None:
+                background.writer.close()
         raise
     finally:
         capture.restore(model)
         torch.set_num_threads(threads)
-    return writer.finish(out)
+    assert background.writer is not None
+    return background.writer.finish(out)
 
 
 def _load_state(model: torch.nn.Module, state: Mapping[str, torch.Tensor], snap: SnapshotInfo) -> None:
