@@ -97,7 +97,7 @@ class BatchBuffer:
         cuda = device.type == "cuda"
         self.host = torch.empty(total, dtype=dtype, pin_memory=cuda)
         self.host_logits = torch.empty((self.capacity, int(n_outputs)), dtype=torch.float32, pin_memory=cuda)
-        if cuda:
+        if cuda or device_block is not None:  # (a CPU device block: the copying path, testable here)
             self.device, self.device_logits = device_block or self.device_block(
                 layers, capacity, dtype, n_outputs, device)
         else:
@@ -141,9 +141,10 @@ class BatchBuffer:
             used = self.capacity * sum(p * d for _, p, d in self.sizes)
             self.host[:used].copy_(self.device[:used], non_blocking=True)
             self.host_logits[:n].copy_(self.device_logits[:n], non_blocking=True)
-            self.outputs = {}  # on CUDA every layer is cast in its hook; nothing is deferred
-            self.event = torch.cuda.Event()
-            self.event.record()
+            self.outputs = {}  # every layer is in the device block now; nothing is deferred
+            if self.device.is_cuda:
+                self.event = torch.cuda.Event()
+                self.event.record()
 
     def ready(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The batch as numpy points and logits on the host: waits for the copy (CUDA) or

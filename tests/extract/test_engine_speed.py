@@ -44,6 +44,24 @@ def test_points_cast_into_a_block_equal_fresh_points():
         block.hold(held, torch.zeros(5, 3))
 
 
+def test_a_separate_device_block_reaches_the_host_in_one_copy():
+    """The CUDA path (a device block, copied whole into the host block), on a CPU block here."""
+    layers = [LayerInfo("conv", "structured", (3, 2, 2), "Conv2d", 0), LayerInfo("fc", "flat", (4,), "Linear", 1)]
+    cpu = torch.device("cpu")
+    shared = BatchBuffer.device_block(layers, 4, torch.float16, 2, cpu)
+    blocks = [BatchBuffer(layers, 4, torch.float16, 2, cpu, device_block=shared) for _ in range(2)]
+    assert all(b.device is shared[0] and b.host is not shared[0] for b in blocks)
+    conv, fc = torch.randn(3, 3, 2, 2), torch.randn(3, 4)
+    targets = blocks[0].targets(3)
+    as_points(fc, torch.float16, out=targets["fc"])  # cast in its hook, on the device
+    blocks[0].hold({"conv": conv, "fc": targets["fc"]}, torch.ones(3, 2))  # conv: cast now
+    as_points(torch.zeros(3, 4), torch.float16, out=blocks[1].targets(3)["fc"])  # the next batch
+    points, logits = blocks[0].ready()
+    np.testing.assert_array_equal(points["conv"], as_points(conv, torch.float16).numpy())
+    np.testing.assert_array_equal(points["fc"], fc.half().numpy())
+    np.testing.assert_array_equal(logits, np.ones((3, 2)))
+
+
 def test_blocks_are_reused_batch_after_batch(tmp_path, monkeypatch):
     made = []
     real = BatchBuffer.__init__
