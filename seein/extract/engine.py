@@ -16,7 +16,7 @@ Where the time went, and what this does about it (lenet on the digits, 2 cores):
 - each batch's points land in one of a few reused :class:`~seein.extract.capture.BatchBuffer`
   blocks (pinned, filled by one non-blocking copy on CUDA) instead of fresh tensors;
 - glibc handed the freed layer outputs back to the kernel and page-faulted them in again
-  on the next batch (10,000 faults, a quarter of the forward pass's time): during a run
+  on the next batch (10,000 faults a run, 15 to 25 % on the forward pass): during a run
   freed memory is kept for reuse (:func:`_reuse_freed_memory`);
 - the data is flushed to the disk on the writer thread as it goes (``fdatasync`` every
   few MB), so that finishing the store no longer waits for one big ``fsync`` at the end.
