@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from seein.core.errors import SeeinError
+from seein.extract import batches
 from seein.extract import capture as capture_module
-from seein.extract import engine
 from seein.extract.capture import BatchBuffer, as_points
 from seein.extract.engine import ExtractionPlan, probe_layers, run_plan
 from seein.store import LayerInfo, SnapshotInfo, Store, StoreWriter
@@ -127,7 +127,7 @@ def test_the_models_own_weights_are_stored_even_if_a_later_snapshot_loads_first(
         assert not np.array_equal(stored["0.weight"], store.snapshot_weights(1)["0.weight"])
 
 
-@pytest.mark.skipif(engine._glibc_mallopt() is None, reason="glibc's allocator only")
+@pytest.mark.skipif(batches.glibc_mallopt() is None, reason="glibc's allocator only")
 def test_a_run_reuses_freed_memory_instead_of_faulting_it_in_again(tmp_path):
     """Without keeping freed memory, each run of this plan page-faults 6,000 to 12,000 times."""
     torch.manual_seed(0)
