@@ -133,21 +133,6 @@ def test_parse_select_and_selection_files(state, tmp_path):
         load_selection(tmp_path / "bad.csv", store.image_ids)
 
 
-def test_projection_transition_start(state):
-    n_conv, n_fc = state.store.n_points("conv"), state.store.n_points("fc")
-    rng = np.random.default_rng(0)
-    seen = []
-    state.bus.projection_changed.connect(seen.append)
-    fc = rng.normal(size=(n_fc, 2)).astype(np.float32)
-    state.set_projection("fc", "pca", 1, fc)
-    assert seen[-1].start is None
-    conv = rng.normal(size=(n_conv, 2)).astype(np.float32)
-    state.set_projection("conv", "pca", 1, conv)
-    start = seen[-1].start
-    assert start.shape == (n_conv, 2)
-    assert np.allclose(start[:25], start[0])  # every point of an image starts at its image
-
-
 def test_class_counts_and_selected_image(state):
     labels = state.store.labels
     assert state.class_counts().tolist() == [int((labels == k).sum()) for k in range(state.store.n_classes)]
