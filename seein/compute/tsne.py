@@ -39,10 +39,10 @@ two (measured in a fresh process on the shared 2-core machine).
 Progress and cancel: ``progress(done, total, message)`` gets one monotone overall
 figure over the phases ("t-SNE: neighbours of 20,000 points", "t-SNE 250/750",
 "placing 1,015,072 points"; :class:`seein.core.progress.Phases`), and is called every
-few iterations (:func:`callback_every`, so roughly every 0.1-0.3 s whatever the size),
-every block of neighbour queries and every block of placed points; returning True
-raises :class:`seein.core.errors.Cancelled` at that call. Without a progress callback
-openTSNE runs with no callbacks at all.
+:data:`REPORT_EVERY` (0.1) s of the optimisation (:class:`_Progress` wraps openTSNE's
+gradient, so no KL error is evaluated for it), every block of neighbour queries and
+every block of placed points; returning True raises :class:`seein.core.errors.Cancelled`
+at that call.
 """
 
 from __future__ import annotations
@@ -57,11 +57,12 @@ from typing import Any
 import numpy as np
 
 from ..core.backend import Backend, get_backend
-from ..core.errors import Cancelled, SeeinError
+from ..core.errors import SeeinError
 from ..core.progress import Phases, ProgressCallback, report
 from .sampling import knn_place, nearest, place, sample_indices
 
 log = logging.getLogger(__name__)
+_clock = time.perf_counter  # the optimisation's report clock (a test stands in a slow one)
 
 DEFAULTS: dict[str, Any] = {
     "perplexity": 30.0, "early_exaggeration": 12.0, "early_exaggeration_iter": 250,
@@ -72,6 +73,7 @@ PLACE_CHUNK = 2000  # points per openTSNE transform call (about a second each)
 KNN_CHUNK = 65536  # points per block of the kNN placement on CUDA
 PLACE_BLOCK = 262144  # points per block of the CPU placement (bounds the copy of the layer)
 SMALL_N = 10_000  # fewer fitted points than this: the optimisation runs on one thread
+REPORT_EVERY = 0.1  # seconds of optimisation between progress reports
 MIN_POINTS = 4
 INITIALIZATIONS = ("pca", "spectral", "random")  # openTSNE's (cuML knows pca and random)
 
@@ -88,32 +90,35 @@ class TSNEResult:
     timings: dict[str, float] = field(default_factory=dict)  # fit_s (neighbours + optimisation), place_s
 
 
-def callback_every(n: int) -> int:
-    """Iterations between progress calls for ``n`` fitted points: about 0.1-0.3 s of work each.
-
-    An iteration costs roughly 1-2 us per point (one thread, FFT or Barnes-Hut), so
-    100,000 / n iterations is ~0.2 s; at most 10 (small maps), at least 1. The KL error
-    openTSNE evaluates at each callback is a log per affinity inside the gradient loop.
-    """
-    return int(max(1, min(10, 100_000 // max(1, n))))
-
-
 class _Progress:
-    """openTSNE callback: forwards both optimisation phases to one progress callback."""
+    """openTSNE's gradient, wrapped: counts iterations and reports progress every ``every`` seconds.
 
-    def __init__(self, progress: ProgressCallback | None, ee_iter: int, total: int):
-        self.progress, self.ee_iter, self.total = progress, ee_iter, total
-        self.phase = -1
-        self.cancelled = False
+    openTSNE's own callbacks evaluate the KL error each time (as costly as an iteration at
+    20,000 points), so they run every 50 iterations: 9-12 s before a cancel was seen on a
+    busy machine. The objective function is called once per iteration and costs nothing to
+    wrap: here progress is reported every :data:`REPORT_EVERY` seconds of work (and a cancel
+    seen then), whatever the size or the load. A cancel raises :class:`Cancelled` out of
+    openTSNE's loop.
+    """
 
-    def optimization_about_to_start(self) -> None:
-        self.phase += 1
+    def __init__(self, progress: ProgressCallback | None, objective: Any, total: int,
+                 every: float | None = None):
+        self.progress, self.objective, self.total = progress, objective, total
+        self.every = REPORT_EVERY if every is None else every
+        self.iteration = 0
+        self.active = True  # off once fitted (transform's optimisations are not the fit's iterations)
+        self._last = _clock()
 
-    def __call__(self, iteration: int, error: float, embedding: Any) -> bool:
-        done = min(iteration + (self.ee_iter if self.phase >= 1 else 0), self.total)
-        if self.progress is not None and self.progress(done, self.total, f"t-SNE {done}/{self.total}"):
-            self.cancelled = True
-        return self.cancelled
+    def __call__(self, *args: Any, should_eval_error: bool = False, **kw: Any) -> Any:
+        out = self.objective(*args, should_eval_error=should_eval_error, **kw)
+        if self.active and not should_eval_error:  # openTSNE's closing error evaluation is no iteration
+            self.iteration += 1
+            now = _clock()
+            if self.progress is not None and (now - self._last >= self.every or self.iteration == 1):
+                self._last = now
+                done = min(self.iteration, self.total)
+                report(self.progress, done, self.total, f"t-SNE {done}/{self.total}")
+        return out
 
 
 def clamp_perplexity(perplexity: float, n: int) -> tuple[float, str | None]:
@@ -200,11 +205,7 @@ def _opentsne(x: np.ndarray, dims: int, p: dict, n_jobs: int, cb: _Progress, aff
                 early_exaggeration=p["early_exaggeration"],
                 early_exaggeration_iter=p["early_exaggeration_iter"], n_iter=p["n_iter"],
                 exaggeration=p["exaggeration"], initialization=p["initialization"],
-                random_state=p["seed"], n_jobs=n_jobs, callbacks=cb if cb.progress else None,
-                callbacks_every_iters=callback_every(len(x)),
-                # openTSNE's FFT gradients are 1-D/2-D only and "auto" picks them from 10,000
-                # points (fit) and for every transform: a 3-D map must ask for Barnes-Hut
-                negative_gradient_method="bh" if dims > 2 else "auto")
+                random_state=p["seed"], n_jobs=n_jobs, negative_gradient_method=cb)
     return tsne.fit(x, affinities=affinities)
 
 
@@ -273,7 +274,7 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
     rest = np.flatnonzero(unfitted)  # the points to place (O(n) memory, no sort)
     del unfitted
     how = p["place"] if p["place"] != "auto" else "knn"
-    ee, total = int(p["early_exaggeration_iter"]), int(p["early_exaggeration_iter"]) + int(p["n_iter"])
+    total = int(p["early_exaggeration_iter"]) + int(p["n_iter"])
     m = len(sample)
     k = min(m - 1, int(3 * p["perplexity"]))
     phases = Phases(progress, [("neighbours", 5e-7 * m * (k + 1)), ("optimise", 1.5e-6 * m * max(total, 1)),
@@ -288,10 +289,13 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
         engine = "cuml"
     else:
         affinities = _affinities(fit_x, p, n_jobs, phases.phase("neighbours") if progress else None)
-        cb = _Progress(phases.phase("optimise") if progress else None, ee, total)
+        from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
+
+        # openTSNE's "auto": Barnes-Hut below 10,000 points, FFT from there (2-D only: 3-D is BH)
+        objective = kl_divergence_bh if dims > 2 or m < 10_000 else kl_divergence_fft
+        cb = _Progress(phases.phase("optimise") if progress else None, objective, total)
         model = _opentsne(fit_x, dims, p, 1 if m < SMALL_N else n_jobs, cb, affinities)
-        if cb.cancelled:
-            raise Cancelled("t-SNE cancelled")
+        cb.active = False
         fitted = torch.from_numpy(np.asarray(model, dtype=np.float32))
         engine = "openTSNE"
     fit_s = time.perf_counter() - t0
