@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     for name, r in result["results"].items():
         if isinstance(r, dict) and "median_s" in r:
             cpu = f"  cpu {r['median_cpu_s']:9.3f} s" if "median_cpu_s" in r else ""
-            print(f"  {name:<24} {r['median_s']:>9.3f} s{cpu}   peak +{r.get('peak_mb', 0):8.1f} MB")
+            peak = f"   peak +{r['peak_mb']:8.1f} MB" if "peak_mb" in r else ""
+            what = f"   ({r['source']}, {r['fitted']:,} fitted)" if "source" in r else ""
+            print(f"  {name:<24} {r['median_s']:>9.3f} s{cpu}{peak}{what}")
     for name, value in result["ratios"].items():
         goal = "  (goal <= 1.1)" if name.startswith("tsne_vs_opentsne") else (
             "  (goal <= 1.3)" if name == "tsne_big_vs_fit" else "")
