@@ -45,6 +45,8 @@ REST_MS = 250  # the camera rests this long after the last pan or zoom: draw eve
 class EmbeddingAdapter(QtCore.QObject):
     """Keeps ``scene`` showing what ``state`` names; ``tasks`` does the work that takes long."""
 
+    pointer_left = QtCore.Signal()  # the pointer left the canvas (a pending hover pick is void)
+
     def __init__(self, state: AppState, scene, tasks: EmbeddingTasks, parent: QtCore.QObject | None = None):
         super().__init__(parent)
         self.state = state
@@ -78,6 +80,7 @@ class EmbeddingAdapter(QtCore.QObject):
         scene.view_changed.connect(self._on_camera)
         scene.set_point_size(state.point_size)
         scene.set_fade(state.fade)
+        self.canvas.native.installEventFilter(self)
 
     # -- uploads ----------------------------------------------------------------------------
     def reload(self, after=None) -> None:
@@ -184,9 +187,19 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def _on_hover_change(self, event: HoverEvent) -> None:
         # Highlighting costs a full redraw; on huge layers the details view alone answers a hover.
-        if self._shown_images is not None and self.points_per_frame() <= HOVER_REDRAW_MAX_POINTS:
+        # An end of hover always reaches the scene: a point enlarged earlier must not stay so.
+        if self._shown_images is not None and (event.image is None
+                                               or self.points_per_frame() <= HOVER_REDRAW_MAX_POINTS):
             self.scene.set_hover(event.image)
             self.canvas.update()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        """The pointer left the canvas: nothing is hovered any more (the point un-enlarges)."""
+        if event.type() == QtCore.QEvent.Leave and self.state.hover.source in (Source.EMBEDDING, Source.NONE):
+            self.pointer_left.emit()
+            if self.state.store is not None and self.state.hover.image is not None:
+                self.state.set_hover_point(None)
+        return False
 
     def _on_style_change(self, event: StyleEvent) -> None:
         (self.scene.set_point_size if event.style is Style.POINT_SIZE else self.scene.set_fade)(event.value)
@@ -263,5 +276,6 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def shutdown(self) -> None:
         self._subs.disconnect()
+        self.canvas.native.removeEventFilter(self)
         self.scene.view_changed.disconnect(self._on_camera)
         self._rest_timer.stop()

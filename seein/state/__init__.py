@@ -21,8 +21,9 @@ from .selection import (
     parse_select,
     save_selection,
 )
+from .start import class_output_layer, start_layer
 
 __all__ = ["AppState", "SelectMode", "SelectionHistory", "combine", "parse_select", "save_selection",
            "load_selection", "class_palette", "default_mode", "suggested_point_size", "transition_start",
            "ViewMode", "Method", "Source", "Style", "StyleEvent",
-           "MODES", "METHODS", "HISTORY_LIMIT"]
+           "class_output_layer", "start_layer", "MODES", "METHODS", "HISTORY_LIMIT"]

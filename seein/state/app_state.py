@@ -37,6 +37,7 @@ from .bus import (
 from .caches import PointsCache, ProjectionCache, RangesCache
 from .modes import ViewMode, default_mode, suggested_point_size
 from .selection import SelectionHistory, SelectMode, combine
+from .start import start_layer
 
 SourceLike = Source | str
 
@@ -76,7 +77,7 @@ class AppState:
         return store
 
     def set_store(self, store: Store) -> None:
-        """Make ``store`` current: first layer, last snapshot, empty selection and history."""
+        """Make ``store`` current: its start layer (:func:`start_layer`), last snapshot, empty selection."""
         if self.store is not None and self.store is not store:
             self.store.close()
         self.store = store
@@ -90,7 +91,7 @@ class AppState:
         self._points.clear()
         self.bus.store_changed.emit(store)
         if store.layers:
-            self.set_layer(store.layers[0].name, source=Source.OPEN)
+            self.set_layer(start_layer(store), source=Source.OPEN)
 
     def close(self) -> None:
         if self.store is not None:

@@ -178,6 +178,18 @@ def test_modes_methods_and_sources_are_enums(state):
     assert styles[-1] == StyleEvent(Style.FADE, 0.4)
 
 
+def test_start_layer_is_the_class_output_layer(state, tmp_path):
+    from seein.state import class_output_layer, start_layer
+    from seein.testing import make_store
+
+    assert state.layer == "conv" and class_output_layer(state.store) is None  # "out" has 2 units, 3 classes
+    path = make_store(tmp_path / "logits.h5", layers={"conv": (4, 5, 5), "fc": (6,), "logits": (3,)})
+    s = AppState()
+    s.open_store(path)
+    assert start_layer(s.store) == "logits" and s.layer == "logits" and s.mode == "splom"
+    s.close()
+
+
 def test_dims_are_x_then_y(state):
     seen = []
     state.bus.dims_changed.connect(seen.append)
