@@ -114,7 +114,9 @@ def nearest(reference: np.ndarray, queries: np.ndarray, k: int, progress: Progre
 
     Block by block (:data:`QUERY_BLOCK` queries, a progress call each, so cancel is
     noticed within one block); ``method`` "kdtree", "brute" or "auto" (time both on a
-    probe block, keep the faster). Exact with ``eps`` 0; else the tree may return a
+    probe block, keep the faster; with ``eps`` > 0 "auto" is the tree up to
+    :data:`TREE_MAX_DIMS` dims, so the result never depends on the machine's load).
+    Exact with ``eps`` 0; else the tree may return a
     neighbour up to (1 + eps) times farther than the true k-th (SciPy's ``eps``; brute
     force is always exact). Distances are Euclidean (not squared), float32.
     """
@@ -130,6 +132,8 @@ def nearest(reference: np.ndarray, queries: np.ndarray, k: int, progress: Progre
     ref_t = torch.from_numpy(reference)
     if method == "auto" and reference.shape[1] > TREE_MAX_DIMS:
         method = "brute"
+    elif method == "auto" and eps > 0:  # approximate: the answer must not depend on which was faster today
+        method = "kdtree"
     tree = cKDTree(reference) if method in ("auto", "kdtree") else None
 
     def by_tree(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ def test_bar_names_the_phase_and_cancel_answers_at_once(make_window, synthetic_s
                     timeout=60000)
     bar = w.status.progress_bar
     text = bar.text()
-    assert text.startswith("t-SNE of conv · t-SNE ") and "/750" in text and text.endswith("%"), text
+    assert text.startswith("t-SNE of conv at snapshot ") and " · t-SNE " in text and "/750" in text and text.endswith("%"), text
     last = next(e for e in reversed(events) if not e.finished)
     assert last.done < last.total  # never 100 % while the work goes on
     fractions = [e.done / e.total for e in events if not e.finished and e.total > 0]
