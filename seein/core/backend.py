@@ -221,3 +221,20 @@ def get_backend() -> Backend:
     environment variable).
     """
     return build_backend(os.environ.get(DEVICE_ENV))
+
+
+def limit_threads(n: int) -> int:
+    """Use ``n`` CPU threads in this process from now on: torch, the BLAS and OpenMP pools
+    (threadpoolctl) and openTSNE (``SEEIN_THREADS``); a Dask worker's share of its machine,
+    so that workers side by side do not oversubscribe its cores. Returns ``n``."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    n = max(1, int(n))
+    os.environ[THREADS_ENV] = str(n)
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    threadpool_limits(n)
+    if get_backend.cache_info().currsize and get_backend().threads != n:
+        get_backend.cache_clear()  # the next get_backend() reads SEEIN_THREADS again
+    return n

@@ -24,6 +24,7 @@ from .schema import (
     snapshot_key,
 )
 from .summary import summarize
+from .virtual import check_sources
 
 
 def _reads(method):
@@ -111,6 +112,8 @@ class Store:
         if not self.snapshots:
             raise SeeinError("the store holds no snapshots", self.path)
         self._check_shapes()
+        #: The shard files a virtual store (seein merge --virtual) reads its rows from; [] if none.
+        self.shard_files: list[Path] = check_sources(f, self.path)
 
     def _check_shapes(self) -> None:
         """Every snapshot holds every layer's points at the schema's shape (metadata only:
