@@ -192,7 +192,8 @@ def build_backend(requested: str | None = None,
 
 
 def _threads(requested: str | None) -> int:
-    """CPU threads for torch and openTSNE: ``SEEIN_THREADS`` when set (and applied to torch).
+    """CPU threads for torch and openTSNE: ``SEEIN_THREADS`` when set (and applied to torch and,
+    through threadpoolctl, to the BLAS/OpenMP pools: a t-SNE's PCA start depends on them).
 
     Unset, torch's own default stands. On a machine shared with other busy processes,
     fewer threads than cores is much faster: OpenMP threads spin-wait for each other.
@@ -208,6 +209,9 @@ def _threads(requested: str | None) -> int:
     if n < 1:
         raise SeeinError(f"{THREADS_ENV}={requested!r} is not a positive number of threads")
     torch.set_num_threads(n)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(n)
     return n
 
 
