@@ -10,10 +10,11 @@ resumes from its shard's last complete chunk. The client then joins the shards: 
 HDF5 virtual datasets over them (:mod:`seein.store.virtual`), or a copy (``copy=True``,
 :func:`seein.extract.merge.merge`, after which the shard folder is removed).
 
-The joined store equals a single-process extraction bit for bit when every shard is the
-same batches as that run (each shard a multiple of ``batch_size`` images): a matmul's last
-bits can depend on how many rows it is given, so a shard cut mid-batch may differ from
-the one process in the last bits of a float.
+The joined store equals a single-process extraction bit for bit: a matmul's last bits can
+depend on how many rows it is given, so the shards are cut at multiples of ``batch_size``
+(shards of whole batches, the same batches as one process runs; they may differ in size by
+a batch). With fewer than ``K * batch_size`` images that cannot be, and the cut is even:
+then a shard's batches differ from one process's, and so may the last bit of a float.
 
 Progress: every shard reports (throttled) through a Dask event topic; the client draws
 one bar over all shards. Ctrl-C (or a progress callback returning True) asks every running
@@ -108,7 +109,7 @@ def run_shard(job: ShardJob, i: int) -> tuple[str, str, str | None]:
     try:
         extract(job.model, job.dataset, out, run=job.run, weights=job.weights,
                 layers=list(job.layers) if job.layers else None, split=job.split, limit=job.limit,
-                shard=(i, job.count), resume=resume, force=not resume, dtype=job.dtype,
+                shard=(i, job.count, job.batch_size), resume=resume, force=not resume, dtype=job.dtype,
                 batch_size=job.batch_size, trust_weights=job.trust_weights, progress=events)
     except SeeinError as exc:
         return "error", exc.problem, exc.path

@@ -246,3 +246,12 @@ def test_leftover_shards_need_resume_or_force(cluster, tmp_path, capsys):
                  "-o", str(out)]) == 2
     assert "the shards here were cut otherwise (shard-0000-of-0003.h5.partial)" in capsys.readouterr().err
     assert StoreWriter.partial_path_for(folder / "shard-0000-of-0003.h5").exists()
+
+
+def test_cluster_shards_are_whole_batches_when_they_can_be():
+    from seein.extract.engine import shard_range
+
+    cuts = [shard_range(1797, (i, 4, 256))[2:] for i in range(4)]
+    assert cuts == [(0, 512), (512, 1024), (1024, 1280), (1280, 1797)]  # every batch as one process's
+    assert [shard_range(30, (i, 4, 256))[2:] for i in range(4)] == \
+        [shard_range(30, (i, 4))[2:] for i in range(4)]  # too few images: the even cut
