@@ -92,9 +92,9 @@ def bench_points(n: int, size: tuple[int, int], repeats: int, point_size: float,
     discs.set_point_shape("disc")
     d = _Target(discs.canvas)
     # (b) VisPy Markers, same points, colours, sizes, camera
-    from ..render.points import default_palette
+    from ..core.palette import class_palette
 
-    pal = default_palette(int(image_class.max()) + 1)
+    pal = class_palette(int(image_class.max()) + 1)
     canvas_b = scene.SceneCanvas(app=app, size=size, bgcolor="white")
     view_b = canvas_b.central_widget.add_view(camera=scene.PanZoomCamera(aspect=1.0))
     layout = ours._layout()

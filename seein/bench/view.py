@@ -97,7 +97,7 @@ def _point_px(window, point: int) -> tuple[float, float]:
     scene = window.embedding.scene
     layout = scene._layout()
     panel = scene.visible_panels()[0]
-    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene._panel_values(panel)])
+    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene.picker.panel_values(panel)])
     tr = scene.view.scene.node_transform(scene.canvas.scene)
     x, y = tr.map(np.array([[mx[0], my[0]]], dtype=np.float64))[0, :2]
     return float(x), float(y)
@@ -158,7 +158,7 @@ def bench_view(window, layer: str | None = None) -> dict:
     panels = len(view.scene.visible_panels())
     for mode in ("splom", "scatter"):
         if mode == "scatter":
-            act("matrix -> scatter", lambda: (state.set_dims(min(1, store.layer(layer).dims - 1), 0),
+            act("matrix -> scatter", lambda: (state.set_dims(0, min(1, store.layer(layer).dims - 1)),
                                                state.set_mode("scatter")))
         act("class click (legend)", lambda: state.select_class(label, source="legend"))
         act("lasso", lasso)

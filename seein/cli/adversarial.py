@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from ..compute.methods import METHODS
+from .whatif_io import add_figure_outputs, add_network_options
+
 EPILOG = """examples:
   seein adversarial ~/.cache/seein/demo/lenet-digits-all.h5 --image 0 -o strip.png
   seein adversarial STORE --image 12 --target 3 --steps 8 --epsilon 0.15 --json strip.json -o strip.png
@@ -24,16 +27,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=8, metavar="K", help="attack steps recorded (default 8)")
     p.add_argument("--epsilon", type=float, default=0.15, metavar="E",
                    help="L-infinity budget in pixel units of [0, 1] (default 0.15)")
-    p.add_argument("--snapshot", type=int, default=-1, metavar="S", help="snapshot (default: the last)")
-    p.add_argument("--model", metavar="SPEC",
-                   help="the network to run (file.py:Class, model.pt); naming it here is consent to run it")
+    add_network_options(p)
     p.add_argument("--layer", metavar="L",
                    help="also draw the strip's trail in this layer's projection (placed like a big layer's points)")
-    p.add_argument("--projection", choices=("pca", "tsne", "pivotmds", "umap"), default="pca",
+    p.add_argument("--projection", choices=METHODS, default="pca",
                    help="the projection the trail is drawn in (default pca; computed once, cached in the store)")
-    p.add_argument("--size", metavar="WxH", help="figure size in pixels (default 1200x360, 1200x800 with --layer)")
-    p.add_argument("-o", "--output", required=True, help="PNG file to write")
-    p.add_argument("--json", metavar="FILE", help="also write each step's predicted class and target probability")
+    add_figure_outputs(p, "figure size in pixels (default 1200x360, 1200x800 with --layer)",
+                       "also write each step's predicted class and target probability")
     p.set_defaults(func=run)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .whatif_io import add_figure_outputs, add_network_options
+
 EPILOG = """examples:
   seein maximize ~/.cache/seein/demo/lenet-digits-all.h5 --layer conv2 --unit 7 -o conv2-7.png
   seein maximize STORE --layer fc2 --unit 3 --steps 512 --json fc2-3.json -o fc2-3.png
@@ -22,15 +24,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("store", help="activation store (.h5)")
     p.add_argument("--layer", required=True, help="layer name (see seein info STORE)")
     p.add_argument("--unit", type=int, required=True, metavar="U", help="channel or dim of the layer")
-    p.add_argument("--snapshot", type=int, default=-1, metavar="S", help="snapshot (default: the last)")
     p.add_argument("--steps", type=int, default=256, metavar="N", help="gradient-ascent steps (default 256)")
     p.add_argument("--blur-every", type=int, default=0, metavar="N", help="blur the image every N steps (0: never)")
     p.add_argument("--seed", type=int, default=0, help="seed of the starting noise")
-    p.add_argument("--model", metavar="SPEC",
-                   help="the network to run (file.py:Class, model.pt); naming it here is consent to run it")
-    p.add_argument("--size", default="1000x420", metavar="WxH", help="figure size in pixels")
-    p.add_argument("-o", "--output", required=True, help="PNG file to write")
-    p.add_argument("--json", metavar="FILE", help="also write the activation reached and the data-set maximum")
+    add_network_options(p)
+    add_figure_outputs(p, "figure size in pixels (default 1000x420)",
+                       "also write the activation reached and the data-set maximum", default_size="1000x420")
     p.set_defaults(func=run)
 
 

@@ -27,13 +27,13 @@ from ..core.progress import ProgressCallback
 from ..store import Store
 from . import tsne as tsne_mod
 from . import umap as umap_mod
+from .methods import METHODS
 from .pca import pca_store
 from .pivotmds import DEFAULT_PIVOTS, pivot_mds
 from .pivotmds import check_params as check_pivot_params
 from .procrustes import image_means, procrustes
 from .sampling import check_layer, load_points
 
-METHODS = ("pca", "tsne", "pivotmds", "umap")
 ALGORITHM_VERSION = 1  # bump when a method's output changes, so old cache entries are not reused
 _PARAM_DEFAULTS: dict[str, dict[str, Any]] = {
     "pca": {},

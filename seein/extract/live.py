@@ -119,13 +119,17 @@ def train_live(model_spec: str, dataset_spec: str, out: str | os.PathLike, *, ev
             sf = state_file(out, last.index)
             if not sf.exists():
                 raise SeeinError(f"cannot resume: {sf.name} is missing", sf)
-            state = torch.load(sf, map_location="cpu", weights_only=False)
+            try:  # tensors and plain values only: reading a resume file never runs code
+                state = torch.load(sf, map_location="cpu", weights_only=True)
+            except Exception as exc:
+                raise SeeinError(f"cannot resume: not a readable resume state ({type(exc).__name__})", sf) from exc
             model.load_state_dict(state["model"])
             opt.load_state_dict(state["optimizer"])
             rng.bit_generator.state = state["rng"]
             torch.set_rng_state(state["torch_rng"])
-            step, order = int(state["step"]), state["order"]
-            curves = {k: list(map(tuple, v)) for k, v in state["curves"].items()}
+            step = int(state["step"])
+            order = None if state["order"] is None else state["order"].numpy()
+            curves = {k: list(map(tuple, v.tolist())) for k, v in state["curves"].items()}
         else:
             writer = LiveStoreWriter.create(
                 out, images=plan.display_images, labels=plan.labels, image_ids=plan.image_ids,
@@ -150,7 +154,8 @@ def train_live(model_spec: str, dataset_spec: str, out: str | os.PathLike, *, ev
             weights = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
             resume_state = {"model": model.state_dict(), "optimizer": opt.state_dict(),
                             "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
-                            "step": step, "order": order, "curves": curve_arrays()}
+                            "step": step, "order": None if order is None else torch.from_numpy(order),
+                            "curves": {k: torch.from_numpy(v) for k, v in curve_arrays().items()}}
             writer.add_snapshot(info, outputs=points, logits=logits, predictions=pred, weights=weights,
                                 curves=curve_arrays(), live=step < total,
                                 before_index=lambda: _save_state(state_file(out, info.index), resume_state))

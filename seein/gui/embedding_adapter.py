@@ -8,7 +8,7 @@ are read, and projections computed, by the task controller
 (:class:`~seein.gui.embedding_tasks.EmbeddingTasks`); meanwhile the scene shows a marked
 placeholder (:mod:`seein.render.placeholder`), never the previous layer's, snapshot's or
 method's points, and takes no hover or click. While the camera moves (or a lasso is
-drawn, or a selection lands) a huge view is thinned out (``seein.state.moving_sample``)
+drawn, or a selection lands) a huge view is thinned out (``seein.render.policy.moving_sample``)
 until it rests.
 """
 
@@ -19,7 +19,8 @@ from typing import Optional
 from qtpy import QtCore
 
 from ..render.placeholder import Placeholder
-from ..state import MOVING_POINTS_BUDGET, AppState, moving_sample
+from ..render.policy import MOVING_POINTS_BUDGET, home_rect, moving_sample, panel_rect
+from ..state import AppState, ViewMode
 from ..state.bus import (
     DimsEvent,
     HoverEvent,
@@ -27,6 +28,9 @@ from ..state.bus import (
     ModeEvent,
     ProjectionEvent,
     SelectionEvent,
+    Source,
+    Style,
+    StyleEvent,
     Subscriptions,
     ViewportEvent,
 )
@@ -110,9 +114,9 @@ class EmbeddingAdapter(QtCore.QObject):
                                  arrays["n_images"], arrays["palette"], ranges=arrays["ranges"])
             self._shown_key = key
             self._shown_images = arrays["n_images"]
-        self.scene.set_mode("scatter" if s.mode == "projection" else s.mode)
-        if s.mode == "scatter":
-            self.scene.set_dims(s.dims[1], s.dims[0])  # the scene takes (x, y)
+        self.scene.set_mode(ViewMode.SCATTER if s.mode == ViewMode.PROJECTION else s.mode)
+        if s.mode == ViewMode.SCATTER:
+            self.scene.set_dims(*s.dims)
         self.scene.set_selection(s.selection if s.selection.any() else None)
         if after == "home":
             self.reset_view()
@@ -161,13 +165,13 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def _on_dims_change(self, event: DimsEvent) -> None:
         if self.stale:  # the new layer is still being read: go there once it is up
-            if self.state.mode == "splom":
-                self._load_after = self.state.panel_rect(event.i, event.j)
+            if self.state.mode == ViewMode.SPLOM:
+                self._load_after = panel_rect(self.state.info.dims, event.x, event.y)
             return
-        if self.state.mode == "scatter":
-            self.scene.set_dims(event.j, event.i)  # x = dim j, y = dim i
-        elif self.state.mode == "splom":
-            self.scene.view_rect = self.state.panel_rect(event.i, event.j)
+        if self.state.mode == ViewMode.SCATTER:
+            self.scene.set_dims(event.x, event.y)
+        elif self.state.mode == ViewMode.SPLOM:
+            self.scene.view_rect = panel_rect(self.state.info.dims, event.x, event.y)
             self._homed = False
         self.canvas.update()
 
@@ -184,12 +188,12 @@ class EmbeddingAdapter(QtCore.QObject):
             self.scene.set_hover(event.image)
             self.canvas.update()
 
-    def _on_style_change(self, name: str, value: float) -> None:
-        (self.scene.set_point_size if name == "point_size" else self.scene.set_fade)(value)
+    def _on_style_change(self, event: StyleEvent) -> None:
+        (self.scene.set_point_size if event.style is Style.POINT_SIZE else self.scene.set_fade)(event.value)
         self.canvas.update()
 
     def _on_viewport_change(self, event: ViewportEvent) -> None:
-        if event.source != "embedding":
+        if event.source is not Source.EMBEDDING:
             self.moving()  # the overview drags or scrolls this view
             self.scene.view_rect = event.rect
             self.canvas.update()
@@ -205,11 +209,18 @@ class EmbeddingAdapter(QtCore.QObject):
 
     # -- camera -----------------------------------------------------------------------------
     def _on_camera(self, rect) -> None:
-        self.state.set_viewport(rect, source="embedding")
+        self.state.set_viewport(rect, source=Source.EMBEDDING)
+
+    def home_rect(self):
+        """The layer's first view (x, y, w, h): a big matrix's top-left corner; None for the scene's home."""
+        s = self.state
+        if s.info is None or s.mode != ViewMode.SPLOM:
+            return None
+        return home_rect(s.info.dims, s.require_store().n_points(s.info.name), canvas_size=tuple(self.canvas.size))
 
     def reset_view(self) -> None:
         """The layer's first view (the scene's home, or a big matrix's top-left corner)."""
-        rect = self.state.home_rect(canvas_size=tuple(self.canvas.size))
+        rect = self.home_rect()
         if rect is None:
             self.scene.home()
         else:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from qtpy import QtWidgets
 
-from ..state import METHODS, AppState
-from ..state.bus import Subscriptions
+from ..state import AppState, Method, ViewMode
+from ..state.bus import Source, Subscriptions
 from .style_controls import StyleControls
 
-MODE_LABELS = {"scatter": "Scatter", "splom": "Matrix", "projection": "Projection"}
-METHOD_LABELS = {"pca": "PCA", "tsne": "t-SNE", "pivotmds": "PivotMDS", "umap": "UMAP"}
+MODE_LABELS = {ViewMode.SCATTER.value: "Scatter", ViewMode.SPLOM.value: "Matrix",
+               ViewMode.PROJECTION.value: "Projection"}
+METHOD_LABELS = {m.value: m.label for m in Method}
 
 
 class EmbeddingControls(QtWidgets.QWidget):
@@ -24,8 +25,8 @@ class EmbeddingControls(QtWidgets.QWidget):
         for mode, label in MODE_LABELS.items():
             self.mode_box.addItem(label, mode)
         self.method_box = QtWidgets.QComboBox(self)
-        for method in METHODS:
-            self.method_box.addItem(METHOD_LABELS[method], method)
+        for method, label in METHOD_LABELS.items():
+            self.method_box.addItem(label, method)
         self.x_box = QtWidgets.QSpinBox(self)
         self.y_box = QtWidgets.QSpinBox(self)
         self.x_box.setPrefix("x ")
@@ -55,28 +56,28 @@ class EmbeddingControls(QtWidgets.QWidget):
             return
         for box, value in ((self.mode_box, s.mode), (self.method_box, s.method)):
             blocked = box.blockSignals(True)
-            box.setCurrentIndex(box.findData(value))
+            box.setCurrentIndex(box.findData(str(value)))
             box.blockSignals(blocked)
         # enabled or not, never shown or hidden: a toolbar that changes height resizes the
         # canvas, and a resized canvas redraws at once (a second frame of a million points)
-        self.method_box.setEnabled(s.mode == "projection")
-        for box, value in ((self.x_box, s.dims[1]), (self.y_box, s.dims[0])):
+        self.method_box.setEnabled(s.mode == ViewMode.PROJECTION)
+        for box, value in ((self.x_box, s.dims[0]), (self.y_box, s.dims[1])):
             blocked = box.blockSignals(True)
             box.setRange(0, max(info.dims - 1, 0))
             box.setValue(value)
             box.blockSignals(blocked)
-            box.setEnabled(s.mode == "scatter" and info.dims > 2)
+            box.setEnabled(s.mode == ViewMode.SCATTER and info.dims > 2)
 
     def _on_mode_box(self) -> None:
         mode, method = self.mode_box.currentData(), self.method_box.currentData()
-        if mode == "scatter" and self.state.info is not None and self.state.info.dims > 2 \
-                and self.state.mode != "scatter":
-            self.state.set_mode(mode, source="embedding")
+        if mode == ViewMode.SCATTER and self.state.info is not None and self.state.info.dims > 2 \
+                and self.state.mode != ViewMode.SCATTER:
+            self.state.set_mode(mode, source=Source.EMBEDDING)
         else:
-            self.state.set_mode(mode, method if mode == "projection" else None, source="embedding")
+            self.state.set_mode(mode, method if mode == ViewMode.PROJECTION else None, source=Source.EMBEDDING)
 
     def _on_dims_box(self) -> None:
-        self.state.set_dims(self.y_box.value(), self.x_box.value(), source="embedding")
+        self.state.set_dims(self.x_box.value(), self.y_box.value(), source=Source.EMBEDDING)
 
     def shutdown(self) -> None:
         self._subs.disconnect()

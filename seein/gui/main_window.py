@@ -16,21 +16,21 @@ from qtpy import QtCore, QtGui, QtWidgets
 from ..core.errors import SeeinError
 from ..state import AppState, SelectMode, load_selection, save_selection
 from .actions import Actions
-from .deepeyes_docks import make_docks
-from .deepviz_docks import make_compact_prediction
-from .deepviz_docks import make_docks as make_deepviz_docks
 from .details import DetailsView
 from .embedding_view import EmbeddingView
 from .feature_maps import FeatureMapView
 from .grab import grab_window
 from .help_dialog import HelpDialog
-from .inputmap_view import InputMapView
 from .layer_list import LayerList
 from .legend import Legend
 from .live_follow import LiveFollow
 from .overview import OverviewView
 from .status import StatusBar
 from .timeline import Timeline
+from .views.deepeyes import make_docks
+from .views.deepviz import make_compact_prediction
+from .views.deepviz import make_docks as make_deepviz_docks
+from .views.inputmap import InputMapView
 
 SETTINGS_ORG, SETTINGS_APP = "seein", "seein"
 
@@ -148,7 +148,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _add_whatif_docks(self) -> None:
         """The adversarial and maximisation docks (hidden until shown from the View menu)."""
         from ..render.whatif_views import WhatIfView
-        from .whatif_view import WhatIfPanel
+        from .views.whatif import WhatIfPanel
 
         self.whatif = {}
         for view, title in ((WhatIfView.ADVERSARIAL, "Adversarial strip"),
@@ -309,4 +309,7 @@ class MainWindow(QtWidgets.QMainWindow):
                      *self.deepviz.values(), self.compact_prediction,
                      self.input_map, *getattr(self, "whatif", {}).values()):
             view.shutdown()
+        from .worker import Task
+
+        Task.stop_all()  # cancel what is still computing: no thread outlives the window
         super().closeEvent(event)

@@ -13,7 +13,7 @@ from typing import Optional
 
 from qtpy import QtWidgets
 
-from ..state import AppState
+from ..state import AppState, ViewMode
 from ..state.bus import Subscriptions, ViewportEvent
 from .worker import Task
 
@@ -66,15 +66,15 @@ class OverviewView(QtWidgets.QWidget):
         s = self.state
         if s.store is None or s.layer is None:
             return
-        key = (s.layer, s.snapshot, s.mode, s.method if s.mode == "projection" else None,
-               s.dims if s.mode == "scatter" else None)
-        if key == self._shown_key or (s.mode == "projection" and s.projection() is None):
+        key = (s.layer, s.snapshot, s.mode, s.method if s.mode == ViewMode.PROJECTION else None,
+               s.dims if s.mode == ViewMode.SCATTER else None)
+        if key == self._shown_key or (s.mode == ViewMode.PROJECTION and s.projection() is None):
             return
         self._shown_key = key
         if self._task is not None and self._task.isRunning():
             self._task.cancel()
-        pairs = (s.dims[1], s.dims[0]) if s.mode == "scatter" else None
-        layer, snapshot, projected = s.layer, s.snapshot, s.projection() if s.mode == "projection" else None
+        pairs = s.dims if s.mode == ViewMode.SCATTER else None
+        layer, snapshot, projected = s.layer, s.snapshot, s.projection() if s.mode == ViewMode.PROJECTION else None
 
         def work(progress):
             from ..compute.density import panel_densities

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qtpy import QtCore, QtWidgets
 
 from ..state import AppState
-from ..state.bus import Subscriptions
+from ..state.bus import Style, StyleEvent, Subscriptions
 
 
 class StyleControls(QtWidgets.QWidget):
@@ -28,16 +28,16 @@ class StyleControls(QtWidgets.QWidget):
         layout.addWidget(self.size_slider)
         layout.addWidget(QtWidgets.QLabel("Fade", self))
         layout.addWidget(self.fade_slider)
-        self._set("point_size", state.point_size)
-        self._set("fade", state.fade)
+        self._set(StyleEvent(Style.POINT_SIZE, state.point_size))
+        self._set(StyleEvent(Style.FADE, state.fade))
         self.size_slider.valueChanged.connect(lambda v: state.set_point_size(float(v)))
         self.fade_slider.valueChanged.connect(lambda v: state.set_fade(v / 100.0))
         self._subs = Subscriptions()
         self._subs.connect(state.bus.style_changed, self._set)
 
-    def _set(self, name: str, value: float) -> None:
-        slider, v = ((self.size_slider, round(value)) if name == "point_size"
-                     else (self.fade_slider, round(value * 100)))
+    def _set(self, event: StyleEvent) -> None:
+        slider, v = ((self.size_slider, round(event.value)) if event.style is Style.POINT_SIZE
+                     else (self.fade_slider, round(event.value * 100)))
         blocked = slider.blockSignals(True)
         slider.setValue(int(v))
         slider.blockSignals(blocked)

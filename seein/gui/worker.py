@@ -11,8 +11,9 @@ thread (PySide runs a plain callable in the emitting thread).
 from __future__ import annotations
 
 import threading
+import time
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 from qtpy import QtCore
 
@@ -28,6 +29,7 @@ class Task(QtCore.QThread):
     failed = QtCore.Signal(object, str)
     cancelled = QtCore.Signal(object)
     progressed = QtCore.Signal(object, int, int, str)
+    running: ClassVar[set["Task"]] = set()  # started and not yet disposed of (see stop_all)
 
     def __init__(self, fn: Callable[[Callable[[int, int, str], bool]], Any], tag: Any = None,
                  parent: QtCore.QObject | None = None):
@@ -37,10 +39,30 @@ class Task(QtCore.QThread):
         self._cancel = threading.Event()
         self.finished.connect(self._dispose)
 
+    def start(self, *args: Any) -> None:
+        Task.running.add(self)
+        super().start(*args)
+
     def _dispose(self) -> None:
         """Free the finished thread object (in the GUI thread, once run() has really returned)."""
         self.wait()
+        Task.running.discard(self)
         self.deleteLater()
+
+    @classmethod
+    def stop_all(cls, timeout_s: float = 2.0) -> int:
+        """Cancel every running task and wait up to ``timeout_s`` in all for them to end (a window
+        closes: no thread may outlive the objects it reports to). Returns how many still run."""
+        tasks = [t for t in cls.running if t.isRunning()]
+        for task in tasks:
+            task.cancel()
+        deadline = time.monotonic() + timeout_s
+        for task in tasks:
+            task.wait(max(0, int((deadline - time.monotonic()) * 1000)))
+        still = [t for t in tasks if t.isRunning()]
+        for task in still:  # work that never reports progress: keep its object alive until it ends
+            task.setParent(None)
+        return len(still)
 
     def cancel(self) -> None:
         """Ask the work to stop at its next progress report."""

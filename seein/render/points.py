@@ -22,6 +22,7 @@ from vispy.scene.visuals import create_visual_node
 from vispy.visuals import Visual
 from vispy.visuals.filters import Alpha, Clipper, PickingFilter
 
+from ..core.palette import class_palette
 from .layout import Layout, Panel
 from .shaders import load_shader
 
@@ -37,21 +38,6 @@ DISC_MIN_SIZE = 5.0  # base diameters (px) from which points are discs; smaller 
 
 PALETTE_SIZE = 128  # classes beyond this wrap around (the state byte keeps 7 bits of class)
 _TEX_WIDTH = 2048  # state texture width once more than one row is needed (a power of two)
-
-# Tableau-like categorical colours (class 0..19), then repeated.
-DEFAULT_COLORS = np.array([
-    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-    (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
-    (174, 199, 232), (255, 187, 120), (152, 223, 138), (255, 152, 150), (197, 176, 213),
-    (196, 156, 148), (247, 182, 210), (199, 199, 199), (219, 219, 141), (158, 218, 229),
-], dtype=np.float32) / 255.0
-
-
-def default_palette(n_classes: int) -> np.ndarray:
-    """RGBA float32 (n_classes, 4): the categorical colours, cycled."""
-    rgb = DEFAULT_COLORS[np.arange(max(n_classes, 1)) % len(DEFAULT_COLORS)]
-    return np.concatenate([rgb, np.ones((len(rgb), 1), np.float32)], axis=1)
-
 
 def state_texture_shape(n_images: int) -> tuple[int, int]:
     """(height, width) of the per-image state texture."""
@@ -109,7 +95,7 @@ class PointsVisual(Visual):
         prog["u_xform"] = (1.0, 0.0, 1.0, 0.0)
         if self._animated:
             prog["u_t"] = 1.0
-        self.set_palette(default_palette(1))
+        self.set_palette(class_palette(1))
         self.set_style()
         self.freeze()
 
@@ -179,6 +165,16 @@ class PointsVisual(Visual):
             self.uploads["points"] += 1
             self.uploads["point_bytes"] += start.nbytes
         self.update()
+
+    def follow_selection(self, has_selection: bool) -> None:
+        """The shared selection texture changed (a visual drawing another's data): fade or not."""
+        self._has_selection = bool(has_selection)
+        self.shared_program["u_has_selection"] = float(self._has_selection)
+        self.update()
+
+    def drop_start(self) -> None:
+        """Free the animated variant's start positions (its transition ended)."""
+        self._start_buffers = []
 
     def set_t(self, t: float) -> None:
         """Progress of the animated variant's transition, 0 (start) to 1 (in place)."""

@@ -17,9 +17,11 @@ import numpy as np
 from psygnal import Signal
 from vispy import scene
 
-from ..compute.hittest import box_hits, images_hit, lasso_hits
-from .layout import PAD, Layout, Panel, jitter
-from .points import PointsNode, default_palette
+from ..core.palette import class_palette
+from ..state.modes import ViewMode
+from .layout import PAD, Layout, Panel
+from .picking import Picker
+from .points import PointsNode
 
 MAX_PANELS = 64  # more visible panels than this: the view shows their densities instead
 POINT_BUDGET = 20_000_000  # or more points than this per frame (visible panels x points)
@@ -82,17 +84,18 @@ class EmbeddingScene:
         self._density_key: tuple | None = None
         self.max_panels = MAX_PANELS
         self.point_budget = POINT_BUDGET
+        self.picker = Picker()
         self._points = np.zeros((0, 2), np.float32)
         self._image_index = np.zeros(0, np.int64)
         self._n_images = 0
         self._ranges = np.array([[0.0, 1.0], [0.0, 1.0]])
-        self._mode = "scatter"
+        self._mode = ViewMode.SCATTER
         self._dims = (0, 1)
         self._selection: np.ndarray | None = None
         self._size = 4.0
         self._fade = 0.15
         self._shape = "auto"
-        self._palette = default_palette(1)
+        self._palette = class_palette(1)
         self._transition = None  # the animated point visual, made on first use
         self._watched = None  # the camera's scene transform whose changes we follow
         self.view.scene.events.transform_change.connect(self._watch_transform)
@@ -117,18 +120,19 @@ class EmbeddingScene:
             raise ValueError(f"set_layer: {len(pts)} points need as many image indices (got "
                              f"{len(image_index)}) and {n_images} images as many labels (got {len(labels)})")
         self._points, self._image_index, self._n_images = pts, image_index, int(n_images)
+        self.picker.set_layer(pts, image_index, n_images)
         if ranges is None:
             ranges = (np.stack([np.nanmin(pts, axis=0), np.nanmax(pts, axis=0)], axis=1)
                       if len(pts) else np.tile([0.0, 1.0], (pts.shape[1], 1)))
         self._ranges = np.asarray(ranges, dtype=np.float64)
         d = pts.shape[1]
         self.dim_names = None if dim_names is None else [str(v) for v in dim_names][:d]
-        self._mode = mode or ("scatter" if d <= 2 else "splom")
+        self._mode = mode or (ViewMode.SCATTER if d <= 2 else ViewMode.SPLOM)
         self._dims = (0, 1) if d >= 2 else (0, 0)
         self._selection = None
         n_classes = int(labels.max()) + 1 if len(labels) else 1
         self._end_transition()
-        self._palette = np.asarray(default_palette(n_classes) if palette is None else palette, np.float32)
+        self._palette = np.asarray(class_palette(n_classes) if palette is None else palette, np.float32)
         self.points.set_palette(self._palette)
         self.points.set_data(pts, image_index, np.maximum(labels, 0), self._layout())
         self.points.set_style(size=self._size, fade=self._fade, shape=self._shape)
@@ -165,7 +169,7 @@ class EmbeddingScene:
         ticks = np.arange(n + 1, dtype=np.float32)
         vertical = np.stack([np.repeat(ticks, 2), np.tile([0.0, n], n + 1)], axis=1)
         self.grid.set_data(pos=np.concatenate([vertical, vertical[:, ::-1]]).astype(np.float32))
-        if layout.mode == "splom":  # name each diagonal cell: row k and column k show that dim
+        if layout.mode == ViewMode.SPLOM:  # name each diagonal cell: row k and column k show that dim
             names = self.dim_names or [f"d{k}" for k in range(n)]
             self.labels.text = [str(names[k]) for k in range(n)]
             self.labels.pos = np.array([[k + 0.03, n - k - 0.03] for k in range(n)], np.float32)
@@ -180,14 +184,14 @@ class EmbeddingScene:
         if not (0 <= i < d and 0 <= j < d):
             raise ValueError(f"dims ({i}, {j}) out of range for a layer of {d} dimensions")
         self._dims = (int(i), int(j))
-        self._mode = "scatter"
+        self._mode = ViewMode.SCATTER
         self._relayout(home=True)
 
     def set_mode(self, mode: str) -> None:
-        """``"scatter"`` (the current dims) or ``"splom"`` (D x D matrix); no upload."""
-        if mode not in ("scatter", "splom"):
+        """``ViewMode.SCATTER`` (the current dims) or ``ViewMode.SPLOM`` (D x D matrix); no upload."""
+        if mode not in (ViewMode.SCATTER, ViewMode.SPLOM):
             raise ValueError(f"mode must be 'scatter' or 'splom', not {mode!r}")
-        self._mode = mode
+        self._mode = ViewMode(mode)
         self._relayout(home=True)
 
     # -- appearance ------------------------------------------------------------------------
@@ -196,8 +200,7 @@ class EmbeddingScene:
         self._selection = None if image_mask is None else np.asarray(image_mask, dtype=bool)
         self.points.set_selection(self._selection)
         if self._transition is not None:  # it reads the same selection texture
-            self._transition._has_selection = self._selection is not None
-            self._transition.shared_program["u_has_selection"] = float(self._selection is not None)
+            self._transition.follow_selection(self._selection is not None)
         self.canvas.update()
 
     def _visuals(self) -> list:
@@ -242,7 +245,7 @@ class EmbeddingScene:
         the uploaded layer (8 bytes per point for the start positions), so the
         everyday shader stays lean. None ends the transition.
         """
-        if start is None or self._mode != "scatter":
+        if start is None or self._mode != ViewMode.SCATTER:
             self._end_transition()
             return
         if self._transition is None:
@@ -273,7 +276,7 @@ class EmbeddingScene:
     def _end_transition(self) -> None:
         if self._transition is not None and self._transition.visible:
             self._transition.visible = False
-            self._transition._start_buffers = []
+            self._transition.drop_start()
             self._update_density_mode()
             self.canvas.update()
 
@@ -316,7 +319,7 @@ class EmbeddingScene:
         and the names would overlap in one smear along the diagonal.
         """
         cell_px = min(self._px_per_unit()) if self.canvas.size[0] > 0 else 0.0
-        matrix = self._mode == "splom"
+        matrix = self._mode == ViewMode.SPLOM
         self.grid.visible = not matrix or cell_px >= MIN_GRID_PX
         self.labels.visible = matrix and cell_px >= MIN_LABEL_PX
 
@@ -346,7 +349,7 @@ class EmbeddingScene:
         Not on every camera change: a layer upload homes the camera on the way to the
         caller's view, and a million-point matrix's densities cost a second on the CPU.
         """
-        key = (id(self._points), self._mode, self._dims if self._mode == "scatter" else None)
+        key = (id(self._points), self._mode, self._dims if self._mode == ViewMode.SCATTER else None)
         if key == self._density_key or not len(self._points):
             return
         from vispy.visuals.transforms import STTransform
@@ -355,7 +358,7 @@ class EmbeddingScene:
         from .overview import density_image
 
         layout = self._layout()
-        pairs = self._dims if self._mode == "scatter" else None
+        pairs = self._dims if self._mode == ViewMode.SCATTER else None
         bins = 64 if layout.grid <= 16 else max(8, 1024 // layout.grid)
         img, cell = density_image(panel_densities(self._points, bins, self._ranges, pairs=pairs))
         self.density.set_data(img)
@@ -389,11 +392,6 @@ class EmbeddingScene:
         (x0, y0), (x1, y1) = tr.map(np.array([[0.0, 0.0], [1.0, 1.0]]))[:, :2]
         return abs(x1 - x0), abs(y1 - y0)
 
-    def _panel_values(self, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
-        x = self._points[:, panel.dx]
-        y = jitter(self._image_index) if panel.diagonal else self._points[:, panel.dy]
-        return x, y
-
     def pick(self, x_px: float, y_px: float, radius_px: float | None = None) -> int | None:
         """The point under canvas pixel (x, y) (the one drawn on top), or None."""
         if not len(self._points):
@@ -403,46 +401,26 @@ class EmbeddingScene:
         panel = layout.panel_at(mx, my)
         if panel is None:
             return None
-        px, py = layout.to_matrix(panel, *self._panel_values(panel))
-        sx, sy = self._px_per_unit()
-        d2 = ((px - mx) * sx) ** 2 + ((py - my) * sy) ** 2
         radius = self._size * 0.75 + 1.0 if radius_px is None else float(radius_px)
-        near = np.flatnonzero(d2 <= radius * radius)
-        if not len(near):
-            return None
-        if self._selection is not None:  # selected points are drawn on top: prefer them
-            on_top = near[self._selection[self._image_index[near]]]
-            near = on_top if len(on_top) else near
-        return int(near[np.argmin(d2[near])])
+        return self.picker.pick(layout, panel, mx, my, self._px_per_unit(), radius, self._selection)
 
-    def _region_points(self, vertices_px: np.ndarray) -> tuple[Panel | None, np.ndarray, np.ndarray]:
+    def _region_panel(self, verts: np.ndarray) -> Panel | None:
+        """The panel a lasso or box selects in: the one holding its centre (or its first vertex)."""
         layout = self._layout()
-        verts = self.canvas_to_matrix(vertices_px)
-        cx, cy = verts.mean(axis=0)
-        panel = layout.panel_at(cx, cy) or layout.panel_at(*verts[0])
-        if panel is None:
-            return None, verts, np.zeros((0, 2))
-        px, py = layout.to_matrix(panel, *self._panel_values(panel))
-        return panel, verts, np.stack([px, py], axis=1)
+        return layout.panel_at(*verts.mean(axis=0)) or layout.panel_at(*verts[0])
 
     def lasso(self, polygon_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(image_mask, point_mask) of the points inside a polygon drawn in canvas pixels.
 
         The polygon selects in the panel holding its centre (or its first vertex).
         """
-        panel, verts, pts = self._region_points(polygon_px)
-        if panel is None:
-            return np.zeros(self._n_images, bool), np.zeros(len(self._points), bool)
-        point_mask = lasso_hits(pts, verts)
-        return images_hit(point_mask, self._image_index, self._n_images), point_mask
+        verts = self.canvas_to_matrix(polygon_px)
+        return self.picker.lasso(self._layout(), self._region_panel(verts), verts)
 
     def box(self, corner0_px: Sequence[float], corner1_px: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """(image_mask, point_mask) of the points inside a box dragged between two canvas pixels."""
-        panel, verts, pts = self._region_points(np.array([corner0_px, corner1_px], dtype=np.float64))
-        if panel is None:
-            return np.zeros(self._n_images, bool), np.zeros(len(self._points), bool)
-        point_mask = box_hits(pts, (*verts[0], *verts[1]))
-        return images_hit(point_mask, self._image_index, self._n_images), point_mask
+        verts = self.canvas_to_matrix(np.array([corner0_px, corner1_px], dtype=np.float64))
+        return self.picker.box(self._layout(), self._region_panel(verts), verts)
 
     # -- output ----------------------------------------------------------------------------
     def render(self) -> np.ndarray:

@@ -68,7 +68,7 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
             point_size: float, fade: float, panels: tuple[int, int] | None,
             progress: Any = None) -> tuple[np.ndarray, str]:
     """Render in this process (EGL): the body of :func:`screenshot`; (RGBA, what it shows)."""
-    from ..state import class_palette
+    from ..core.palette import class_palette
     from ..store import Store
     from .layout import PAD
     from .offscreen import egl_app

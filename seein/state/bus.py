@@ -15,6 +15,54 @@ from typing import Any, Optional
 import numpy as np
 from psygnal import Signal
 
+from ..core.enums import Choice
+
+
+class Source(Choice):
+    """Which control or program made a change; a handler skips its own echoes by it."""
+
+    OPEN = "open"
+    CLICK = "click"
+    LASSO = "lasso"
+    LEGEND = "legend"
+    SEARCH = "search"
+    KEYBOARD = "keyboard"
+    LAYER_LIST = "layer-list"
+    EMBEDDING = "embedding"
+    OVERVIEW = "overview"
+    FEATURE_MAP = "feature-map"
+    UNDO = "undo"
+    REDO = "redo"
+    CLEAR = "clear"
+    INVERT = "invert"
+    LINKED = "linked"
+    CONFUSION = "confusion"
+    CLUSTERS = "clusters"
+    PREDICTION = "prediction"
+    PERPLEXITY = "perplexity"
+    NETWORK = "network"
+    INPUTMAP = "inputmap"
+    IMPORT = "import"  # a selection file read in
+    CLI = "cli"
+    BENCH = "bench"
+    TEST = "test"
+    NONE = ""
+
+
+class Style(Choice):
+    """A drawing value every point view shares (:class:`StyleEvent`)."""
+
+    POINT_SIZE = "point_size"
+    FADE = "fade"
+
+
+@dataclass(frozen=True)
+class StyleEvent:
+    """A shared drawing value changed: ``style`` is now ``value``."""
+
+    style: Style
+    value: float
+
 
 @dataclass(frozen=True)
 class SelectionEvent:
@@ -26,7 +74,7 @@ class SelectionEvent:
     """
 
     mask: np.ndarray
-    source: str = ""
+    source: Source = Source.NONE
     layer: Optional[str] = None
     point_mask: Optional[np.ndarray] = None
 
@@ -43,7 +91,7 @@ class HoverEvent:
     layer: Optional[str] = None
     point: Optional[int] = None
     cell: Optional[tuple[int, int]] = None
-    source: str = ""
+    source: Source = Source.NONE
 
 
 @dataclass(frozen=True)
@@ -52,26 +100,26 @@ class LayerEvent:
 
     layer: str
     previous: Optional[str] = None
-    source: str = ""
+    source: Source = Source.NONE
 
 
 @dataclass(frozen=True)
 class DimsEvent:
-    """The pair of dimensions (x=j, y=i) in focus, e.g. a feature's diagonal panel."""
+    """The pair of dimensions in focus: dim ``x`` across, dim ``y`` up (x == y: a feature's diagonal panel)."""
 
     layer: str
-    i: int
-    j: int
-    source: str = ""
+    x: int
+    y: int
+    source: Source = Source.NONE
 
 
 @dataclass(frozen=True)
 class ModeEvent:
     """How the embedding view draws the layer: "scatter", "splom" or "projection" (+ method)."""
 
-    mode: str
-    method: Optional[str] = None
-    source: str = ""
+    mode: str  # a seein.state.ViewMode
+    method: Optional[str] = None  # a seein.compute.methods.Method
+    source: Source = Source.NONE
 
 
 @dataclass(frozen=True)
@@ -83,7 +131,7 @@ class ViewportEvent:
     """
 
     rect: tuple[float, float, float, float]
-    source: str = ""
+    source: Source = Source.NONE
 
 
 @dataclass(frozen=True)
@@ -142,7 +190,7 @@ class EventBus:
     viewport_changed = Signal(ViewportEvent)
     projection_changed = Signal(ProjectionEvent)
     progress = Signal(ProgressEvent)
-    style_changed = Signal(str, float)  # ("point_size" | "fade", value)
+    style_changed = Signal(StyleEvent)
     status = Signal(str)  # a one-line message for the status bar
 
     def disconnect_all(self) -> None:

@@ -41,7 +41,7 @@ import numpy as np
 from .. import __version__
 from ..core.errors import SeeinError
 from ..core.snapshots import SnapshotInfo
-from .schema import FORMAT_NAME, SCHEMA_VERSION, STR_DTYPE, LayerInfo, snapshot_key
+from .schema import FORMAT_NAME, SCHEMA_VERSION, LayerInfo, snapshot_key, write_image_tables
 
 LIVE_SUFFIX = ".live"
 BASE_NAME = "base.h5"
@@ -111,25 +111,9 @@ class LiveStoreWriter:
         path.unlink(missing_ok=True)
         # results cached for an earlier store of this name would be taken for this one's
         shutil.rmtree(path.with_name(path.name + ".cache"), ignore_errors=True)
-        img = np.asarray(images)
-        if img.ndim == 3:
-            img = img[..., None]
-
         def fill(f: h5py.File) -> None:
-            f.create_dataset("images", data=img.astype(np.uint8))
-            f.create_dataset("labels", data=np.asarray(labels, dtype=np.int64))
-            f.create_dataset("image_ids", data=np.asarray(image_ids, dtype=np.int64))
-            f.create_dataset("class_names", data=np.array(list(class_names), dtype=object), dtype=STR_DTYPE)
-            lg = f.create_group("layers")
-            for layer in layers:
-                g = lg.create_group(layer.name)
-                g.attrs["kind"] = layer.kind
-                g.attrs["shape"] = np.asarray(layer.shape, dtype=np.int64)
-                g.attrs["module"] = layer.module
-                g.attrs["order"] = layer.order
-                rf = (receptive_fields or {}).get(layer.name)
-                if rf is not None:
-                    g.create_dataset("rf", data=np.asarray(rf, dtype=np.int32))
+            write_image_tables(f, images=images, labels=labels, image_ids=image_ids, class_names=class_names,
+                               layers=layers, receptive_fields=receptive_fields)
 
         _write_atomic_h5(folder / BASE_NAME, fill)
         attrs = {"format": FORMAT_NAME, "schema_version": SCHEMA_VERSION, "seein_version": __version__,

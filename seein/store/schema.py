@@ -55,7 +55,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import h5py
 import numpy as np
@@ -179,3 +179,30 @@ def write_weights(group: h5py.Group, state) -> None:
         if name in wg:
             del wg[name]
         wg.create_dataset(name, data=weights_array(value))
+
+
+def write_image_tables(f: h5py.Group, *, images: np.ndarray, labels: np.ndarray, image_ids: np.ndarray,
+                       class_names: Sequence[str], layers: Sequence["LayerInfo"],
+                       receptive_fields: Mapping[str, np.ndarray] | None = None) -> None:
+    """Write what every store holds once, whatever its snapshots: the images, labels, image ids,
+    class names and the layer table (kind, shape, module, order, receptive fields)."""
+    img = np.asarray(images)
+    if img.ndim == 3:
+        img = img[..., None]
+    n = len(img)
+    # uncompressed: small beside the activations, and gzip would cost more than the writes
+    f.create_dataset("images", data=img.astype(np.uint8), chunks=(max(1, min(n, 256)),) + img.shape[1:])
+    f.create_dataset("labels", data=np.asarray(labels, dtype=np.int64))
+    f.create_dataset("image_ids", data=np.asarray(image_ids, dtype=np.int64))
+    f.create_dataset("class_names", data=np.array(list(class_names), dtype=object), dtype=STR_DTYPE)
+    lg = f.create_group("layers")
+    for layer in layers:
+        g = lg.create_group(layer.name)
+        g.attrs["kind"] = layer.kind
+        g.attrs["shape"] = np.asarray(layer.shape, dtype=np.int64)
+        g.attrs["module"] = layer.module
+        g.attrs["order"] = layer.order
+        rf = (receptive_fields or {}).get(layer.name)
+        if rf is not None:
+            g.create_dataset("rf", data=np.asarray(rf, dtype=np.int32))
+

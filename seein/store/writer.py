@@ -19,11 +19,11 @@ from .rows import allocated, chunk_images, row_extents, write_rows
 from .schema import (
     FORMAT_NAME,
     SCHEMA_VERSION,
-    STR_DTYPE,
     LayerInfo,
     open_h5,
     snapshot_key,
     to_points,
+    write_image_tables,
     write_weights,
 )
 
@@ -88,25 +88,8 @@ class StoreWriter:
             a["complete"] = False
             for k, v in (extra_attrs or {}).items():
                 a[k] = v
-            img = np.asarray(images)
-            if img.ndim == 3:
-                img = img[..., None]
-            # uncompressed: small beside the activations, and gzip would cost more than the writes
-            f.create_dataset("images", data=img.astype(np.uint8),
-                             chunks=(max(1, min(n, 256)),) + img.shape[1:])
-            f.create_dataset("labels", data=np.asarray(labels, dtype=np.int64))
-            f.create_dataset("image_ids", data=np.asarray(image_ids, dtype=np.int64))
-            f.create_dataset("class_names", data=np.array(list(class_names), dtype=object), dtype=STR_DTYPE)
-            lg = f.create_group("layers")
-            for layer in layers:
-                g = lg.create_group(layer.name)
-                g.attrs["kind"] = layer.kind
-                g.attrs["shape"] = np.asarray(layer.shape, dtype=np.int64)
-                g.attrs["module"] = layer.module
-                g.attrs["order"] = layer.order
-                rf = (receptive_fields or {}).get(layer.name)
-                if rf is not None:
-                    g.create_dataset("rf", data=np.asarray(rf, dtype=np.int32))
+            write_image_tables(f, images=images, labels=labels, image_ids=image_ids, class_names=class_names,
+                               layers=layers, receptive_fields=receptive_fields)
             sg = f.create_group("snapshots")
             for snap in snapshots:
                 g = sg.create_group(snapshot_key(snap.index))

@@ -92,3 +92,32 @@ def test_live_needs_a_sensible_every(tmp_path, capsys):
     assert not (tmp_path / "x.h5").exists()
     assert main(["train", "--quiet"]) == 2
     assert "-o RUN.pt, or --live" in capsys.readouterr().err
+
+
+class _Payload:
+    """A pickle that would create a file when unpickled by a trusting reader."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_resume_state_is_read_without_running_code(tmp_path, capsys):
+    import pickle
+
+    from seein.extract.live import live_folder
+
+    out = tmp_path / "live.h5"
+    small = ["train", "--model", "lenet", "--dataset", "digits", "--limit", "32", "--batch-size", "16",
+             "--epochs", "1", "--every", "4", "--sample", "8", "--quiet"]
+    assert main([*small, "--live", str(out)]) == 0
+    states = sorted(live_folder(out).glob("state-*.pt"))
+    assert len(states) == 1
+    marker = tmp_path / "ran"
+    states[0].write_bytes(pickle.dumps({"model": _Payload(marker)}))
+    assert main([*small, "--live", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "not a readable resume state" in err and states[0].name in err and "Traceback" not in err
+    assert not marker.exists()

@@ -18,7 +18,7 @@ def _point_px(window, point):
     scene = window.embedding.scene
     layout = scene._layout()
     panel = layout.panel(0, 0)
-    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene._panel_values(panel)])
+    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene.picker.panel_values(panel)])
     tr = scene.view.scene.node_transform(scene.canvas.scene)
     return tr.map(np.array([[mx[0], my[0]]], dtype=np.float64))[0, :2]
 
@@ -66,7 +66,7 @@ def test_shortcuts_invert_lasso_home_help(make_window, synthetic_store, qtbot):
     assert not w.embedding.lasso.active and w.embedding.scene.view.camera.interactive
     w.embedding.scene.view_rect = (1.0, 1.0, 0.5, 0.5)
     qtbot.keyClick(w, QtCore.Qt.Key_Home)
-    home = w.state.home_rect(canvas_size=tuple(w.embedding.canvas.size))
+    home = w.embedding.adapter.home_rect()
     assert np.allclose(w.embedding.scene.view_rect, home)
     for key in (QtCore.Qt.Key_Question, QtCore.Qt.Key_F1):
         qtbot.keyClick(w, key)

@@ -17,7 +17,7 @@ def test_demo_conv1_million_points(make_window, demo_store, qtbot):
     assert scene.points.n_points == 1797 * 24 * 24 == 1_035_072
     assert state.mode == "splom" and scene.n_dims == 20
     assert len(scene.visible_panels()) <= 9  # the first view keeps a million-point matrix drawable
-    state.set_dims(0, 1)
+    state.set_dims(1, 0)
     state.set_mode("scatter")  # one panel: every interaction below redraws a million points
     before = scene.uploads
     lg = w.legend

@@ -35,7 +35,7 @@ def _point_px(view, point):
     """Canvas pixel of ``point`` of the active layer in the current panel (via the scene's own maps)."""
     scene = view.scene
     mx, my = scene._layout().to_matrix(scene._layout().panel(0, 0), *[v[point:point + 1] for v in
-                                       scene._panel_values(scene._layout().panel(0, 0))])
+                                       scene.picker.panel_values(scene._layout().panel(0, 0))])
     tr = scene.view.scene.node_transform(scene.canvas.scene)
     return tr.map(np.array([[mx[0], my[0]]]))[0, :2]
 
@@ -119,7 +119,7 @@ def test_scatter_matrix_switch_uploads_no_points(qtbot, view):
     state.set_layer("fc")
     matrix = _frame(view)
     before = scene.uploads
-    state.set_dims(1, 4)
+    state.set_dims(4, 1)
     state.set_mode("scatter")
     qtbot.wait(50)  # the dims boxes appear above the canvas
     scatter = _frame(view)
@@ -148,7 +148,7 @@ def test_first_view_follows_resizes_until_the_user_moves(qtbot, view):
     state, scene = view.state, view.scene
     state.set_layer("fc")
     view.resize(800, 420)  # the window is laid out after the layer is up
-    qtbot.waitUntil(lambda: np.allclose(scene.view_rect, state.home_rect(canvas_size=tuple(scene.canvas.size))),
+    qtbot.waitUntil(lambda: np.allclose(scene.view_rect, view.adapter.home_rect()),
                     timeout=3000)
     assert len(scene.visible_panels()) == 16
     native = view.canvas.native

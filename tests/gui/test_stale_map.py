@@ -21,7 +21,7 @@ def _coloured(frame: np.ndarray) -> int:
 def _point_px(scene, point: int) -> tuple[float, float]:
     layout = scene._layout()
     panel = layout.panel(0, 0)
-    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene._panel_values(panel)])
+    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene.picker.panel_values(panel)])
     tr = scene.view.scene.node_transform(scene.canvas.scene)
     return tuple(tr.map(np.array([[mx[0], my[0]]]))[0, :2])
 

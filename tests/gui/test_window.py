@@ -24,7 +24,7 @@ def _point_px(window, point):
     scene = window.embedding.scene
     layout = scene._layout()
     panel = layout.panel(0, 0)
-    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene._panel_values(panel)])
+    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene.picker.panel_values(panel)])
     return _canvas_px(scene, mx[0], my[0])
 
 
@@ -94,7 +94,7 @@ def test_click_point_and_legend(make_window, synthetic_store, qtbot):
 
 def test_hover_shows_thumbnail_and_box(make_window, synthetic_store, qtbot):
     w = make_window(synthetic_store)
-    w.state.set_dims(1, 2)  # the scatter is dim 2 (x) against dim 1 (y)
+    w.state.set_dims(2, 1)  # the scatter is dim 2 (x) against dim 1 (y)
     w.state.set_mode("scatter")
     point = 25 * 9 + 5 * 3 + 1  # image 9, cell (3, 1)
     scene = w.embedding.scene

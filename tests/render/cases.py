@@ -41,11 +41,11 @@ def clusters(point_size: float = 6.0) -> dict:
     miss = scene.pick(5.0, 5.0)
     scene.set_hover(0)
     hovered = scene.render()
-    from seein.render.points import default_palette
+    from seein.core.palette import class_palette
 
     return {"frame": frame, "selected": selected, "hovered": hovered, "uploads": uploads,
             "centres_px": [_to_px(scene, *_data_to_matrix(c)) for c in centres],
-            "palette": (default_palette(3) * 255).round().astype(np.uint8), "labels": labels,
+            "palette": (class_palette(3) * 255).round().astype(np.uint8), "labels": labels,
             "image_index": image_index, "lasso_images": image_mask, "lasso_points": point_mask,
             "box_images": box_images, "pick": pick, "miss": miss}
 

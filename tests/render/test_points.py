@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from seein.core.palette import class_palette
+
+PALETTE = (class_palette(3)[:, :3] * 255).round().astype(int)  # the colours of classes 0, 1, 2
+
 pytestmark = pytest.mark.render
 
 WHITE = np.array([255, 255, 255])
@@ -46,7 +50,7 @@ def test_selected_points_grow_and_unselected_fade(clusters):
 def test_selected_points_cover_more_pixels_than_unselected(case):
     res = case("overlap_selected_first")
     sel = res["selected"]
-    pal = (np.array([[31, 119, 180], [255, 127, 14]]))
+    pal = PALETTE[:2]
     assert _colour_pixels(sel, pal[1]).sum() > 0
     # the same points of the unselected image cover fewer pixels: all their ink is hidden
     assert _colour_pixels(res["plain"], pal[1]).sum() < _colour_pixels(sel, pal[1]).sum()
@@ -56,13 +60,13 @@ def test_selected_points_cover_more_pixels_than_unselected(case):
 def test_selected_colour_wins_every_overlapping_pixel(case, selected_first):
     res = case("overlap_selected_first" if selected_first else "overlap_selected_last")
     sel, plain = res["selected"], res["plain"]
-    orange = np.array([255, 127, 14])
+    orange = PALETTE[1]
     ink = ~np.all(sel[..., :3] == 255, axis=-1)
     overlapping = ink & ~np.all(plain[..., :3] == 255, axis=-1)  # covered by both images' points
     assert overlapping.sum() > 100
     assert _colour_pixels(sel, orange)[overlapping].all()
     if selected_first:  # the unselected image is drawn last: without the depth order it would win
-        blue = np.array([31, 119, 180])
+        blue = PALETTE[0]
         assert _colour_pixels(plain, blue).sum() > _colour_pixels(plain, orange).sum()
 
 
@@ -72,7 +76,7 @@ def test_hovered_image_is_above_the_selection(case, selected_first):
     strength, wins every pixel where both are drawn, whichever comes first in the buffers."""
     res = case("overlap_selected_first" if selected_first else "overlap_selected_last")
     hov, sel = res["hovered"], res["selected"]
-    blue, orange = np.array([31, 119, 180]), np.array([255, 127, 14])
+    blue, orange = PALETTE[0], PALETTE[1]
     under_selection = _colour_pixels(sel, orange)
     assert under_selection.sum() > 100
     assert _colour_pixels(hov, blue)[under_selection].all()  # nothing of the selection shows through

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from seein.core.palette import class_palette
+
+PALETTE = (class_palette(3)[:, :3] * 255).round().astype(int)  # the colours of classes 0, 1, 2
+
 pytestmark = pytest.mark.render
 
 
@@ -12,7 +16,7 @@ def test_splom_panels_land_in_their_cells(case):
     res = case("splom")
     frame = res["frame"]
     assert res["mode"] == "splom" and len(res["drawn"]) == 9
-    blue = np.array([31, 119, 180])
+    blue = PALETTE[0]
     is_blue = np.all(np.abs(frame[..., :3].astype(int) - blue) <= 3, axis=-1)
     for (r, c), (x, y) in res["expect"].items():
         patch = is_blue[int(round(y)) - 1:int(round(y)) + 2, int(round(x)) - 1:int(round(x)) + 2]
@@ -39,7 +43,7 @@ def test_points_never_leave_their_panel_cell(case):
     draw into a neighbouring panel; every coloured pixel belongs to a point of its cell."""
     res = case("splom_clipped")
     frame = res["frame"]
-    pal = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44]])
+    pal = PALETTE[:3]
     cells = [c[0] for c in res["cells_px"]]  # cell edges in px (x; y is the same, flipped)
     for k in range(3):
         ink = np.all(np.abs(frame[..., :3].astype(int) - pal[k]) <= 3, axis=-1)

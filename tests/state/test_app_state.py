@@ -161,22 +161,26 @@ def test_class_counts_and_selected_image(state):
     assert state.selected_image() is None and state.class_counts(state.selection).sum() == 0
 
 
-def test_moving_sample():
-    from seein.state import moving_sample
+def test_modes_methods_and_sources_are_enums(state):
+    from seein.state import Method, Source, Style, StyleEvent, ViewMode
 
-    assert moving_sample(1_035_072, 1_035_072, 2_000_000) is None  # within budget: every point
-    assert moving_sample(1_035_072, 6 * 1_035_072, 2_000_000) == 1_035_072 // 4  # 6 panels: a quarter
-    assert moving_sample(10, 10 ** 9, 1) == 1 and moving_sample(0, 5, 1) is None
+    modes, styles = [], []
+    state.bus.mode_changed.connect(modes.append)
+    state.bus.style_changed.connect(styles.append)
+    state.set_mode("projection", "umap", source="test")
+    assert state.mode is ViewMode.PROJECTION and state.method is Method.UMAP
+    assert modes[-1].source is Source.TEST and modes[-1].method is Method.UMAP
+    with pytest.raises(SeeinError, match="unknown view mode"):
+        state.set_mode("pairs")
+    with pytest.raises(ValueError):
+        state.set_layer("fc", source="a free string")
+    state.set_fade(0.4)
+    assert styles[-1] == StyleEvent(Style.FADE, 0.4)
 
 
-def test_home_rect_keeps_spare_room_off_the_matrix(state):
-    state.set_layer("fc")  # 6-D: a 4 x 4 corner of 60-point panels
-    x, y, w, h = state.home_rect()
-    assert np.allclose((w, h), (4.1, 4.1)) and np.isclose(x, -0.05) and np.isclose(y, 6 - 4 - 0.05)
-    x, y, w, h = state.home_rect(canvas_size=(900, 600))  # wide: the spare width lies left of x = 0
-    assert np.isclose(w / h, 1.5) and np.isclose(x + w, 4.05) and np.isclose(y, 1.95) and np.isclose(h, 4.1)
-    x, y, w, h = state.home_rect(canvas_size=(400, 800))  # tall: the spare height lies above the top
-    assert np.isclose(h / w, 2) and np.isclose(y, 1.95) and y + h > 6 and np.isclose(x, -0.05)
-    assert state.home_rect(points_budget=60 * 4, canvas_size=(900, 600))[2] == pytest.approx(2.08 * 1.5)
-    state.set_layer("out")
-    assert state.home_rect(canvas_size=(900, 600)) is None  # a scatter: the scene's own home
+def test_dims_are_x_then_y(state):
+    seen = []
+    state.bus.dims_changed.connect(seen.append)
+    state.set_layer("fc")
+    state.set_dims(4, 1)
+    assert state.dims == (4, 1) and (seen[-1].x, seen[-1].y) == (4, 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...compute.filtermap import filter_map
-from ...state import class_palette
+from ...core.palette import class_palette
 from ...store import Store
 from .figure import ALWAYS, Drawn, new_figure, to_rgba
 

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ...compute.inputmap import input_map
-from ...state import class_palette
+from ...core.palette import class_palette
 from ...store import Store
 
 LEVELS = 16

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...compute.clustering import cluster_images, last_flat_layer
-from ...state.app_state import class_palette
+from ...core.palette import class_palette
 from ...store import Store
 from ..deepeyes.figure import Drawn, axes_at, new_figure, to_rgba
 

@@ -14,59 +14,59 @@ from typing import Any
 
 import numpy as np
 
-from ..state import AppState
-from ..store import Store
-from .deepeyes_host import ChartDock, ChartSpec, Request
+from ...state import AppState
+from ...store import Store
+from .chart_dock import ChartDock, ChartSpec, Request
 
 
 def _curves(path: str, req: Request) -> Any:
-    from ..render.deepeyes.curves import curves_data
+    from ...render.deepeyes.curves import curves_data
 
     with Store.open(path) as store:
         return curves_data(store)
 
 
 def _perplexity(path: str, req: Request) -> Any:
-    from ..render.deepeyes.perplexity import perplexity_data
+    from ...render.deepeyes.perplexity import perplexity_data
 
     with Store.open(path) as store:
         return perplexity_data(store, selection=req.selection, snapshot=req.snapshot)
 
 
 def _heatmap(path: str, req: Request) -> Any:
-    from ..render.deepeyes.heatmap import heatmap_data
+    from ...render.deepeyes.heatmap import heatmap_data
 
     with Store.open(path) as store:
         return heatmap_data(store, req.layer, req.snapshot)
 
 
 def _filtermap(path: str, req: Request) -> Any:
-    from ..render.deepeyes.filtermap import filtermap_data
+    from ...render.deepeyes.filtermap import filtermap_data
 
     with Store.open(path) as store:
         return filtermap_data(store, req.layer, req.snapshot)
 
 
 def _draw_curves(data, req, size):
-    from ..render.deepeyes.curves import draw_curves
+    from ...render.deepeyes.curves import draw_curves
 
     return draw_curves(data, req.snapshot, size)
 
 
 def _draw_perplexity(data, req, size):
-    from ..render.deepeyes.perplexity import draw_perplexity
+    from ...render.deepeyes.perplexity import draw_perplexity
 
     return draw_perplexity(data, req.snapshot, size, active_layer=req.layer)
 
 
 def _draw_heatmap(data, req, size):
-    from ..render.deepeyes.heatmap import draw_heatmap
+    from ...render.deepeyes.heatmap import draw_heatmap
 
     return draw_heatmap(data, size, focused=req.focused)
 
 
 def _draw_filtermap(data, req, size):
-    from ..render.deepeyes.filtermap import draw_filtermap
+    from ...render.deepeyes.filtermap import draw_filtermap
 
     return draw_filtermap(data, size, focused=req.focused)
 
@@ -90,7 +90,7 @@ def _brush_filters(state: AppState, caught: np.ndarray) -> None:
     caught = np.asarray(caught, dtype=bool)
     if not caught.any() or state.layer is None:
         return
-    from ..compute.deepeyes import activation_heatmap
+    from ...compute.deepeyes import activation_heatmap
 
     heat = activation_heatmap(state.store, state.layer, state.snapshot)
     filters = np.flatnonzero(caught)

@@ -13,12 +13,12 @@ from typing import Any
 import numpy as np
 from qtpy import QtCore, QtWidgets
 
-from ..core.errors import SeeinError
-from ..render.whatif_views import CONTENT, WhatIfRequest, WhatIfView
-from ..state.bus import Subscriptions
-from .consent import consent_asker
-from .qimage import to_qimage
-from .worker import Task
+from ...core.errors import SeeinError
+from ...render.whatif_views import CONTENT, WhatIfRequest, WhatIfView
+from ...state.bus import Subscriptions
+from ..consent import consent_asker
+from ..qimage import to_qimage
+from ..worker import Task
 
 
 class WhatIfPanel(QtWidgets.QWidget):
@@ -93,7 +93,7 @@ class WhatIfPanel(QtWidgets.QWidget):
             return
         req, generation = self.request(), self._generation
         try:  # on the GUI thread: a user model file's consent dialog can show here
-            from ..compute.network import store_network
+            from ...compute.network import store_network
 
             store_network(store, req.snapshot, ask=consent_asker(self))
         except SeeinError as exc:
@@ -103,7 +103,7 @@ class WhatIfPanel(QtWidgets.QWidget):
         content = CONTENT[self.view]
 
         def work(progress):
-            from ..render.whatif import figure_rgba
+            from ...render.whatif import figure_rgba
 
             return figure_rgba(content(store, req, progress))
 

@@ -16,9 +16,9 @@ from typing import Any, Callable, Optional
 import numpy as np
 from qtpy import QtCore, QtGui, QtWidgets
 
-from ..state import AppState
-from ..state.bus import Subscriptions
-from .worker import Task
+from ...state import AppState
+from ...state.bus import Subscriptions
+from ..worker import Task
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class ChartDock(QtWidgets.QLabel):
         self._hover_hit: Any = None
         self.popup = None  # a HoverPopup once the spec has hover content
         if spec.on_hover is not None:
-            from .hover_popup import HoverPopup
+            from ..hover_popup import HoverPopup
 
             self.popup = HoverPopup(self)
             self.setMouseTracking(True)

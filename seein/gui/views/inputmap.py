@@ -14,11 +14,11 @@ from typing import Any, Optional
 import numpy as np
 from qtpy import QtCore, QtGui, QtWidgets
 
-from ..render.deepeyes.inputmap import ColourBy, patch, patch_grid, scene_arrays
-from ..state import AppState
-from ..state.bus import Subscriptions
-from .lasso import LassoTool
-from .worker import Task
+from ...render.deepeyes.inputmap import ColourBy, patch, patch_grid, scene_arrays
+from ...state import AppState
+from ...state.bus import Subscriptions
+from ..lasso import LassoTool
+from ..worker import Task
 
 GRID_MAX = 48  # patches shown for a lasso
 
@@ -35,8 +35,8 @@ class InputMapView(QtWidgets.QWidget):
 
     def __init__(self, state: AppState, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
-        from ..render.scene import EmbeddingScene
-        from .qt_app import vispy_app
+        from ...render.scene import EmbeddingScene
+        from ..qt_app import vispy_app
 
         self.setObjectName("deepeyes_inputmap")
         self.state = state
@@ -102,8 +102,8 @@ class InputMapView(QtWidgets.QWidget):
         path, layer, snapshot = key[0], s.layer, s.snapshot
 
         def work(progress):
-            from ..compute.inputmap import input_map
-            from ..store import Store
+            from ...compute.inputmap import input_map
+            from ...store import Store
 
             with Store.open(path) as store:
                 return key, input_map(store, layer, snapshot, progress=progress), store.labels

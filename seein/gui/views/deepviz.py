@@ -1,5 +1,5 @@
 """deepViz's linked docks in the window: confusion matrix, filters and prediction histogram
-(charts from seein.render.deepviz in :class:`~seein.gui.deepeyes_host.ChartDock` hosts).
+(charts from seein.render.deepviz in :class:`~seein.gui.views.chart_dock.ChartDock` hosts).
 
 Hovering a confusion cell shows a sample of its images, a filter its weights, a prediction bar
 its probability (seein.render.deepviz.hover, in a popup).
@@ -18,26 +18,26 @@ from typing import Any
 
 import numpy as np
 
-from ..state import AppState
-from ..store import Store
-from .deepeyes_host import ChartDock, ChartSpec, Request
+from ...state import AppState
+from ...store import Store
+from .chart_dock import ChartDock, ChartSpec, Request
 
 
 def _confusion(path: str, req: Request) -> Any:
-    from ..render.deepviz.confusion import confusion_data
+    from ...render.deepviz.confusion import confusion_data
 
     with Store.open(path) as store:
         return confusion_data(store, req.snapshot)
 
 
 def _draw_confusion(data, req: Request, size):
-    from ..render.deepviz.confusion import draw_confusion
+    from ...render.deepviz.confusion import draw_confusion
 
     return draw_confusion(data, size, req.selection)
 
 
 def _pick_cell(state: AppState, hit: tuple[int, int]) -> None:
-    from ..render.deepviz.confusion import confusion_data
+    from ...render.deepviz.confusion import confusion_data
 
     true, predicted = hit
     data = confusion_data(state.require_store(), state.snapshot)
@@ -49,53 +49,53 @@ def _pick_cell(state: AppState, hit: tuple[int, int]) -> None:
 
 
 def _hover_cell(state: AppState, data: Any, req: Request, hit: tuple[int, int]):
-    from ..render.deepviz.hover import confusion_tip
+    from ...render.deepviz.hover import confusion_tip
 
     return confusion_tip(data, hit, state.require_store().images)
 
 
 def _hover_filter(state: AppState, data: Any, req: Request, hit: tuple[int, int]):
-    from ..render.deepviz.hover import filter_tip
+    from ...render.deepviz.hover import filter_tip
 
     return filter_tip(data, hit)
 
 
 def _hover_class(state: AppState, data: Any, req: Request, k: int):
-    from ..render.deepviz.hover import prediction_tip
+    from ...render.deepviz.hover import prediction_tip
 
     return prediction_tip(data, int(k), None if req.selection is None else np.flatnonzero(req.selection))
 
 
 def _filters(path: str, req: Request) -> Any:
-    from ..render.deepviz.filters import filters_data
+    from ...render.deepviz.filters import filters_data
 
     with Store.open(path) as store:
         return filters_data(store, req.layer, req.snapshot)
 
 
 def _draw_filters(data, req: Request, size):
-    from ..render.deepviz.filters import draw_filters
+    from ...render.deepviz.filters import draw_filters
 
     focused = req.focused if req.layer == data["layer"] else None
     return draw_filters(data, size, focused=focused)
 
 
 def _pick_filter(state: AppState, hit: tuple[int, int]) -> None:
-    from ..render.deepviz.filters import filter_layer
+    from ...render.deepviz.filters import filter_layer
 
     layer = filter_layer(state.require_store(), state.layer)
     state.focus_feature(layer, int(hit[0]))
 
 
 def _prediction(path: str, req: Request) -> Any:
-    from ..render.deepviz.prediction import prediction_data
+    from ...render.deepviz.prediction import prediction_data
 
     with Store.open(path) as store:
         return prediction_data(store, req.snapshot)
 
 
 def _draw_prediction(data, req: Request, size):
-    from ..render.deepviz.prediction import draw_prediction
+    from ...render.deepviz.prediction import draw_prediction
 
     images = None if req.selection is None else np.flatnonzero(req.selection)
     return draw_prediction(data, images, size, compact=size[1] < 200)
@@ -107,14 +107,14 @@ def _pick_class(state: AppState, k: int) -> None:
 
 
 def _network(path: str, req: Request) -> Any:
-    from ..render.deepviz.network import network_data
+    from ...render.deepviz.network import network_data
 
     with Store.open(path) as store:
         return network_data(store)
 
 
 def _draw_network(data, req: Request, size):
-    from ..render.deepviz.network import draw_network
+    from ...render.deepviz.network import draw_network
 
     return draw_network(data, size, active=req.layer)
 
@@ -124,14 +124,14 @@ def _pick_layer(state: AppState, layer: str) -> None:
 
 
 def _clusters(path: str, req: Request) -> Any:
-    from ..render.deepviz.clusters import clusters_data
+    from ...render.deepviz.clusters import clusters_data
 
     with Store.open(path) as store:
         return clusters_data(store, req.layer, req.snapshot)
 
 
 def _draw_clusters(data, req: Request, size):
-    from ..render.deepviz.clusters import draw_clusters
+    from ...render.deepviz.clusters import draw_clusters
 
     return draw_clusters(data, size, req.selection)
 
@@ -143,7 +143,7 @@ def _select_cluster(state: AppState, hit: tuple[int, np.ndarray]) -> None:
 
 
 def _compare(path: str, req: Request) -> Any:
-    from ..render.deepviz.compare import compare_data
+    from ...render.deepviz.compare import compare_data
 
     image = int(np.flatnonzero(req.selection)[0]) if req.selection is not None else 0
     with Store.open(path) as store:
@@ -151,13 +151,13 @@ def _compare(path: str, req: Request) -> Any:
 
 
 def _draw_compare(data, req: Request, size):
-    from ..render.deepviz.compare import draw_compare
+    from ...render.deepviz.compare import draw_compare
 
     return draw_compare(data, size)
 
 
 def _pick_compare(state: AppState, hit: tuple[int, str]) -> None:
-    from ..render.deepviz.compare import compare_data
+    from ...render.deepviz.compare import compare_data
 
     snapshot, layer = hit
     selected = np.flatnonzero(state.selection) if state.selection is not None else []

@@ -1,0 +1,62 @@
+"""What the embedding view draws first and while it moves: render policy, from the state's values.
+
+Pure functions of a layer's size and the canvas, so the window, ``seein screenshot`` and
+the benchmarks choose the same first view and the same thinning.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+HOME_POINTS_BUDGET = 4_500_000  # points drawn in a matrix's first view (see home_rect)
+# the first view's frame around its panels, thinner than a cell's padding (seein.render.layout.PAD,
+# 0.06), so the next cells' slivers hold no point and are not drawn
+HOME_MARGIN = 0.05
+MOVING_POINTS_BUDGET = 1_000_000  # points per frame while the camera moves (see moving_sample)
+
+Rect = tuple[float, float, float, float]
+
+
+def home_rect(n_dims: int, n_points: int, points_budget: int = HOME_POINTS_BUDGET,
+              canvas_size: Optional[tuple[int, int]] = None) -> Rect:
+    """The first view (x, y, w, h) of a D x D matrix: its top-left k x k panels, k so that
+    ~``points_budget`` points are drawn (at least 1, at most 4).
+
+    A million-point layer's 4 x 4 corner is 16 M points a frame, seconds on a software
+    rasteriser; its 2 x 2 corner keeps the window interactive, the overview shows the rest.
+    Given the ``canvas_size`` (width, height) the rect has the canvas's shape, and the room
+    a non-square canvas has to spare lies left of or above the matrix, where nothing is
+    drawn, never over a (k+1)-th column or row of panels that would cost as much as a
+    whole one.
+    """
+    n = max(int(n_points), 1)
+    k = int(min(max(int((points_budget / n) ** 0.5), 1), 4, n_dims))
+    m = min(0.02 * k, HOME_MARGIN)
+    side = k + 2 * m
+    aspect = canvas_size[0] / canvas_size[1] if canvas_size and min(canvas_size) > 0 else 1.0
+    width, height = side * max(aspect, 1.0), side / min(aspect, 1.0)
+    return (k + m - width, n_dims - k - m, width, height)
+
+
+def panel_rect(n_dims: int, x: int, y: int, margin: float = 0.04) -> Rect:
+    """The view (x, y, w, h) showing the panel of dim ``x`` across and dim ``y`` up of a D x D matrix.
+
+    Matrix coordinates (seein.render.layout): that panel (row ``y``, column ``x``) spans
+    [x, x+1] across and [D-1-y, D-y] up.
+    """
+    return (x - margin, n_dims - 1 - y - margin, 1 + 2 * margin, 1 + 2 * margin)
+
+
+def moving_sample(n_points: int, points_per_frame: int, budget: int = MOVING_POINTS_BUDGET) -> Optional[int]:
+    """How many of a panel's ``n_points`` to draw while the user pans or zooms, or None for all.
+
+    A software rasteriser draws about ten million points a second: a matrix of a
+    million-point layer is one frame a second. While the camera moves, every k-th
+    share of the points keeps the frames near ``budget`` points (k a whole number, so
+    the sample stays the same over small changes of the view); the full picture
+    follows once the camera rests.
+    """
+    if points_per_frame <= budget or n_points <= 0:
+        return None
+    k = -(-int(points_per_frame) // int(budget))  # ceil
+    return max(int(n_points) // k, 1)

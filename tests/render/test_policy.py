@@ -1,0 +1,28 @@
+"""Render policy: a big matrix's first view and the thinning while the camera moves."""
+
+import numpy as np
+import pytest
+
+from seein.render.policy import home_rect, moving_sample, panel_rect
+
+
+def test_moving_sample():
+    assert moving_sample(1_035_072, 1_035_072, 2_000_000) is None  # within budget: every point
+    assert moving_sample(1_035_072, 6 * 1_035_072, 2_000_000) == 1_035_072 // 4  # 6 panels: a quarter
+    assert moving_sample(10, 10 ** 9, 1) == 1 and moving_sample(0, 5, 1) is None
+
+
+def test_home_rect_keeps_spare_room_off_the_matrix():
+    n_points = 60  # a 6-D layer of 60 points: a 4 x 4 corner of 60-point panels
+    x, y, w, h = home_rect(6, n_points)
+    assert np.allclose((w, h), (4.1, 4.1)) and np.isclose(x, -0.05) and np.isclose(y, 6 - 4 - 0.05)
+    x, y, w, h = home_rect(6, n_points, canvas_size=(900, 600))  # wide: the spare width lies left of x = 0
+    assert np.isclose(w / h, 1.5) and np.isclose(x + w, 4.05) and np.isclose(y, 1.95) and np.isclose(h, 4.1)
+    x, y, w, h = home_rect(6, n_points, canvas_size=(400, 800))  # tall: the spare height lies above the top
+    assert np.isclose(h / w, 2) and np.isclose(y, 1.95) and y + h > 6 and np.isclose(x, -0.05)
+    assert home_rect(6, n_points, points_budget=60 * 4, canvas_size=(900, 600))[2] == pytest.approx(2.08 * 1.5)
+
+
+def test_panel_rect_is_dim_x_across_and_dim_y_up():
+    x, y, w, h = panel_rect(6, 4, 1, margin=0.0)  # column 4, row 1
+    assert (x, y, w, h) == (4.0, 4.0, 1.0, 1.0)
