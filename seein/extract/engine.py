@@ -333,6 +333,7 @@ def shard_range(n_images: int, shard: str | tuple[int, int] | None) -> tuple[int
     if isinstance(shard, str):
         try:
             i, count = (int(v) for v in shard.split("/"))
+            align: list[int] = []
         except ValueError:
             raise SeeinError(f"--shard takes i/n with 0 <= i < n (e.g. 0/4), got {shard!r}") from None
     else:
