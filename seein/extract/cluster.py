@@ -130,7 +130,6 @@ class _Events:
         self.job, self.i, self.pause = job, i, pause
         self.last = 0.0
         self.total = 0
-        self.chunks = 0
 
     def __call__(self, done: int, total: int, message: str = "", force: bool = False) -> bool:
         self.total = total
