@@ -7,10 +7,16 @@ thread fewer (that core converts and writes); so a bare pass set up the same way
 timed too (``forward_same_setup``), and ``ratios`` holds both quotients, the second
 being what hooks, conversion and writing alone cost. The headline ``extract_vs_forward``
 divides by the faster of the two bare passes (``extract_vs_forward_default`` by the first).
+
+``write_vs_disk`` sets extraction's write rate (store bytes over its wall time) against the
+disk's own sequential write rate, measured in the same run on the same folder: a file of
+the store's size written in 8 MB blocks and fsynced. Near 1, writing is what limits
+extraction there, and no change to the forward pass or the hooks would make it faster.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -87,6 +93,27 @@ def _extract(plan: ExtractionPlan, folder: Path, batch_size: int, dtype: str,
     return elapsed, cpu, size
 
 
+DISK_BLOCK = 8 << 20  # the disk probe's write size
+
+
+def _disk_write(folder: Path, size: int) -> float:
+    """Seconds to write ``size`` bytes sequentially into a new file in ``folder`` and fsync it."""
+    block = np.random.default_rng(0).integers(0, 256, min(DISK_BLOCK, max(1, size)), np.uint8).data
+    path = folder / "disk-probe.bin"
+    t0 = time.perf_counter()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        left = size
+        while left > 0:
+            left -= os.write(fd, block[:min(left, len(block))])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    elapsed = time.perf_counter() - t0
+    path.unlink()
+    return elapsed
+
+
 def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "all",
                   limit: int | None = None, layers: Sequence[str] | None = None, batch_size: int = 256,
                   dtype: str = "float16", repeats: int = 5, sync_writes: bool = False) -> dict[str, Any]:
@@ -108,7 +135,9 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
     with tempfile.TemporaryDirectory(prefix="seein-bench-") as tmp:
         folder = Path(tmp)
         _forward(bare, images, batch_size, device, channels_last)  # warm-up: allocator, kernels
-        _extract(plan, folder, batch_size, dtype, True)
+        size = _extract(plan, folder, batch_size, dtype, True)[2]
+        _disk_write(folder, size)
+        disk: list[float] = []
         for _ in range(repeats):
             elapsed, used = _forward(net, images, batch_size, device)
             times["forward"].append(elapsed)
@@ -123,6 +152,7 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
             elapsed, used, size = _extract(plan, folder, batch_size, dtype, True)
             times["extract"].append(elapsed)
             cpu["extract"].append(used)
+            disk.append(_disk_write(folder, size))
             if sync_writes:
                 elapsed, used, _ = _extract(plan, folder, batch_size, dtype, False)
                 times["extract_sync_writes"].append(elapsed)
@@ -133,6 +163,8 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
         results[name] = {"seconds_median": median, "seconds": values, "images_per_s": n / median,
                          "cpu_seconds_median": statistics.median(cpu[name])}
     results["extract"].update(bytes=size, mb_per_s=size / 1e6 / statistics.median(times["extract"]))
+    results["disk_write"] = {"seconds_median": statistics.median(disk), "seconds": disk, "bytes": size,
+                             "mb_per_s": size / 1e6 / statistics.median(disk)}
     return {
         "benchmark": "extract",
         "config": {"model": model, "dataset": plan.dataset_spec, "split": split, "images": n,
@@ -151,5 +183,7 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
             / results["extract"]["cpu_seconds_median"],
             "extract_vs_forward_same_setup": results["extract"]["images_per_s"]
             / results["forward_same_setup"]["images_per_s"],
+            # extraction's write rate over the disk's: near 1, writing is the limit
+            "write_vs_disk": results["extract"]["mb_per_s"] / results["disk_write"]["mb_per_s"],
         },
     }

@@ -5,11 +5,14 @@ is the 2-D histogram of those two dims over the layer's points, binned over each
 (min, max) range (the same ranges the render layout uses, so a density cell lines up
 with its points). A diagonal panel holds the 1-D histogram of its dim, repeated along y.
 Computed with one ``bincount`` per matrix row (torch on any device, or NumPy), cached
-in the store.
+in the store. :func:`panel_class_densities` also keeps, per bin, which class has the most
+points there and what share of the bin's points it has, so a zoomed-out matrix keeps its
+class colours (Seein' In colours points by class; a mono-colour density would drop that).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +22,7 @@ from ..core.progress import ProgressCallback
 from ..store import Store
 
 DENSITY_VERSION = 1
+CHUNK_BINS = 1 << 16  # bins x classes counted per bincount in panel_class_densities (cache-sized)
 MAX_SIDE_BINS = 4096  # bins along a whole matrix side: an overview texture has at most 4096 px a side
 
 
@@ -124,3 +128,99 @@ def layer_densities(store: Store, layer: str, snapshot: int = -1, bins: int = 64
     dens = panel_densities(points, bins, ranges, progress=progress)
     store.save_result("density", layer, snapshot, params, {"densities": dens, "ranges": ranges})
     return dens, ranges
+
+
+@dataclass(frozen=True)
+class ClassDensities:
+    """Per-panel densities with their classes: every array is (D, D, bins, bins), [row, col, y, x].
+
+    ``counts`` are the points per bin (as :func:`panel_densities`), ``dominant`` the class
+    with the most points in the bin (-1 where it is empty) and ``purity`` that class's
+    share of the bin's points (1: one class only; 1/K: all K classes alike).
+    """
+
+    counts: np.ndarray
+    dominant: np.ndarray
+    purity: np.ndarray
+
+
+def panel_class_densities(points: Any, classes: Any, n_classes: int, bins: int = 64,
+                          ranges: np.ndarray | None = None, *, pairs: tuple[int, int] | None = None,
+                          max_points: int | None = 250_000, device: Any = "auto",
+                          progress: ProgressCallback | None = None) -> ClassDensities:
+    """:func:`panel_densities` with the class of each point (``classes``, ints in [0, n_classes)).
+
+    Binned as that function does (same ``bins`` cap, sampling and devices), one
+    ``bincount`` per matrix row over bins x classes, reduced at once to each bin's count,
+    dominant class and purity, so memory stays D x D x bins x bins whatever the classes.
+    Points of a negative class (unlabelled) count in ``counts`` only.
+    """
+    device = compute_device(device)
+    use_torch = isinstance(points, torch.Tensor) or device is not None
+    k = max(int(n_classes), 1)
+    cls = np.asarray(classes.cpu() if isinstance(classes, torch.Tensor) else classes).astype(np.int64)
+    if use_torch:
+        t = points if isinstance(points, torch.Tensor) else torch.as_tensor(np.asarray(points))
+        t = t if device is None else t.to(device)
+        host = None
+    else:
+        t = host = np.asarray(points)
+    if t.ndim != 2 or len(cls) != t.shape[0]:
+        raise ValueError(f"points must be (n, D) with a class each, got {tuple(t.shape)} and {cls.shape}")
+    if ranges is None:
+        ranges = data_ranges(host if host is not None else t.cpu().numpy())
+    ranges = np.asarray(ranges, np.float64)
+    if pairs is not None:
+        i, j = pairs
+        t, ranges = t[:, [i, j]], ranges[[i, j]]
+    n_all = t.shape[0]
+    scale = 1.0
+    if max_points and n_all > max_points:
+        step = -(-n_all // int(max_points))
+        t, cls = t[::step], cls[::step]
+        scale = n_all / t.shape[0]
+    n, d = t.shape
+    b = max(1, min(int(bins), max(2, MAX_SIDE_BINS // d)))
+    labelled = cls >= 0
+    cls = np.where(labelled, np.minimum(cls, k - 1), k)  # unlabelled points: an extra class slot
+    slots = k + 1
+    panel = b * b * slots
+    chunk = max(1, CHUNK_BINS // panel)  # panels per bincount: its counts stay in the CPU's cache
+    if use_torch:
+        lo = torch.as_tensor(ranges[:, 0], dtype=torch.float32, device=t.device)
+        width = torch.as_tensor(ranges[:, 1] - ranges[:, 0], dtype=torch.float32, device=t.device)
+        idx = ((t.to(torch.float32) - lo) / width * b).floor().clamp_(0, b - 1).to(torch.int64)
+        local = torch.arange(d, device=t.device) % chunk
+        base = ((idx + local * (b * b)) * slots + torch.as_tensor(cls, device=t.device)[:, None]).T.contiguous()
+        idx = idx.T.contiguous()
+    else:
+        lo, width = ranges[:, 0].astype(np.float32), (ranges[:, 1] - ranges[:, 0]).astype(np.float32)
+        idx = np.clip(np.floor((t.astype(np.float32) - lo) / width * b), 0, b - 1).astype(np.int64)
+        base = np.ascontiguousarray(((idx + (np.arange(d, dtype=np.int64) % chunk) * (b * b)) * slots
+                                     + cls[:, None]).T)  # (d, n): a chunk of columns is one block
+        idx = np.ascontiguousarray(idx.T)
+    xp = torch if use_torch else np
+    counts = np.zeros((d, d, b, b), np.float32)
+    dominant = np.full((d, d, b, b), -1, np.int16)
+    purity = np.zeros((d, d, b, b), np.float32)
+    for r in range(d):
+        row = idx[r] * (b * slots)
+        for c0 in range(0, d, chunk):
+            c1 = min(c0 + chunk, d)
+            hist = xp.bincount((base[c0:c1] + row).reshape(-1), minlength=(c1 - c0) * panel)
+            h = (hist.cpu().numpy() if use_torch else hist).reshape(c1 - c0, b, b, slots)
+            if c0 <= r < c1:  # the diagonal panel: the 1-D histogram of dim r along x, on every row
+                h = h.astype(np.float32)
+                h[r - c0] = h[r - c0].sum(axis=0, keepdims=True) / b
+            total = h.sum(axis=3)
+            best = h[..., :k].max(axis=3)
+            counts[r, c0:c1] = total * scale
+            dominant[r, c0:c1] = np.where(best > 0, h[..., :k].argmax(axis=3), -1)
+            purity[r, c0:c1] = best / np.maximum(total, 1e-12)
+        if progress is not None and progress(r + 1, d, "densities"):
+            from ..core.errors import Cancelled
+            raise Cancelled()
+    if pairs is not None:
+        sl = (slice(1, 2), slice(0, 1)) if pairs[0] != pairs[1] else (slice(0, 1), slice(0, 1))
+        return ClassDensities(counts[sl], dominant[sl], purity[sl])
+    return ClassDensities(counts, dominant, purity)

@@ -85,18 +85,3 @@ def image_means(embedding: np.ndarray, points_per_image: int) -> np.ndarray:
     e = np.asarray(embedding, dtype=np.float64)
     return e.reshape(-1, points_per_image, e.shape[1]).mean(axis=1)
 
-
-def transition_start(prev: np.ndarray, prev_per_image: int, new: np.ndarray, new_per_image: int) -> np.ndarray:
-    """Start positions for animating from the previous layer's projection to ``new`` (Deepling).
-
-    The previous layer's positions are Procrustes-aligned to the new ones (so the motion
-    shows what changed, not an arbitrary rotation), matched per image when the two
-    layers hold different numbers of points per image, and every point of an image
-    starts at its image's aligned position.
-    """
-    if prev.shape == new.shape:
-        return np.asarray(align(prev, new), dtype=np.float32)
-    source = image_means(prev, prev_per_image)
-    target = image_means(new, new_per_image)
-    aligned = np.asarray(align(source, target), dtype=np.float32)
-    return np.repeat(aligned, new_per_image, axis=0)

@@ -14,6 +14,12 @@ On the CPU a network with 2-D convolutions runs in channels-last layout when it 
 (the calibration pass tries it and falls back on any error): oneDNN's convolutions are
 cheaper that way, and a C x H x W output is then already in the store's point order,
 so turning it into points is a plain float16 cast instead of a transposing copy.
+
+The engine gives the capture a :class:`BatchBuffer`: every layer's points of one batch in
+one contiguous block, reused batch after batch (no fresh allocation, so no page faults).
+Points made in a hook (all of them on CUDA, the in-place-changed layers on the CPU) are
+cast straight into its device block; on CUDA one non-blocking copy then brings the whole
+block into pinned host memory, on the CPU the device block is the host block.
 """
 
 from __future__ import annotations
@@ -29,21 +35,33 @@ from ..store import LayerInfo, layer_kind
 DTYPES = {"float16": torch.float16, "float32": torch.float32}
 
 
-def as_points(output: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """One batch of a layer's output as points in ``dtype``, always a fresh tensor.
+def as_points(output: torch.Tensor, dtype: torch.dtype, out: torch.Tensor | None = None) -> torch.Tensor:
+    """One batch of a layer's output as points in ``dtype``, always a fresh tensor (or ``out``).
 
     (n, C, H, W) -> (n*H*W, C) (channels last, cell-major as the store lays them out);
     (n, D) -> (n, D); other ranks are flattened per image. A fresh copy matters: an
     in-place activation later in the net would otherwise change what was caught.
+    ``out``, points-shaped, receives them instead of a new tensor (one pass either way).
     """
     t = output.detach()
+    if out is not None and out.data_ptr() == t.data_ptr():
+        return out  # already there (a hook wrote them)
     if t.dim() == 4:
         # one strided pass that transposes and converts (twice as fast as permute, then convert)
         n, c, h, w = t.shape
+        if out is not None:
+            if out.shape != (n * h * w, c):
+                raise SeeinError(f"a layer's output {tuple(t.shape)} does not fit its points {tuple(out.shape)}")
+            out.view(n, h, w, c).copy_(t.permute(0, 2, 3, 1))
+            return out
         points = torch.empty((n, h, w, c), dtype=dtype, device=t.device)
         return points.copy_(t.permute(0, 2, 3, 1)).view(n * h * w, c)
     if t.dim() != 2:
         t = t.reshape(t.shape[0], -1)
+    if out is not None:
+        if out.shape != t.shape:
+            raise SeeinError(f"a layer's output {tuple(t.shape)} does not fit its points {tuple(out.shape)}")
+        return out.copy_(t)
     converted = t.to(dtype)
     if converted.data_ptr() == output.data_ptr():
         converted = converted.clone()
@@ -59,6 +77,86 @@ def to_points(output: Any, dtype: torch.dtype) -> np.ndarray:
     if isinstance(output, np.ndarray):
         return output
     return as_points(output, dtype).numpy()
+
+
+class BatchBuffer:
+    """Every chosen layer's points of one batch in one contiguous block, and its logits; reused.
+
+    ``device``/``device_logits`` are what the hooks write (on CUDA a device block that the
+    whole pool shares: stream order keeps one batch's copy ahead of the next one's casts);
+    ``host``/``host_logits`` (pinned on CUDA) are what the writer reads, after
+    :meth:`ready`. On the CPU host and device are the same memory.
+    """
+
+    def __init__(self, layers: Sequence[LayerInfo], capacity: int, dtype: torch.dtype, n_outputs: int,
+                 device: torch.device, device_block: tuple[torch.Tensor, torch.Tensor] | None = None):
+        self.capacity = int(capacity)
+        self.dtype = dtype
+        self.sizes = [(layer.name, layer.points_per_image, layer.dims) for layer in layers]
+        total = self.capacity * sum(p * d for _, p, d in self.sizes)
+        cuda = device.type == "cuda"
+        self.host = torch.empty(total, dtype=dtype, pin_memory=cuda)
+        self.host_logits = torch.empty((self.capacity, int(n_outputs)), dtype=torch.float32, pin_memory=cuda)
+        if cuda or device_block is not None:  # (a CPU device block: the copying path, testable here)
+            self.device, self.device_logits = device_block or self.device_block(
+                layers, capacity, dtype, n_outputs, device)
+        else:
+            self.device, self.device_logits = self.host, self.host_logits
+        self.event: Any = None
+        self.n = 0
+        self.outputs: dict[str, torch.Tensor] = {}
+
+    @staticmethod
+    def device_block(layers: Sequence[LayerInfo], capacity: int, dtype: torch.dtype, n_outputs: int,
+                     device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """The device-side block (and logits) that several CUDA buffers can share."""
+        total = int(capacity) * sum(layer.points_per_image * layer.dims for layer in layers)
+        return (torch.empty(total, dtype=dtype, device=device),
+                torch.empty((int(capacity), int(n_outputs)), dtype=torch.float32, device=device))
+
+    def _views(self, block: torch.Tensor, n: int) -> dict[str, torch.Tensor]:
+        views, offset = {}, 0
+        for name, per, dims in self.sizes:
+            views[name] = block[offset:offset + n * per * dims].view(n * per, dims)
+            offset += self.capacity * per * dims
+        return views
+
+    def targets(self, n: int) -> dict[str, torch.Tensor]:
+        """Where the hooks put the points of a batch of ``n`` images (on the model's device)."""
+        return self._views(self.device, n)
+
+    def hold(self, outputs: dict[str, torch.Tensor], logits: torch.Tensor) -> None:
+        """Take one batch from :meth:`LayerCapture.forward`; on CUDA start its copy to the host."""
+        n = int(logits.shape[0])
+        flat = logits.detach().reshape(n, -1)
+        if flat.shape[1] != self.host_logits.shape[1] or n > self.capacity:
+            raise SeeinError(f"the model gave {tuple(flat.shape)} outputs for {n} images, "
+                             f"not ({n}, {self.host_logits.shape[1]}) as in the first pass")
+        self.n, self.outputs = n, outputs
+        self.device_logits[:n].copy_(flat)
+        if self.device is not self.host:
+            targets = self.targets(n)
+            for name, output in outputs.items():  # cast in the hooks already: no-ops but for odd models
+                as_points(output, self.dtype, out=targets[name])
+            used = self.capacity * sum(p * d for _, p, d in self.sizes)
+            self.host[:used].copy_(self.device[:used], non_blocking=True)
+            self.host_logits[:n].copy_(self.device_logits[:n], non_blocking=True)
+            self.outputs = {}  # every layer is in the device block now; nothing is deferred
+            if self.device.is_cuda:
+                self.event = torch.cuda.Event()
+                self.event.record()
+
+    def ready(self) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """The batch as numpy points and logits on the host: waits for the copy (CUDA) or
+        casts the deferred outputs into the block (CPU; off the main thread, GIL released)."""
+        if self.event is not None:
+            self.event.synchronize()
+            self.event = None
+        views = self._views(self.host, self.n)
+        for name, output in self.outputs.items():
+            as_points(output, self.dtype, out=views[name])
+        self.outputs = {}  # the layer outputs go back to the allocator now
+        return {name: v.numpy() for name, v in views.items()}, self.host_logits[:self.n].numpy()
 
 
 def wants_channels_last(model: torch.nn.Module, sample: torch.Tensor) -> bool:
@@ -97,6 +195,7 @@ class LayerCapture:
         self.channels_last = False  # decided by calibrate()
         self.eager: set[str] = set()  # layers changed in place later in the pass: copy at once
         self._versions: dict[str, int] = {}
+        self.into: dict[str, torch.Tensor] = {}  # where hooks write their points (BatchBuffer.targets)
 
     def _hook(self, name: str):
         def hook(module: torch.nn.Module, inputs: Any, output: Any) -> None:
@@ -114,7 +213,7 @@ class LayerCapture:
             self.outputs[name] = output.detach()
             self._versions[name] = -1 if output.is_inference() else output._version
         else:
-            self.outputs[name] = as_points(output, self.dtype)
+            self.outputs[name] = as_points(output, self.dtype, self.into.get(name))
 
     def _forward(self, model: torch.nn.Module, batch: torch.Tensor) -> Any:
         if not self.script:
@@ -127,11 +226,20 @@ class LayerCapture:
                 self._keep(call.name, call.module, call.output)
         return out
 
-    def __call__(self, model: torch.nn.Module, batch: torch.Tensor) -> tuple[dict[str, Any], np.ndarray]:
-        """Run one batch; return ({layer: output}, logits float32 (n, outputs) as numpy).
+    def forward(self, model: torch.nn.Module, batch: torch.Tensor,
+                into: dict[str, torch.Tensor] | None = None) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """Run one batch; return ({layer: tensor}, the model's output tensor), both still on the device.
 
-        Each output is points as numpy, or a CPU tensor still to pass through :func:`to_points`.
+        A layer's tensor is its points (in ``into[layer]`` when given), or, deferred, its CPU
+        output still to pass through :func:`as_points`; :meth:`deferred` tells which.
         """
+        self.into = into or {}
+        try:
+            return self._run(model, batch)
+        finally:
+            self.into = {}
+
+    def _run(self, model: torch.nn.Module, batch: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         self.outputs = {}
         self._versions = {}
         if self.channels_last:
@@ -141,18 +249,29 @@ class LayerCapture:
                    if version >= 0 and self.outputs[name]._version != version]
         if changed:  # modified in place after its hook: copy those in the hook, run again
             self.eager.update(changed)
-            return self(model, batch)
+            return self._run(model, batch)
         if isinstance(out, (tuple, list)):
             out = out[0]
         if not isinstance(out, torch.Tensor):
             raise SeeinError(f"the model returns {type(out).__name__}, not a tensor of outputs")
-        logits = out.detach().reshape(out.shape[0], -1).float().cpu().numpy()
         missing = [name for name in self.names if name not in self.outputs]
         if missing:
             raise SeeinError(f"layer(s) {', '.join(missing)} never ran in the forward pass; "
                              "choose other layers with --layers")
-        return {name: self.outputs[name] if name in self._versions else self.outputs[name].cpu().numpy()
-                for name in self.names}, logits
+        return {name: self.outputs[name] for name in self.names}, out.detach()
+
+    def deferred(self, name: str) -> bool:
+        """Whether the last pass left ``name`` as a raw CPU output (not yet points)."""
+        return name in self._versions
+
+    def __call__(self, model: torch.nn.Module, batch: torch.Tensor) -> tuple[dict[str, Any], np.ndarray]:
+        """Run one batch; return ({layer: output}, logits float32 (n, outputs) as numpy).
+
+        Each output is points as numpy, or a CPU tensor still to pass through :func:`to_points`.
+        """
+        outputs, out = self.forward(model, batch)
+        logits = out.reshape(out.shape[0], -1).float().cpu().numpy()
+        return {name: t if self.deferred(name) else t.cpu().numpy() for name, t in outputs.items()}, logits
 
     def calibrate(self, model: torch.nn.Module, sample: torch.Tensor, channels_last: bool = True) -> None:
         """One pass outside inference mode (whose tensors keep no version counters) to find the
@@ -163,12 +282,12 @@ class LayerCapture:
             self.channels_last = True
             try:
                 with torch.no_grad():
-                    self(model, sample)
+                    self.forward(model, sample)
                 return
             except Exception:  # a .view() that needs contiguous memory, say: run as it was
                 self.restore(model)
         with torch.no_grad():
-            self(model, sample)
+            self.forward(model, sample)
 
     def restore(self, model: torch.nn.Module) -> None:
         """Put the model's parameters back in their usual layout if calibrate changed it."""

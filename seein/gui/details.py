@@ -14,6 +14,9 @@ from ..state import AppState
 from ..state.bus import CellEvent, HoverEvent, Subscriptions
 from .qimage import to_qimage
 
+IMAGE_HINT = "Hover over a point to see its image here"
+CAPTION_HINT = "Hover over a point for its image, label and prediction."
+
 
 class ImageWithBox(QtWidgets.QWidget):
     """An image scaled to fit (nearest neighbour) with an optional [y0, x0, y1, x1) box on top."""
@@ -22,6 +25,7 @@ class ImageWithBox(QtWidgets.QWidget):
         super().__init__(parent)
         self.image: Optional[QtGui.QImage] = None
         self.box: Optional[tuple[int, int, int, int]] = None
+        self.hint = ""  # said where the image goes while there is none
         self.setMinimumSize(96, 96)
 
     def set_image(self, image: Optional[QtGui.QImage], box=None) -> None:
@@ -40,6 +44,10 @@ class ImageWithBox(QtWidgets.QWidget):
     def paintEvent(self, event) -> None:
         painter = QtGui.QPainter(self)
         painter.fillRect(self.rect(), QtGui.QColor(30, 30, 30))
+        if self.image is None and self.hint:
+            painter.setPen(QtGui.QColor(210, 210, 210))
+            painter.drawText(QtCore.QRectF(self.rect()).adjusted(8, 8, -8, -8),
+                             QtCore.Qt.AlignCenter | QtCore.Qt.TextWordWrap, self.hint)
         if self.image is not None:
             target = self.target_rect()
             painter.drawImage(target, self.image)
@@ -62,7 +70,8 @@ class DetailsView(QtWidgets.QWidget):
         self.setObjectName("details")
         self.state = state
         self.picture = ImageWithBox(self)
-        self.caption = QtWidgets.QLabel("Hover over a point to see its image.", self)
+        self.picture.hint = IMAGE_HINT
+        self.caption = QtWidgets.QLabel(CAPTION_HINT, self)
         self.caption.setWordWrap(True)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -80,7 +89,7 @@ class DetailsView(QtWidgets.QWidget):
         self.shown_image = None
         self._shown = None
         self.picture.set_image(None)
-        self.caption.setText("Hover over a point to see its image.")
+        self.caption.setText(CAPTION_HINT)
 
     def _show(self, image: int, layer: Optional[str], cell, prefix: str) -> None:
         store = self.state.store

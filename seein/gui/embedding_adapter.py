@@ -7,13 +7,16 @@ positions are uploaded only when the layer, snapshot or projection changes. Big 
 are read, and projections computed, by the task controller
 (:class:`~seein.gui.embedding_tasks.EmbeddingTasks`); meanwhile the scene shows a marked
 placeholder (:mod:`seein.render.placeholder`), never the previous layer's, snapshot's or
-method's points, and takes no hover or click. While the camera moves (or a lasso is
+method's points, and takes no hover or click. A projection is drawn as the state's frame
+(aligned onto the map shown before it) and animated from where its images' points are on
+screen. While the camera moves (or a lasso is
 drawn, or a selection lands) a huge view is thinned out (``seein.render.policy.moving_sample``)
 until it rests.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 from qtpy import QtCore
@@ -34,8 +37,9 @@ from ..state.bus import (
     Subscriptions,
     ViewportEvent,
 )
+from ..state.projection_timeline import MapFrame, eased, prefetch_order, start_positions
 from .embedding_controls import METHOD_LABELS
-from .embedding_tasks import EmbeddingTasks
+from .embedding_tasks import STEP_TRANSITION_MS, TRANSITION_MS, EmbeddingTasks
 
 HOVER_REDRAW_MAX_POINTS = 300_000  # points per frame up to which a hover redraws to highlight
 ASYNC_LOAD_VALUES = 2_000_000  # layers with more values (points x dims) are read in a worker
@@ -44,6 +48,8 @@ REST_MS = 250  # the camera rests this long after the last pan or zoom: draw eve
 
 class EmbeddingAdapter(QtCore.QObject):
     """Keeps ``scene`` showing what ``state`` names; ``tasks`` does the work that takes long."""
+
+    pointer_left = QtCore.Signal()  # the pointer left the canvas (a pending hover pick is void)
 
     def __init__(self, state: AppState, scene, tasks: EmbeddingTasks, parent: QtCore.QObject | None = None):
         super().__init__(parent)
@@ -57,6 +63,8 @@ class EmbeddingAdapter(QtCore.QObject):
         self._load_after = None
         self._shown_images: Optional[int] = None  # images of the store whose points are on screen
         self._shown_key = None
+        self._on_screen: Optional[MapFrame] = None  # the projection frame drawn (None: a scatter or matrix)
+        self._start = None  # where its points started their transition
         self._homed = False  # the view is the layer's first view, untouched since (resizes keep it so)
         self._rest_timer = QtCore.QTimer(self)
         self._rest_timer.setSingleShot(True)
@@ -78,6 +86,7 @@ class EmbeddingAdapter(QtCore.QObject):
         scene.view_changed.connect(self._on_camera)
         scene.set_point_size(state.point_size)
         scene.set_fade(state.fade)
+        self.canvas.native.installEventFilter(self)
 
     # -- uploads ----------------------------------------------------------------------------
     def reload(self, after=None) -> None:
@@ -90,13 +99,20 @@ class EmbeddingAdapter(QtCore.QObject):
         s = self.state
         if s.store is None or s.layer is None:
             return
-        if s.mode == "projection" and s.projection() is None:
-            self.stale = False
-            self.blank(f"computing {self._what()}… the map appears when it is ready")
-            self.tasks.project(s.layer, s.method, s.snapshot)
-            return
+        frame = s.projection_frame() if s.mode == ViewMode.PROJECTION else None
+        if s.mode == ViewMode.PROJECTION:
+            if frame is None:
+                self.stale = False
+                self._load_after = after
+                self.blank(f"computing {self._what()}… the map appears when it is ready")
+                self.tasks.project(s.layer, s.method, s.snapshot)
+            self._prefetch()
+            if frame is None:
+                return
+        if s.mode != ViewMode.PROJECTION:
+            self.tasks.prefetch(s.layer, s.method, [])  # the timeline's maps are wanted in projections only
         info = s.info
-        if s.mode != "projection" and not s.has_points(s.layer, s.snapshot) \
+        if s.mode != ViewMode.PROJECTION and not s.has_points(s.layer, s.snapshot) \
                 and info.n_points(s.store.n_images) * info.dims > ASYNC_LOAD_VALUES:
             self.stale = True
             self._load_after = after
@@ -108,12 +124,16 @@ class EmbeddingAdapter(QtCore.QObject):
         arrays = s.layer_arrays()
         # scatter and matrix draw the same uploaded points (the scene switches with uniforms);
         # only a projection brings other positions
-        key = (str(s.store.path), s.layer, s.snapshot, s.method if s.mode == "projection" else None)
+        key = (str(s.store.path), s.layer, s.snapshot, s.method if s.mode == ViewMode.PROJECTION else None)
+        start = None
         if key != self._shown_key:
+            start = self._transition_start(frame, arrays["n_images"])
+            start_layer = self._on_screen.key[0] if start is not None else None
             self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
                                  arrays["n_images"], arrays["palette"], ranges=arrays["ranges"])
             self._shown_key = key
             self._shown_images = arrays["n_images"]
+            self._on_screen, self._start = frame, start
         self.scene.set_mode(ViewMode.SCATTER if s.mode == ViewMode.PROJECTION else s.mode)
         if s.mode == ViewMode.SCATTER:
             self.scene.set_dims(*s.dims)
@@ -122,7 +142,31 @@ class EmbeddingAdapter(QtCore.QObject):
             self.reset_view()
         elif after is not None:
             self.scene.view_rect = after
+        if start is not None:  # between snapshots of one layer quicker, within the timeline's step
+            self.tasks.animate(start, TRANSITION_MS if start_layer != s.layer else STEP_TRANSITION_MS)
         self.canvas.update()
+
+    def _transition_start(self, frame: Optional[MapFrame], n_images: int):
+        """Where the new map's points start (Deepling): where the map on screen draws the same
+        images, mid-transition included; None when no projection of these images is on screen."""
+        shown = self._on_screen
+        if frame is None or shown is None or shown.key == frame.key \
+                or len(shown.positions) != n_images * shown.per_image:
+            return None
+        t = self.tasks.transition_t
+        if t is not None and self._start is not None:  # the points are on their way: start where they are
+            shown = replace(shown, positions=eased(self._start, shown.positions, t))
+        return start_positions(shown, frame.cells, frame.ranges)
+
+    def _prefetch(self) -> None:
+        """The timeline's maps: this snapshot's and the next ones', computed ahead of the play head."""
+        s = self.state
+        n = len(s.store.snapshots)
+        if n < 2:
+            return
+        order = prefetch_order(s.snapshot, n, lambda k: s.maps.ready((s.layer, s.method, k)),
+                               s.store.n_points(s.layer))
+        self.tasks.prefetch(s.layer, s.method, [k for k in order if k != s.snapshot])
 
     def _what(self) -> str:
         """"t-SNE of fc1 at snapshot 3": the projection the state names."""
@@ -140,7 +184,7 @@ class EmbeddingAdapter(QtCore.QObject):
         s = self.state
         if not self.placeholder.active:
             return
-        if len(key) == 3 and s.mode == "projection" and tuple(key) == (s.layer, s.method, s.snapshot):
+        if len(key) == 3 and s.mode == ViewMode.PROJECTION and tuple(key) == (s.layer, s.method, s.snapshot):
             self.placeholder.show(f"{self._what()}: {message}. Choose the method again to compute it, "
                                   "or show the layer as a scatter or matrix")
         elif len(key) == 2 and self.stale and tuple(key) == (s.layer, s.snapshot):
@@ -149,7 +193,7 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def _on_loaded(self, key) -> None:
         s = self.state
-        if key == (s.layer, s.snapshot) and s.mode != "projection":
+        if key == (s.layer, s.snapshot) and s.mode != ViewMode.PROJECTION:
             self.reload(self._load_after)
 
     # -- state -> scene ---------------------------------------------------------------------
@@ -184,9 +228,19 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def _on_hover_change(self, event: HoverEvent) -> None:
         # Highlighting costs a full redraw; on huge layers the details view alone answers a hover.
-        if self._shown_images is not None and self.points_per_frame() <= HOVER_REDRAW_MAX_POINTS:
+        # An end of hover always reaches the scene: a point enlarged earlier must not stay so.
+        if self._shown_images is not None and (event.image is None
+                                               or self.points_per_frame() <= HOVER_REDRAW_MAX_POINTS):
             self.scene.set_hover(event.image)
             self.canvas.update()
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        """The pointer left the canvas: nothing is hovered any more (the point un-enlarges)."""
+        if event.type() == QtCore.QEvent.Leave and self.state.hover.source in (Source.EMBEDDING, Source.NONE):
+            self.pointer_left.emit()
+            if self.state.store is not None and self.state.hover.image is not None:
+                self.state.set_hover_point(None)
+        return False
 
     def _on_style_change(self, event: StyleEvent) -> None:
         (self.scene.set_point_size if event.style is Style.POINT_SIZE else self.scene.set_fade)(event.value)
@@ -200,12 +254,11 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def _on_projection_change(self, event: ProjectionEvent) -> None:
         s = self.state
-        if (event.layer, event.method, event.snapshot) != (s.layer, s.method, s.snapshot) or s.mode != "projection":
-            return
-        self.reload()
-        if event.start is not None:
-            self.tasks.animate(event.start)
-        self.reset_view()
+        if (event.layer, event.method, event.snapshot) != (s.layer, s.method, s.snapshot) \
+                or s.mode != ViewMode.PROJECTION or self._shown_key == (str(s.store.path), s.layer, s.snapshot, s.method):
+            return  # a map computed ahead (the timeline's), or one already drawn
+        after, self._load_after = self._load_after, None
+        self.reload(after=after if after is not None else "home")
 
     # -- camera -----------------------------------------------------------------------------
     def _on_camera(self, rect) -> None:
@@ -263,5 +316,6 @@ class EmbeddingAdapter(QtCore.QObject):
 
     def shutdown(self) -> None:
         self._subs.disconnect()
+        self.canvas.native.removeEventFilter(self)
         self.scene.view_changed.disconnect(self._on_camera)
         self._rest_timer.stop()

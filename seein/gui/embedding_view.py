@@ -57,6 +57,7 @@ class EmbeddingView(QtWidgets.QWidget):
         self._hover_timer.setSingleShot(True)
         self._hover_timer.setInterval(HOVER_MIN_MS)
         self._hover_timer.timeout.connect(self._do_hover)
+        self.adapter.pointer_left.connect(lambda: setattr(self, "_hover_pending", None))  # no late pick
         self._press: Optional[tuple[float, float]] = None
         ev = self.canvas.events
         ev.mouse_move.connect(self._on_mouse_move)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Optional
 
+import numpy as np
 from qtpy import QtWidgets
 
-from ..state import AppState, ViewMode
+from ..state import AppState, ViewMode, class_palette
 from ..state.bus import Subscriptions, ViewportEvent
 from .worker import Task
 
@@ -76,13 +77,17 @@ class OverviewView(QtWidgets.QWidget):
         pairs = s.dims if s.mode == ViewMode.SCATTER else None
         layer, snapshot, projected = s.layer, s.snapshot, s.projection() if s.mode == ViewMode.PROJECTION else None
 
-        def work(progress):
-            from ..compute.density import panel_densities
+        store = s.store
 
+        def work(progress):  # in class colours, as the main view's points and densities
+            from ..render.overview import class_densities
+
+            points = projected if projected is not None else s.read_points(layer, snapshot)
+            images = store.point_image(layer, np.arange(len(points)))
             if projected is not None:  # a projection's axes are its own
-                return panel_densities(projected, BINS, None, pairs=(0, 1), progress=progress)
-            points, ranges = s.read_points(layer, snapshot), s.layer_ranges(layer)  # as the main view
-            return panel_densities(points, BINS, ranges, pairs=pairs, progress=progress)
+                return class_densities(projected, images, store.labels, BINS, None, pairs=(0, 1), progress=progress)
+            ranges = s.layer_ranges(layer)  # as the main view
+            return class_densities(points, images, store.labels, BINS, ranges, pairs=pairs, progress=progress)
 
         self._task = Task(work, key, self)
         self._task.done.connect(self._show)
@@ -100,7 +105,7 @@ class OverviewView(QtWidgets.QWidget):
     def _show(self, key, densities) -> None:
         if key != self._shown_key:
             return  # a newer layer or mode is on its way
-        self.scene.set_densities(densities)
+        self.scene.set_densities(densities, class_palette(self.state.store.n_classes))
         if self.state.viewport is not None:
             self.scene.set_viewport(self.state.viewport)
         self.canvas.update()

@@ -53,7 +53,13 @@ class Task(QtCore.QThread):
     def stop_all(cls, timeout_s: float = 2.0) -> int:
         """Cancel every running task and wait up to ``timeout_s`` in all for them to end (a window
         closes: no thread may outlive the objects it reports to). Returns how many still run."""
-        tasks = [t for t in cls.running if t.isRunning()]
+        tasks = []
+        for task in list(cls.running):
+            try:
+                if task.isRunning():
+                    tasks.append(task)
+            except RuntimeError:  # its Qt object went with its parent: nothing left to stop
+                cls.running.discard(task)
         for task in tasks:
             task.cancel()
         deadline = time.monotonic() + timeout_s

@@ -11,27 +11,41 @@ view (:meth:`navigate`, :meth:`zoom`).
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Sequence, Union
 
 import numpy as np
 from vispy import scene
 from vispy.visuals.transforms import STTransform
 
-from ..compute.density import panel_densities
+from ..compute.density import ClassDensities, panel_class_densities, panel_densities
 from .layout import PAD
 
 MAX_TEXTURE = 4096
-INK = np.array([0.10, 0.25, 0.55], dtype=np.float32)  # densest colour
+INK = np.array([0.10, 0.25, 0.55], dtype=np.float32)  # densest colour (densities with no classes)
+MIXED = np.array([0.45, 0.45, 0.45], dtype=np.float32)  # a bin all classes share alike: greyed to this
+HUE_FLOOR = 0.45  # share of the leading class's colour kept even in a bin of evenly mixed classes
 VIEWPORT_COLOR = (0.85, 0.05, 0.05, 1.0)
 
 
-def density_image(dens: np.ndarray, max_size: int = MAX_TEXTURE) -> tuple[np.ndarray, int]:
+Densities = Union[np.ndarray, ClassDensities]
+
+
+def density_image(dens: Densities, max_size: int = MAX_TEXTURE,
+                  palette: np.ndarray | None = None) -> tuple[np.ndarray, int]:
     """RGBA uint8 grid image of (D, D, B, B) densities and its pixels per cell.
 
     Each panel's counts are log-scaled to its own maximum and drawn from white to INK,
     inside the cell's inner square (the layout's padding left white), row 0 on top.
+    :class:`ClassDensities` with a ``palette`` (K, 3+) are drawn from white to the colour
+    of each bin's dominant class, greyed by how mixed the bin is, so the zoomed-out
+    matrix keeps the class colours its points have.
     Float32 and one channel at a time: a 500-D matrix is a 4000 x 4000 image.
     """
+    colours = None
+    if isinstance(dens, ClassDensities):
+        if palette is not None:
+            colours = bin_colours(dens, palette)
+        dens = dens.counts
     d, _, b, _ = dens.shape
     cell = int(max(4, min(round(b / (1 - 2 * PAD)), max_size // d)))
     u = (np.arange(cell) + 0.5) / cell
@@ -45,9 +59,48 @@ def density_image(dens: np.ndarray, max_size: int = MAX_TEXTURE) -> tuple[np.nda
     grid = t[::-1].transpose(0, 2, 1, 3).reshape(d * cell, d * cell)  # image row 0 = bottom
     img = np.empty(grid.shape + (4,), np.uint8)
     for ch in range(3):
-        img[..., ch] = (255.0 - grid * np.float32(255.0 * (1.0 - INK[ch])) + 0.5).astype(np.uint8)
+        if colours is None:
+            ink = np.float32(255.0 * (1.0 - INK[ch]))
+        else:  # each bin's own ink, laid out as the grid is
+            ink = 255.0 * (1.0 - colours(ch))[:, :, bin_of][:, :, :, bin_of]
+            ink = ink[::-1].transpose(0, 2, 1, 3).reshape(d * cell, d * cell)
+        img[..., ch] = (255.0 - grid * ink + 0.5).astype(np.uint8)
     img[..., 3] = 255
     return img, cell
+
+
+def bin_colours(dens: ClassDensities, palette: np.ndarray):
+    """Per channel, the float32 (D, D, B, B) colour of each bin: its dominant class's, greyed when mixed.
+
+    Returns a function of the channel (0, 1, 2), so a 500-D matrix never holds all three
+    channels at once. A bin whose points are all of one class takes that class's colour;
+    one that all K classes share alike keeps HUE_FLOOR of its leading class's colour over
+    grey (MIXED); in between, the colour moves linearly with the dominant share from 1/K to 1.
+    """
+    pal = np.asarray(palette, np.float32)[:, :3]
+    k = len(pal)
+    dom = np.asarray(dens.dominant)
+    which = np.clip(dom, 0, k - 1)
+    if k > 1:
+        w = (np.asarray(dens.purity, np.float32) - np.float32(1.0 / k)) / np.float32(1.0 - 1.0 / k)
+    else:  # one class: every bin is all of it
+        w = np.ones(dom.shape, np.float32)
+    w = (HUE_FLOOR + (1.0 - HUE_FLOOR) * np.clip(w, 0.0, 1.0)) * (dom >= 0)
+
+    def channel(ch: int) -> np.ndarray:
+        return pal[which, ch] * w + MIXED[ch] * (1.0 - w)
+
+    return channel
+
+
+def class_densities(points: np.ndarray, image_index: np.ndarray, labels_per_image: np.ndarray,
+                    bins: int, ranges: np.ndarray | None = None, *,
+                    pairs: tuple[int, int] | None = None, progress: Any = None) -> ClassDensities:
+    """Class densities of a layer's points, each point's class taken from its image's label."""
+    labels = np.asarray(labels_per_image, np.int64)
+    n_classes = int(labels.max()) + 1 if len(labels) else 1
+    return panel_class_densities(points, labels[np.asarray(image_index, np.int64)], n_classes, bins, ranges,
+                                 pairs=pairs, progress=progress)
 
 
 class OverviewScene:
@@ -79,13 +132,16 @@ class OverviewScene:
         self.crosshair = False
 
     # -- content ---------------------------------------------------------------------------
-    def set_densities(self, densities: np.ndarray) -> None:
-        """Show (D, D, B, B) panel densities (a scatter: (1, 1, B, B)); one image upload."""
-        dens = np.asarray(densities, dtype=np.float32)
-        if dens.ndim != 4 or dens.shape[0] != dens.shape[1]:
-            raise ValueError(f"densities must be (D, D, B, B), got {dens.shape}")
-        img, cell = density_image(dens)
-        self.grid = dens.shape[0]
+    def set_densities(self, densities: Densities, palette: np.ndarray | None = None) -> None:
+        """Show (D, D, B, B) panel densities (a scatter: (1, 1, B, B)); one image upload.
+
+        :class:`ClassDensities` with a ``palette`` are drawn in class colours."""
+        dens = densities if isinstance(densities, ClassDensities) else np.asarray(densities, dtype=np.float32)
+        shape = (dens.counts if isinstance(dens, ClassDensities) else dens).shape
+        if len(shape) != 4 or shape[0] != shape[1]:
+            raise ValueError(f"densities must be (D, D, B, B), got {shape}")
+        img, cell = density_image(dens, palette=palette)
+        self.grid = shape[0]
         self.image.set_data(img)
         self.image.transform = STTransform(scale=(1.0 / cell, 1.0 / cell))
         m = 0.02 * self.grid

@@ -6,6 +6,7 @@ the benchmarks choose the same first view and the same thinning.
 
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 HOME_POINTS_BUDGET = 4_500_000  # points drawn in a matrix's first view (see home_rect)
@@ -24,18 +25,30 @@ def home_rect(n_dims: int, n_points: int, points_budget: int = HOME_POINTS_BUDGE
 
     A million-point layer's 4 x 4 corner is 16 M points a frame, seconds on a software
     rasteriser; its 2 x 2 corner keeps the window interactive, the overview shows the rest.
-    Given the ``canvas_size`` (width, height) the rect has the canvas's shape, and the room
-    a non-square canvas has to spare lies left of or above the matrix, where nothing is
-    drawn, never over a (k+1)-th column or row of panels that would cost as much as a
-    whole one.
+    Given the ``canvas_size`` (width, height) the rect has the canvas's shape. The room a
+    non-square canvas has to spare shows more of the matrix (further columns to the right,
+    rows below; the whole matrix centred) when their points fit the budget too, so no
+    empty band lies beside the matrix; only when they would not (a million-point layer)
+    it lies left of or above the matrix, where nothing is drawn.
     """
     n = max(int(n_points), 1)
-    k = int(min(max(int((points_budget / n) ** 0.5), 1), 4, n_dims))
+    d = int(n_dims)
+    k = int(min(max(int((points_budget / n) ** 0.5), 1), 4, d))
     m = min(0.02 * k, HOME_MARGIN)
     side = k + 2 * m
     aspect = canvas_size[0] / canvas_size[1] if canvas_size and min(canvas_size) > 0 else 1.0
     width, height = side * max(aspect, 1.0), side / min(aspect, 1.0)
-    return (k + m - width, n_dims - k - m, width, height)
+    x = max(min(-m, d + m - width), k + m - width)  # left edge on the matrix's, unless past its right
+    y = min(max(d + m - height, -m), d - k - m)  # top edge on the matrix's, unless past its bottom
+    if width > d + 2 * m:  # the whole matrix and room to spare: centred, the room on both sides
+        x = (d - width) / 2
+    if height > d + 2 * m:
+        y = (d - height) / 2
+    cols = min(d, math.ceil(x + width - 1e-9)) - max(0, math.floor(x))
+    rows = min(d, math.ceil(y + height - 1e-9)) - max(0, math.floor(y + 1e-9))
+    if n * cols * rows > points_budget and (cols > k or rows > k):
+        x, y = k + m - width, d - k - m  # the spare room off the matrix: no extra panel drawn
+    return (x, y, width, height)
 
 
 def panel_rect(n_dims: int, x: int, y: int, margin: float = 0.04) -> Rect:

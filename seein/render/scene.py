@@ -87,6 +87,7 @@ class EmbeddingScene:
         self.picker = Picker()
         self._points = np.zeros((0, 2), np.float32)
         self._image_index = np.zeros(0, np.int64)
+        self._labels = np.zeros(0, np.int64)
         self._n_images = 0
         self._ranges = np.array([[0.0, 1.0], [0.0, 1.0]])
         self._mode = ViewMode.SCATTER
@@ -120,6 +121,7 @@ class EmbeddingScene:
             raise ValueError(f"set_layer: {len(pts)} points need as many image indices (got "
                              f"{len(image_index)}) and {n_images} images as many labels (got {len(labels)})")
         self._points, self._image_index, self._n_images = pts, image_index, int(n_images)
+        self._labels = labels  # each image's class: the density images keep class colours
         self.picker.set_layer(pts, image_index, n_images)
         if ranges is None:
             ranges = (np.stack([np.nanmin(pts, axis=0), np.nanmax(pts, axis=0)], axis=1)
@@ -354,13 +356,13 @@ class EmbeddingScene:
             return
         from vispy.visuals.transforms import STTransform
 
-        from ..compute.density import panel_densities
-        from .overview import density_image
+        from .overview import class_densities, density_image
 
         layout = self._layout()
         pairs = self._dims if self._mode == ViewMode.SCATTER else None
         bins = 64 if layout.grid <= 16 else max(8, 1024 // layout.grid)
-        img, cell = density_image(panel_densities(self._points, bins, self._ranges, pairs=pairs))
+        dens = class_densities(self._points, self._image_index, self._labels, bins, self._ranges, pairs=pairs)
+        img, cell = density_image(dens, palette=self._palette)
         self.density.set_data(img)
         self.density.transform = STTransform(scale=(1.0 / cell, 1.0 / cell))
         self._density_key = key

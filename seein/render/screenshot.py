@@ -69,6 +69,7 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
             progress: Any = None) -> tuple[np.ndarray, str]:
     """Render in this process (EGL): the body of :func:`screenshot`; (RGBA, what it shows)."""
     from ..core.palette import class_palette
+    from ..state.projection_timeline import display_ranges
     from ..store import Store
     from .layout import PAD
     from .offscreen import egl_app
@@ -100,7 +101,9 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
     try:
         view.max_panels = d * d  # offline: only the point budget sends a matrix to densities
         view.point_budget = SCREENSHOT_POINT_BUDGET
-        view.set_layer(points, image_index, labels, n_images, class_palette(n_classes), mode=mode)
+        # a projection is drawn as the window draws its first map: one unit as long across as up
+        ranges = display_ranges(points) if projection else None
+        view.set_layer(points, image_index, labels, n_images, class_palette(n_classes), mode=mode, ranges=ranges)
         if dims is not None and not projection:
             view.set_dims(*dims)
         if mode == "splom":  # the whole matrix, or the block asked for, with a thin frame round it

@@ -7,11 +7,11 @@ modes, history, files).
 """
 
 from ..compute.methods import METHODS, Method
-from ..compute.procrustes import transition_start
 from ..core.palette import class_palette
 from .app_state import AppState
 from .bus import Source, Style, StyleEvent
 from .modes import MODES, ViewMode, default_mode, suggested_point_size
+from .projection_timeline import MapFrame, ProjectionMaps, prefetch_order
 from .selection import (
     HISTORY_LIMIT,
     SelectionHistory,
@@ -21,8 +21,10 @@ from .selection import (
     parse_select,
     save_selection,
 )
+from .start import class_output_layer, start_layer
 
 __all__ = ["AppState", "SelectMode", "SelectionHistory", "combine", "parse_select", "save_selection",
-           "load_selection", "class_palette", "default_mode", "suggested_point_size", "transition_start",
+           "load_selection", "class_palette", "default_mode", "suggested_point_size",
+           "MapFrame", "ProjectionMaps", "prefetch_order",
            "ViewMode", "Method", "Source", "Style", "StyleEvent",
-           "MODES", "METHODS", "HISTORY_LIMIT"]
+           "class_output_layer", "start_layer", "MODES", "METHODS", "HISTORY_LIMIT"]

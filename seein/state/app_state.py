@@ -15,7 +15,6 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..compute.methods import Method
-from ..compute.procrustes import transition_start
 from ..core.errors import SeeinError
 from ..core.palette import class_palette
 from ..core.progress import ProgressCallback
@@ -34,9 +33,11 @@ from .bus import (
     StyleEvent,
     ViewportEvent,
 )
-from .caches import PointsCache, ProjectionCache, RangesCache
+from .caches import PointsCache, RangesCache
 from .modes import ViewMode, default_mode, suggested_point_size
+from .projection_timeline import MapFrame, ProjectionMaps
 from .selection import SelectionHistory, SelectMode, combine
+from .start import start_layer
 
 SourceLike = Source | str
 
@@ -64,7 +65,7 @@ class AppState:
         self.viewport: Optional[tuple[float, float, float, float]] = None
         self.select_mode = SelectMode.REPLACE  # what a click or lasso does with no modifier held
         self._size_chosen = False
-        self._projections = ProjectionCache()
+        self.maps = ProjectionMaps(self.bus)  # computed projections, the one on screen aligned to the last
         self._points = PointsCache()
         self._ranges = RangesCache()
 
@@ -76,7 +77,7 @@ class AppState:
         return store
 
     def set_store(self, store: Store) -> None:
-        """Make ``store`` current: first layer, last snapshot, empty selection and history."""
+        """Make ``store`` current: its start layer (:func:`start_layer`), last snapshot, empty selection."""
         if self.store is not None and self.store is not store:
             self.store.close()
         self.store = store
@@ -86,11 +87,11 @@ class AppState:
         self.point_mask = None
         self.history = SelectionHistory(store.n_images)
         self.hover = HoverEvent(None)
-        self._projections.clear()
+        self.maps.clear()
         self._points.clear()
         self.bus.store_changed.emit(store)
         if store.layers:
-            self.set_layer(store.layers[0].name, source=Source.OPEN)
+            self.set_layer(start_layer(store), source=Source.OPEN)
 
     def close(self) -> None:
         if self.store is not None:
@@ -354,7 +355,8 @@ class AppState:
         info = self.info
         ranges = None
         if self.mode == ViewMode.PROJECTION:
-            points = self._projections.get(info.name, self.method, self.snapshot)
+            frame = self.projection_frame()
+            points, ranges = (None, None) if frame is None else (frame.positions, frame.ranges)
         else:
             points = self.read_points(info.name, self.snapshot)
             ranges = self.layer_ranges(info.name)
@@ -394,22 +396,25 @@ class AppState:
                                 lambda: store.read_activations(layer, snapshot))
 
     def projection(self, layer: str | None = None) -> Optional[np.ndarray]:
-        """The computed projection of ``layer`` (default active) by the current method, or None."""
-        return self._projections.get(layer or self.layer, self.method, self.snapshot)
+        """The projection of ``layer`` (default active) by the current method, or None: the
+        active layer's as the view shows it (aligned, ``projection_frame``), another's as computed."""
+        if layer is None or layer == self.layer:
+            frame = self.projection_frame()
+            return None if frame is None else frame.positions
+        return self.maps.raw((layer, self.method, self.snapshot))
+
+    def projection_frame(self) -> Optional[MapFrame]:
+        """The active layer's projection by the current method at the current snapshot, aligned
+        onto the map shown before it (Deepling; ``seein.state.projection_timeline``), or None."""
+        if self.store is None or self.layer is None:
+            return None
+        return self.maps.frame((self.layer, self.method, self.snapshot), self.info.cells)
 
     def set_projection(self, layer: str, method: str, snapshot: int, embedding: np.ndarray) -> None:
-        """A projection finished: keep it, and derive where its points start their transition."""
-        store = self.require_store()
+        """A projection finished (the active layer's or one computed ahead): keep it, tell the views."""
         embedding = np.asarray(embedding, dtype=np.float32)
-        self._projections.put(layer, method, snapshot, embedding)
-        start = None
-        last = self._projections.last
-        if last is not None and last[0] != layer:
-            prev_layer, prev = last
-            start = transition_start(prev, store.layer(prev_layer).points_per_image,
-                                     embedding, store.layer(layer).points_per_image)
-        self._projections.last = (layer, embedding)
-        self.bus.projection_changed.emit(ProjectionEvent(layer, method, snapshot, embedding, start))
+        self.maps.put((layer, method, int(snapshot)), embedding)
+        self.bus.projection_changed.emit(ProjectionEvent(layer, method, snapshot, embedding))
 
     def feature_maps(self, mask: np.ndarray | None = None, snapshot: int | None = None,
                      progress: ProgressCallback | None = None) -> list[tuple[str, np.ndarray]]:

@@ -136,17 +136,37 @@ class ViewportEvent:
 
 @dataclass(frozen=True)
 class ProjectionEvent:
-    """A projection of ``layer`` is ready (``embedding`` (n_points, 2)) or was dropped (None).
+    """A projection of ``layer`` is ready (``embedding`` (n_points, 2), as computed) or was dropped (None).
 
-    ``start`` holds the previous layer's positions aligned to this one, for the animated
-    transition (Deepling); None when there is nothing to animate from.
+    The view draws it aligned onto the map it showed before (``AppState.projection_frame``).
     """
 
     layer: str
     method: str
     snapshot: int
     embedding: Optional[np.ndarray]
-    start: Optional[np.ndarray] = None
+
+
+class MapStatus(Choice):
+    """How a projection map stands: the timeline waits for READY and says what it waits for."""
+
+    MISSING = "missing"  # nobody asked for it yet
+    QUEUED = "queued"  # to be computed ahead of the play head
+    COMPUTING = "computing"
+    READY = "ready"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class MapStatusEvent:
+    """The map of ``layer`` by ``method`` at ``snapshot`` is now ``status`` (``message``: why it failed)."""
+
+    layer: str
+    method: str
+    snapshot: int
+    status: MapStatus
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,6 +209,7 @@ class EventBus:
     cell_focused = Signal(CellEvent)
     viewport_changed = Signal(ViewportEvent)
     projection_changed = Signal(ProjectionEvent)
+    map_status = Signal(MapStatusEvent)  # a projection map queued, computing, ready, cancelled or failed
     progress = Signal(ProgressEvent)
     style_changed = Signal(StyleEvent)
     status = Signal(str)  # a one-line message for the status bar

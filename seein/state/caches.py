@@ -53,11 +53,10 @@ class RangesCache:
 
 
 class ProjectionCache:
-    """Projections by (layer, method, snapshot), plus the one drawn last (a transition's start)."""
+    """Projections by (layer, method, snapshot), as computed (``projection_timeline`` aligns them)."""
 
     def __init__(self) -> None:
         self._maps: dict[tuple[str, str, int], np.ndarray] = {}
-        self.last: Optional[tuple[str, np.ndarray]] = None  # (layer, embedding) shown last
 
     def get(self, layer: str, method: str, snapshot: int) -> Optional[np.ndarray]:
         return self._maps.get((layer, str(method), int(snapshot)))
@@ -65,6 +64,8 @@ class ProjectionCache:
     def put(self, layer: str, method: str, snapshot: int, embedding: np.ndarray) -> None:
         self._maps[(layer, str(method), int(snapshot))] = embedding
 
+    def has(self, layer: str, method: str, snapshot: int) -> bool:
+        return (layer, str(method), int(snapshot)) in self._maps
+
     def clear(self) -> None:
         self._maps.clear()
-        self.last = None

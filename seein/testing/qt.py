@@ -9,12 +9,24 @@ from __future__ import annotations
 import gc
 import time
 
+import numpy as np
 import pytest
 
 
 def wait_idle(qtbot, window, timeout: int = 20000) -> None:
     """Wait until the window's views have no pending work (feature maps, projections)."""
     qtbot.waitUntil(lambda: not window.busy, timeout=timeout)
+
+
+def widget_pixels(widget) -> np.ndarray:
+    """What ``widget`` shows now, as a uint8 (H, W, 3) RGB array (its own painting, no GL)."""
+    from qtpy import QtGui
+
+    image = widget.grab().toImage().convertToFormat(QtGui.QImage.Format_RGBA8888)
+    ptr = image.constBits()
+    ptr.setsize(image.sizeInBytes() if hasattr(image, "sizeInBytes") else image.byteCount())
+    rows = np.frombuffer(ptr, np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    return rows[:, :image.width(), :3].copy()
 
 
 def send_mouse(widget, kind: str, pos, button=None, buttons=None, modifiers=None) -> None:

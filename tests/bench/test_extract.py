@@ -19,4 +19,9 @@ def test_bench_extract_reports_the_ratio(tmp_path, capsys):
     assert result["ratios"]["extract_vs_forward_default"] == ours["images_per_s"] / forward["images_per_s"]
     assert 0 < result["ratios"]["extract_vs_forward_same_setup"] < 20
     assert len(forward["seconds"]) == len(ours["seconds"]) == 3 and ours["bytes"] > 64 * 19410 * 2
-    assert result["config"]["images"] == 64 and "extract_vs_forward" in capsys.readouterr().out
+    disk = result["results"]["disk_write"]
+    assert disk["bytes"] == ours["bytes"] and len(disk["seconds"]) == 3 and disk["mb_per_s"] > 0
+    assert result["ratios"]["write_vs_disk"] == ours["mb_per_s"] / disk["mb_per_s"]
+    printed = capsys.readouterr().out
+    assert result["config"]["images"] == 64 and "extract_vs_forward" in printed
+    assert "write_vs_disk" in printed and "the limit" in printed

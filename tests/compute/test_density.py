@@ -76,3 +76,31 @@ def test_panel_densities_run_on_the_backend_device(monkeypatch):
     monkeypatch.setenv("SEEIN_DEVICE", "tpu")
     with pytest.raises(SeeinError, match="SEEIN_DEVICE"):
         panel_densities(pts, 8)
+
+
+def test_panel_class_densities_keep_each_bins_leading_class():
+    from seein.compute.density import panel_class_densities
+
+    rng = np.random.default_rng(1)
+    cls = rng.integers(0, 3, size=4000)
+    pts = (rng.normal(size=(4000, 3)) + cls[:, None] * 2.0).astype(np.float32)  # classes apart
+    cls[:5] = -1  # unlabelled images count, but lead no bin
+    ranges = data_ranges(pts)
+    got = panel_class_densities(pts, cls, 3, bins=10, ranges=ranges)
+    assert np.allclose(got.counts, panel_densities(pts, 10, ranges), rtol=1e-5)  # the same counts
+    r, c = 2, 0
+    per = np.stack([np.histogram2d(pts[cls == k, r], pts[cls == k, c], bins=10, range=[ranges[r], ranges[c]])[0]
+                    for k in range(3)])
+    total = np.histogram2d(pts[:, r], pts[:, c], bins=10, range=[ranges[r], ranges[c]])[0]
+    full = total > 0
+    assert np.array_equal(got.dominant[r, c][per.max(0) > 0], per.argmax(0)[per.max(0) > 0])
+    assert np.all(got.dominant[r, c][~full] == -1)
+    assert np.allclose(got.purity[r, c][full], (per.max(0) / np.maximum(total, 1))[full])
+    diag = np.stack([np.histogram(pts[cls == k, 1], bins=10, range=ranges[1])[0] for k in range(3)])
+    assert np.array_equal(got.dominant[1, 1][0][diag.max(0) > 0], diag.argmax(0)[diag.max(0) > 0])
+    low, high = got.dominant[0, 0][0, 0], got.dominant[0, 0][0, -1]
+    assert (low, high) == (0, 2)  # dim 0's low end is class 0's, its high end class 2's
+    torch_got = panel_class_densities(torch.as_tensor(pts), cls, 3, bins=10, ranges=ranges)
+    assert np.array_equal(torch_got.dominant, got.dominant)
+    pair = panel_class_densities(pts, cls, 3, 10, ranges, pairs=(0, 2))
+    assert np.array_equal(pair.dominant[0, 0], got.dominant[2, 0])

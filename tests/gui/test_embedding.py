@@ -86,17 +86,17 @@ def test_densities_only_for_views_that_are_drawn(qtbot, view, monkeypatch):
     passing view (a million-point matrix's densities cost a second of the GUI thread)."""
     import threading
 
-    import seein.compute.density as density
+    import seein.render.overview as density
 
     calls = []
-    original = density.panel_densities
+    original = density.panel_class_densities
 
     def counting(*args, **kwargs):
         if threading.current_thread() is threading.main_thread():
             calls.append(args[0].shape)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(density, "panel_densities", counting)
+    monkeypatch.setattr(density, "panel_class_densities", counting)
     state, scene = view.state, view.scene
     state.set_layer("fc")  # 6-D matrix
     state.set_dims(2, 2)  # zoomed onto one panel (and the edges of its neighbours)
@@ -132,13 +132,22 @@ def test_scatter_matrix_switch_uploads_no_points(qtbot, view):
     assert scene.uploads["points"] == before["points"]  # the same buffers, other uniforms
 
 
-def test_home_draws_only_the_corner_panels(qtbot, view):
+def test_home_draws_only_the_corner_panels(qtbot, view, monkeypatch):
     state, scene = view.state, view.scene
     state.set_layer("fc")  # 6-D matrix: home is its 4 x 4 corner
     view.reset_view()
     width, height = scene.canvas.size
     assert width > 1.2 * height  # a wide canvas shows more than 4 columns' worth
-    assert len(scene.visible_panels()) == 16  # but the room to spare is left of the matrix
+    assert len(scene.visible_panels()) == 4 * 6  # the 4 rows of every column: 60-point panels fit the budget
+    frame = _frame(view)
+    left = scene.canvas_to_matrix(np.array([[2.0, height / 2]]))[0, 0]
+    assert -0.2 < left < 0 and (frame[:, : int(width * 0.1)] < 200).any()  # no empty band left of the matrix
+    import seein.gui.embedding_adapter as adapter
+    from seein.render.policy import home_rect
+
+    monkeypatch.setattr(adapter, "home_rect", lambda *a, **kw: home_rect(*a, points_budget=60 * 16, **kw))
+    view.reset_view()  # on a budget of 16 panels, the room to spare lies left of the matrix
+    assert len(scene.visible_panels()) == 16
     frame = _frame(view)
     left = scene.canvas_to_matrix(np.array([[2.0, height / 2]]))[0, 0]
     assert left < -0.5 and (frame[:, : int(width * 0.1)] > 245).all()  # nothing drawn there
@@ -150,7 +159,7 @@ def test_first_view_follows_resizes_until_the_user_moves(qtbot, view):
     view.resize(800, 420)  # the window is laid out after the layer is up
     qtbot.waitUntil(lambda: np.allclose(scene.view_rect, view.adapter.home_rect()),
                     timeout=3000)
-    assert len(scene.visible_panels()) == 16
+    assert len(scene.visible_panels()) == 4 * 6  # the first 4 rows, every column
     native = view.canvas.native
     drag(native, [(200, 200), (230, 210), (260, 220)])  # a pan: the view is the user's now
     moved = scene.view_rect

@@ -12,15 +12,20 @@ def test_moving_sample():
     assert moving_sample(10, 10 ** 9, 1) == 1 and moving_sample(0, 5, 1) is None
 
 
-def test_home_rect_keeps_spare_room_off_the_matrix():
+def test_home_rect_spends_spare_room_on_the_matrix():
     n_points = 60  # a 6-D layer of 60 points: a 4 x 4 corner of 60-point panels
     x, y, w, h = home_rect(6, n_points)
     assert np.allclose((w, h), (4.1, 4.1)) and np.isclose(x, -0.05) and np.isclose(y, 6 - 4 - 0.05)
-    x, y, w, h = home_rect(6, n_points, canvas_size=(900, 600))  # wide: the spare width lies left of x = 0
-    assert np.isclose(w / h, 1.5) and np.isclose(x + w, 4.05) and np.isclose(y, 1.95) and np.isclose(h, 4.1)
-    x, y, w, h = home_rect(6, n_points, canvas_size=(400, 800))  # tall: the spare height lies above the top
-    assert np.isclose(h / w, 2) and np.isclose(y, 1.95) and y + h > 6 and np.isclose(x, -0.05)
-    assert home_rect(6, n_points, points_budget=60 * 4, canvas_size=(900, 600))[2] == pytest.approx(2.08 * 1.5)
+    x, y, w, h = home_rect(6, n_points, canvas_size=(900, 600))  # wide: further columns fill the spare width
+    assert np.isclose(w / h, 1.5) and np.isclose(h, 4.1) and np.isclose(y, 1.95)
+    assert np.isclose(x, -0.075) and np.isclose(x + w, 6.075)  # all 6 columns, centred: no empty band
+    x, y, w, h = home_rect(6, n_points, canvas_size=(400, 800))  # tall: the rows below fill the spare height
+    assert np.isclose(h / w, 2) and np.isclose(x, -0.05) and np.isclose(y, -1.1)  # all 6 rows, centred
+    x, y, w, h = home_rect(6, n_points, canvas_size=(700, 600))  # a little wider: a 5th column, left-aligned
+    assert np.isclose(x, -0.05) and 4.05 < x + w < 6
+    # when the further panels would not fit the budget, the spare room lies off the matrix as before
+    x, y, w, h = home_rect(6, n_points, points_budget=60 * 4, canvas_size=(900, 600))
+    assert w == pytest.approx(2.08 * 1.5) and np.isclose(x + w, 2.04)
 
 
 def test_panel_rect_is_dim_x_across_and_dim_y_up():

@@ -133,21 +133,6 @@ def test_parse_select_and_selection_files(state, tmp_path):
         load_selection(tmp_path / "bad.csv", store.image_ids)
 
 
-def test_projection_transition_start(state):
-    n_conv, n_fc = state.store.n_points("conv"), state.store.n_points("fc")
-    rng = np.random.default_rng(0)
-    seen = []
-    state.bus.projection_changed.connect(seen.append)
-    fc = rng.normal(size=(n_fc, 2)).astype(np.float32)
-    state.set_projection("fc", "pca", 1, fc)
-    assert seen[-1].start is None
-    conv = rng.normal(size=(n_conv, 2)).astype(np.float32)
-    state.set_projection("conv", "pca", 1, conv)
-    start = seen[-1].start
-    assert start.shape == (n_conv, 2)
-    assert np.allclose(start[:25], start[0])  # every point of an image starts at its image
-
-
 def test_class_counts_and_selected_image(state):
     labels = state.store.labels
     assert state.class_counts().tolist() == [int((labels == k).sum()) for k in range(state.store.n_classes)]
@@ -176,6 +161,18 @@ def test_modes_methods_and_sources_are_enums(state):
         state.set_layer("fc", source="a free string")
     state.set_fade(0.4)
     assert styles[-1] == StyleEvent(Style.FADE, 0.4)
+
+
+def test_start_layer_is_the_class_output_layer(state, tmp_path):
+    from seein.state import class_output_layer, start_layer
+    from seein.testing import make_store
+
+    assert state.layer == "conv" and class_output_layer(state.store) is None  # "out" has 2 units, 3 classes
+    path = make_store(tmp_path / "logits.h5", layers={"conv": (4, 5, 5), "fc": (6,), "logits": (3,)})
+    s = AppState()
+    s.open_store(path)
+    assert start_layer(s.store) == "logits" and s.layer == "logits" and s.mode == "splom"
+    s.close()
 
 
 def test_dims_are_x_then_y(state):
