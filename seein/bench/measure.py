@@ -41,6 +41,7 @@ class BenchData:
     repeats: int = 3  # for the expensive contenders (t-SNE)
     repeats_cheap: int = 7
     n_jobs: int = 1
+    big_points: int | None = None  # tsne_big: points of the big layer (None: all of the store's biggest)
 
 
 class _PeakRSS:

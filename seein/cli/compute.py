@@ -40,6 +40,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="what the Input Map embeds: each instance's neuronal receptive field (its "
                              "input: the layer before, or the image patch), as DeepEyes (default), or "
                              "its own activations in the layer")
+    parser.add_argument("--cluster", metavar="ADDRESS|local[:N]",
+                        help="run the tasks on a Dask cluster: a scheduler address (tcp://HOST:8786), local:N "
+                             "(N worker processes here) or local-cuda:N; every worker reads the store (a "
+                             "shared file system), this process alone writes the cache")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="with --cluster: CPU threads per task (default: each machine's cores shared "
+                             "among its worker threads); a t-SNE equals a local one run with "
+                             "SEEIN_THREADS set to the same number")
     parser.add_argument("--verbose", action="store_true", help="list every result (default: a table by kind)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no table, only the summary")
     parser.set_defaults(func=run)
@@ -86,20 +94,38 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise SeeinError(f"--{flag.replace('_', '-')} must be at least 1, not {value}")
+    if args.threads is not None and args.threads < 1:
+        raise SeeinError(f"--threads must be at least 1, not {args.threads}")
+    if args.threads is not None and args.cluster is None:
+        raise SeeinError("--threads goes with --cluster (a local run takes SEEIN_THREADS)")
+    spec = None
+    if args.cluster is not None:
+        from ..core.cluster import parse_cluster
+
+        spec = parse_cluster(args.cluster)  # a bad value fails before any work
     t0 = time.perf_counter()
     with Store.open(args.store) as store:
-        tasks = pipeline.plan(
-            store, layers=_names(args.layers),
+        plan_kwargs = dict(
+            layers=_names(args.layers),
             snapshots=pipeline.parse_snapshots(store, args.snapshots),
             embed_snapshots=pipeline.parse_snapshots(store, args.embed_snapshots),
             methods=_names(args.methods) or [], analyses=_names(args.analyses, pipeline.ANALYSES) or [],
             n_instances=args.instances, map_instances=args.map_instances, map_features=args.map_features)
+        tasks = pipeline.plan(store, **plan_kwargs)
         check_cache_writable(store)
         bar = TqdmProgress(desc="compute", unit="task", disable=True if args.quiet else None)
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                done = pipeline.run(tasks, bar)
+                if spec is None:
+                    done = pipeline.run(tasks, bar)
+                else:
+                    from ..compute.cluster import run_on_cluster
+                    from ..core.cluster import open_client
+
+                    with open_client(spec) as client:
+                        done = run_on_cluster(client, store, tasks, plan_kwargs, threads=args.threads,
+                                              progress=bar)
         finally:
             bar.close()
         lost = [w for w in caught if "cache" in str(w.message) and "not kept" in str(w.message)

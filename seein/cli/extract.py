@@ -13,6 +13,8 @@ EPILOG = """examples:
   seein extract --model net.py:Net --weights net.pt --dataset mnist:~/mnist --layers conv1,fc -o net.h5
   seein extract --model lenet --split all --shard 0/2 -o part0.h5   one half; join with seein merge
   seein extract ... --resume                                   continue after Ctrl-C or a crash
+  seein extract --model lenet --split all --cluster local:2 -o run.h5        by shards on 2 worker processes
+  seein extract ... --cluster tcp://sched:8786 --shards 16 -o /shared/run.h5  on a Dask cluster (see README)
 """
 
 
@@ -37,6 +39,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--layers", help="comma-separated layer names (default: the model's default layers; "
                    "see seein layers)")
     p.add_argument("--shard", metavar="I/N", help="extract only the I-th of N contiguous image ranges (0-based)")
+    p.add_argument("--cluster", metavar="ADDRESS|local[:N]",
+                   help="extract by shards on a Dask cluster: a scheduler address (tcp://HOST:8786), "
+                   "local:N (N worker processes here) or local-cuda:N (dask-cuda, one worker per GPU); "
+                   "the shards go to OUT.shards/ beside the output, which every worker must reach")
+    p.add_argument("--shards", type=int, metavar="K", help="with --cluster: cut the images into K shards "
+                   "(default: one per worker thread)")
+    p.add_argument("--copy", action="store_true", help="with --cluster: copy the shards into one file "
+                   "(default: a store of HDF5 virtual datasets over OUT.shards/, joined in a second)")
     p.add_argument("--dtype", default="float16", choices=("float16", "float32"),
                    help="activation dtype (default float16)")
     p.add_argument("--batch-size", type=int, default=256, help="images per forward pass and per "
@@ -59,6 +69,12 @@ def run(args: argparse.Namespace) -> int:
         from ..demo.runs import demo_run
 
         run_path = demo_run(args.model)  # a bundled model alone means the trained demo run
+    if args.cluster is None and (args.shards is not None or args.copy):
+        from ..core.errors import SeeinError
+
+        raise SeeinError(f"{'--shards' if args.shards is not None else '--copy'} goes with --cluster")
+    if args.cluster is not None:
+        return _run_cluster(args, layers, run_path)
     with TqdmProgress("extract", unit="img", disable=True if args.quiet else None) as bar:
         try:
             path = extract(args.model, args.dataset, args.out, run=run_path, weights=args.weights,
@@ -76,10 +92,45 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print("seein extract: interrupted; nothing was written", file=sys.stderr)
             return 130
+    _print_store(path)
+    return 0
+
+
+def _print_store(path, extra: str = "") -> None:
     from ..store import Store
 
     with Store.open(path) as store:
+        size = store.file_size + sum(p.stat().st_size for p in store.shard_files)
         print(f"{path}: {store.n_images} images, {len(store.snapshots)} snapshot(s), "
               f"{len(store.layers)} layers ({', '.join(layer.name for layer in store.layers)}), "
-              f"{store.file_size / 1e6:.1f} MB")
+              f"{size / 1e6:.1f} MB{extra}")
+
+
+def _run_cluster(args: argparse.Namespace, layers, run_path) -> int:
+    """``--cluster``: the shards as Dask tasks, then joined (seein.extract.cluster)."""
+    from ..core.cluster import parse_cluster
+    from ..core.errors import Cancelled, SeeinError
+    from ..core.progress import TqdmProgress
+    from ..extract.cluster import extract_on_cluster, shard_folder
+
+    if args.shard is not None:
+        raise SeeinError("give --shard or --cluster, not both (--cluster cuts the shards itself)")
+    spec = parse_cluster(args.cluster)  # a bad value fails before anything starts
+    with TqdmProgress("extract", unit="img", disable=True if args.quiet else None) as bar:
+        try:
+            done = extract_on_cluster(
+                spec, args.model, args.dataset, args.out, run=run_path, weights=args.weights, layers=layers,
+                split=args.split, limit=args.limit, shards=args.shards, copy=args.copy, resume=args.resume,
+                force=args.force, dtype=args.dtype, batch_size=args.batch_size,
+                trust_weights=args.trust_weights, progress=bar)
+        except (KeyboardInterrupt, Cancelled):
+            if getattr(args, "debug", False):
+                raise
+            bar.close()
+            print(f"seein extract: interrupted; the shards so far are in {shard_folder(args.out)}: "
+                  "run the same command with --resume to continue", file=sys.stderr)
+            return 130
+    how = "virtual over " + str(shard_folder(done.path).name) if done.virtual else "copied"
+    _print_store(done.path, f" ({len(done.shards)} shards on {done.workers} worker threads, {how}, "
+                            f"{done.seconds:.1f} s)")
     return 0

@@ -11,6 +11,11 @@ the previous one's by Procrustes (translation, rotation, uniform scale, mirror w
 fits better), so an animation from layer to layer moves points as little as possible.
 Layers of different point counts (structured layers of different H x W) are aligned
 on per-image means: the image is what two layers share.
+
+Progress is one monotone figure over the phases of the work (reading the layer, then
+the method's own phases: t-SNE's neighbours, iterations and placement), with each
+phase's words as the message, below ``total`` until the map is computed and cached
+(:class:`seein.core.progress.Phases`; the weights are rough time estimates).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..core.errors import SeeinError
-from ..core.progress import ProgressCallback
+from ..core.progress import Phases, ProgressCallback
 from ..store import Store
 from . import tsne as tsne_mod
 from . import umap as umap_mod
@@ -34,7 +39,7 @@ from .pivotmds import check_params as check_pivot_params
 from .procrustes import image_means, procrustes
 from .sampling import check_layer, load_points
 
-ALGORITHM_VERSION = 1  # bump when a method's output changes, so old cache entries are not reused
+ALGORITHM_VERSION = 2  # bump when a method's output changes, so old cache entries are not reused
 _PARAM_DEFAULTS: dict[str, dict[str, Any]] = {
     "pca": {},
     "tsne": dict(tsne_mod.DEFAULTS),
@@ -84,20 +89,39 @@ def projection_params(method: str, dims: int, **params: Any) -> dict[str, Any]:
     return {"method": method, "dims": int(dims), "version": ALGORITHM_VERSION, **full}
 
 
+def _weights(store: Store, layer: str, method: str, params: dict) -> list[tuple[str, float]]:
+    """Rough seconds of reading a layer and of projecting it (the weights of the progress phases)."""
+    n, dims = store.n_points(layer), store.layer(layer).dims
+    read = 1e-8 * n * dims + 1e-3
+    if method == "tsne":
+        m = min(n, int(params["limit"]))
+        work = 1.5e-6 * m * (int(params["early_exaggeration_iter"]) + int(params["n_iter"])) + 5e-6 * (n - m)
+    elif method == "umap":
+        m = min(n, int(params["limit"]))
+        work = 2e-4 * m + 5e-6 * (n - m)
+    elif method == "pivotmds":
+        work = 5e-8 * n * dims * (int(params["n_pivots"]) / 10)
+    else:
+        work = 2e-8 * n * dims
+    return [("read", read), ("work", work)]
+
+
 def _compute(store: Store, layer: str, method: str, dims: int, snapshot: int, params: dict,
              progress: ProgressCallback | None) -> tuple[np.ndarray, list[str], dict[str, np.ndarray]]:
     p = {k: v for k, v in params.items() if k not in ("method", "dims", "version")}
-    if method == "pca":
-        res = pca_store(store, layer, snapshot, dims, progress)
+    phases = Phases(progress, _weights(store, layer, method, p))
+    if method == "pca":  # streams the layer itself: one phase
+        res = pca_store(store, layer, snapshot, dims, phases.phase("work") if progress else None)
         return res.embedding, [], {"components": res.components, "mean": res.mean,
                                    "explained_variance": res.explained_variance}
-    points = load_points(store, layer, snapshot, progress)
+    points = load_points(store, layer, snapshot, phases.phase("read") if progress else None)
+    work = phases.phase("work") if progress else None
     if method == "pivotmds":
-        return pivot_mds(points, dims, int(p["n_pivots"]), int(p["seed"]), progress), [], {}
+        return pivot_mds(points, dims, int(p["n_pivots"]), int(p["seed"]), work), [], {}
     if method == "umap":
-        res_u = umap_mod.umap_embed(points, dims, progress=progress, **p)
+        res_u = umap_mod.umap_embed(points, dims, progress=work, **p)
         return res_u.embedding, res_u.notes, {"sample": res_u.sample}
-    res = tsne_mod.tsne(points, dims, progress=progress, **p)
+    res = tsne_mod.tsne(points, dims, progress=work, **p)
     return res.embedding, res.notes, {"sample": res.sample, "perplexity_used": np.float64(res.perplexity)}
 
 
@@ -137,7 +161,9 @@ def project(store: Store | str | os.PathLike, layer: str, method: str = "pca", d
             notes = [str(s) for s in hit.pop("notes", np.array([], dtype=str))]
             emb = hit.pop("embedding").astype(np.float32, copy=False)
             return Projection(emb, method, full, True, layer, index, notes, hit)
-    emb, notes, extra = _compute(store, layer, method, dims, snapshot, full, progress)
+    overall = Phases(progress, [("compute", 1.0)])
+    emb, notes, extra = _compute(store, layer, method, dims, snapshot, full,
+                                 overall.phase("compute") if progress else None)
     if cache:
         arrays = {"embedding": emb, "notes": np.array(notes, dtype=str), **extra}
         try:
@@ -145,6 +171,7 @@ def project(store: Store | str | os.PathLike, layer: str, method: str = "pca", d
         except OSError as exc:  # a read-only folder: the result is still good, just not kept
             warnings.warn(f"{store.path}: could not cache the {method} projection of {layer!r} "
                           f"({exc.strerror or exc}); it will be recomputed next time", stacklevel=2)
+    overall.finish("done")
     return Projection(emb, method, full, False, layer, index, notes, extra)
 
 

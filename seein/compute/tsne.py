@@ -12,27 +12,44 @@ Big layers: with more points than ``limit`` (default 20,000), t-SNE is fitted on
 seeded random sample of ``limit`` points, and every other point is *placed* into that
 fitted map without moving it:
 
-- ``place="transform"`` (CPU default up to ``TRANSFORM_MAX`` = 100,000 points to place): openTSNE's ``TSNEEmbedding.transform``, which
-  starts each new point at the median of its 25 nearest sample points' positions and
-  optimises it against the fixed map (chunk by chunk, so progress and cancel work);
-- ``place="knn"`` (CUDA default, and the CPU default beyond ``TRANSFORM_MAX`` points,
-  where ``transform`` would take many minutes; far faster): each new point goes to
-  the distance-weighted mean position of its 10 nearest sample points
-  (:func:`seein.compute.sampling.knn_place`, torch on the device).
+- ``place="knn"`` (the default, "auto"): each new point goes to the distance-weighted
+  mean position of its 10 nearest sample points, found exactly by a k-d tree or blocked
+  brute force, whichever is faster for the layer (:func:`seein.compute.sampling.place`;
+  on CUDA torch brute force on the device, :func:`seein.compute.sampling.knn_place`).
+  conv1 of the demo (1,035,072 points, 20 channels): seconds, against ~60 s of brute
+  force before, for the same neighbours;
+- ``place="transform"`` (CPU, asked for by name): openTSNE's ``TSNEEmbedding.transform``,
+  which starts each new point at the median of its 25 nearest sample points' positions
+  and optimises it against the fixed map (chunk by chunk, so progress and cancel work);
+  much slower, for who wants openTSNE's placement.
 
 Either way a placed point lands among its neighbours in the input space. The indices
 of the fitted sample are returned, so a caller can tell fitted and placed points apart.
 
-Progress and cancel: ``progress(done, total, message)`` is called every 50 iterations
-(openTSNE's callbacks, which also evaluate the KL error then, so not more often);
-returning True stops the optimisation and raises :class:`seein.core.errors.Cancelled`.
-Without a progress callback openTSNE runs with no callbacks at all.
+Neighbours of the fitted points (3 x perplexity of them, openTSNE's rule) are exact too
+(the same :func:`seein.compute.sampling.nearest`, block by block) and handed to openTSNE
+as precomputed neighbours, instead of openTSNE's Annoy index, which cannot report
+progress or be cancelled (10-17 s for 20,000 points of conv1 on a loaded machine).
+
+Threads: the optimisation of fewer than :data:`SMALL_N` points runs on one thread.
+openTSNE's threads meet at a barrier every iteration, and on a busy machine (the app
+rendering, another projection) a 1,797-point t-SNE took 7 s on one thread and 30 s on
+two (measured in a fresh process on the shared 2-core machine).
+
+Progress and cancel: ``progress(done, total, message)`` gets one monotone overall
+figure over the phases ("t-SNE: neighbours of 20,000 points", "t-SNE 250/750",
+"placing 1,015,072 points"; :class:`seein.core.progress.Phases`), and is called every
+:data:`REPORT_EVERY` (0.1) s of the optimisation (:class:`_Progress` wraps openTSNE's
+gradient, so no KL error is evaluated for it), every block of neighbour queries and
+every block of placed points; returning True raises :class:`seein.core.errors.Cancelled`
+at that call.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,21 +57,23 @@ from typing import Any
 import numpy as np
 
 from ..core.backend import Backend, get_backend
-from ..core.errors import Cancelled, SeeinError
-from ..core.progress import ProgressCallback, report
-from .sampling import knn_place, sample_indices
+from ..core.errors import SeeinError
+from ..core.progress import Phases, ProgressCallback, report
+from .sampling import knn_place, nearest, place, sample_indices
 
 log = logging.getLogger(__name__)
+_clock = time.perf_counter  # the optimisation's report clock (a test stands in a slow one)
 
 DEFAULTS: dict[str, Any] = {
     "perplexity": 30.0, "early_exaggeration": 12.0, "early_exaggeration_iter": 250,
     "exaggeration": 1.0, "n_iter": 500, "learning_rate": "auto", "initialization": "pca",
     "seed": 0, "limit": 20000, "place": "auto",
 }
-PLACE_CHUNK = 20000  # points per openTSNE transform call
-KNN_CHUNK = 65536  # points per block of the kNN placement
-TRANSFORM_MAX = 100_000
-CALLBACK_EVERY = 50  # openTSNE evaluates the KL error at each callback: not too often
+PLACE_CHUNK = 2000  # points per openTSNE transform call (about a second each)
+KNN_CHUNK = 65536  # points per block of the kNN placement on CUDA
+PLACE_BLOCK = 262144  # points per block of the CPU placement (bounds the copy of the layer)
+SMALL_N = 10_000  # fewer fitted points than this: the optimisation runs on one thread
+REPORT_EVERY = 0.1  # seconds of optimisation between progress reports
 MIN_POINTS = 4
 INITIALIZATIONS = ("pca", "spectral", "random")  # openTSNE's (cuML knows pca and random)
 
@@ -68,24 +87,38 @@ class TSNEResult:
     engine: str
     perplexity: float
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # fit_s (neighbours + optimisation), place_s
 
 
 class _Progress:
-    """openTSNE callback: forwards both optimisation phases to one progress callback."""
+    """openTSNE's gradient, wrapped: counts iterations and reports progress every ``every`` seconds.
 
-    def __init__(self, progress: ProgressCallback | None, ee_iter: int, total: int):
-        self.progress, self.ee_iter, self.total = progress, ee_iter, total
-        self.phase = -1
-        self.cancelled = False
+    openTSNE's own callbacks evaluate the KL error each time (as costly as an iteration at
+    20,000 points), so they run every 50 iterations: 9-12 s before a cancel was seen on a
+    busy machine. The objective function is called once per iteration and costs nothing to
+    wrap: here progress is reported every :data:`REPORT_EVERY` seconds of work (and a cancel
+    seen then), whatever the size or the load. A cancel raises :class:`Cancelled` out of
+    openTSNE's loop.
+    """
 
-    def optimization_about_to_start(self) -> None:
-        self.phase += 1
+    def __init__(self, progress: ProgressCallback | None, objective: Any, total: int,
+                 every: float | None = None):
+        self.progress, self.objective, self.total = progress, objective, total
+        self.every = REPORT_EVERY if every is None else every
+        self.iteration = 0
+        self.active = True  # off once fitted (transform's optimisations are not the fit's iterations)
+        self._last = _clock()
 
-    def __call__(self, iteration: int, error: float, embedding: Any) -> bool:
-        done = iteration + (self.ee_iter if self.phase >= 1 else 0)
-        if self.progress is not None and self.progress(min(done, self.total), self.total, "t-SNE"):
-            self.cancelled = True
-        return self.cancelled
+    def __call__(self, *args: Any, should_eval_error: bool = False, **kw: Any) -> Any:
+        out = self.objective(*args, should_eval_error=should_eval_error, **kw)
+        if self.active and not should_eval_error:  # openTSNE's closing error evaluation is no iteration
+            self.iteration += 1
+            now = _clock()
+            if self.progress is not None and (now - self._last >= self.every or self.iteration == 1):
+                self._last = now
+                done = min(self.iteration, self.total)
+                report(self.progress, done, self.total, f"t-SNE {done}/{self.total}")
+        return out
 
 
 def clamp_perplexity(perplexity: float, n: int) -> tuple[float, str | None]:
@@ -135,20 +168,45 @@ def check_params(p: dict[str, Any]) -> dict[str, Any]:
     return p
 
 
-def _opentsne(x: np.ndarray, dims: int, p: dict, n_jobs: int, cb: _Progress) -> Any:
-    """Fit openTSNE; returns its TSNEEmbedding (kept for ``transform``)."""
+def _affinities(x: np.ndarray, p: dict, n_jobs: int, progress: ProgressCallback | None) -> Any:
+    """openTSNE's perplexity affinities from exact neighbours found block by block (cancellable)."""
+    from openTSNE import affinity
+    from openTSNE.nearest_neighbors import KNNIndex
+
+    n = len(x)
+    k = int(min(n - 1, int(3 * p["perplexity"])))
+    idx, dist, _ = nearest(x, x, k + 1, progress, f"t-SNE: neighbours of {n:,} points", workers=n_jobs)
+    own = idx == np.arange(n)[:, None]  # drop each point itself (not always first: duplicates)
+    own[~own.any(axis=1), -1] = True
+    keep = ~(own & (np.cumsum(own, axis=1) == 1))
+    idx, dist = idx[keep].reshape(n, k), dist[keep].reshape(n, k).astype(np.float64)
+
+    class Exact(KNNIndex):
+        """The neighbours found above; later queries (``transform``) by the same exact search."""
+
+        VALID_METRICS = ["euclidean"]
+
+        def build(self) -> tuple[np.ndarray, np.ndarray]:
+            return idx, dist
+
+        def query(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+            i, d, _ = nearest(self.data, query, k, workers=n_jobs)
+            return i, d.astype(np.float64)
+
+    return affinity.PerplexityBasedNN(knn_index=Exact(x, k, n_jobs=n_jobs), perplexity=p["perplexity"],
+                                      n_jobs=n_jobs, random_state=p["seed"])
+
+
+def _opentsne(x: np.ndarray, dims: int, p: dict, n_jobs: int, cb: _Progress, affinities: Any = None) -> Any:
+    """Fit openTSNE (on ``affinities`` when given); returns its TSNEEmbedding (kept for ``transform``)."""
     from openTSNE import TSNE
 
     tsne = TSNE(n_components=dims, perplexity=p["perplexity"], learning_rate=p["learning_rate"],
                 early_exaggeration=p["early_exaggeration"],
                 early_exaggeration_iter=p["early_exaggeration_iter"], n_iter=p["n_iter"],
                 exaggeration=p["exaggeration"], initialization=p["initialization"],
-                random_state=p["seed"], n_jobs=n_jobs, callbacks=cb if cb.progress else None,
-                callbacks_every_iters=CALLBACK_EVERY,
-                # openTSNE's FFT gradients are 1-D/2-D only and "auto" picks them from 10,000
-                # points (fit) and for every transform: a 3-D map must ask for Barnes-Hut
-                negative_gradient_method="bh" if dims > 2 else "auto")
-    return tsne.fit(x)
+                random_state=p["seed"], n_jobs=n_jobs, negative_gradient_method=cb)
+    return tsne.fit(x, affinities=affinities)
 
 
 def _cuml(x: Any, p: dict) -> Any:
@@ -215,41 +273,68 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
     unfitted[sample] = False
     rest = np.flatnonzero(unfitted)  # the points to place (O(n) memory, no sort)
     del unfitted
-    place = p["place"] if p["place"] != "auto" else (
-        "knn" if use_cuml or len(rest) > TRANSFORM_MAX else "transform")
-    ee, total = int(p["early_exaggeration_iter"]), int(p["early_exaggeration_iter"]) + int(p["n_iter"])
+    how = p["place"] if p["place"] != "auto" else "knn"
+    total = int(p["early_exaggeration_iter"]) + int(p["n_iter"])
+    m = len(sample)
+    k = min(m - 1, int(3 * p["perplexity"]))
+    phases = Phases(progress, [("neighbours", 5e-7 * m * (k + 1)), ("optimise", 1.5e-6 * m * max(total, 1)),
+                               ("place", (2e-4 if how == "transform" else 5e-6) * len(rest))])
     out = np.empty((n, dims), dtype=np.float32)
     model = None
+    t0 = time.perf_counter()
     if use_cuml:  # pragma: no cover - CUDA only
-        report(progress, 0, total, "t-SNE (cuML)")
+        report(phases.phase("optimise"), 0, total, f"t-SNE of {m:,} points (cuML)")
         fitted = backend.to_torch(_cuml(backend.xp.asarray(fit_x), p)).float()
-        report(progress, total, total, "t-SNE (cuML)")
+        report(phases.phase("optimise"), total, total, f"t-SNE of {m:,} points (cuML)")
         engine = "cuml"
     else:
-        cb = _Progress(progress, ee, total)
-        model = _opentsne(fit_x, dims, p, n_jobs, cb)
-        if cb.cancelled:
-            raise Cancelled("t-SNE cancelled")
+        affinities = _affinities(fit_x, p, n_jobs, phases.phase("neighbours") if progress else None)
+        from openTSNE.tsne import kl_divergence_bh, kl_divergence_fft
+
+        # openTSNE's "auto": Barnes-Hut below 10,000 points, FFT from there (2-D only: 3-D is BH)
+        objective = kl_divergence_bh if dims > 2 or m < 10_000 else kl_divergence_fft
+        cb = _Progress(phases.phase("optimise") if progress else None, objective, total)
+        model = _opentsne(fit_x, dims, p, 1 if m < SMALL_N else n_jobs, cb, affinities)
+        cb.active = False
         fitted = torch.from_numpy(np.asarray(model, dtype=np.float32))
         engine = "openTSNE"
+    fit_s = time.perf_counter() - t0
     if not bool(torch.isfinite(fitted).all()):
         raise SeeinError(f"t-SNE of these {len(fit_x)} points gave NaN/Inf (degenerate input: almost all "
                          "points identical?); try PCA or PivotMDS")
-    if len(rest) and place == "transform" and model is not None:
+    placing = phases.phase("place") if progress else None
+    message = f"placing {len(rest):,} points"
+    if len(rest) and how == "transform" and model is not None:
+        report(placing, 0, len(rest), message)
         for start in range(0, len(rest), PLACE_CHUNK):
             idx = rest[start:start + PLACE_CHUNK]
             out[idx] = np.asarray(model.transform(x[idx]), dtype=np.float32)
-            report(progress, min(start + PLACE_CHUNK, len(rest)), len(rest), "t-SNE: placing points")
+            report(placing, min(start + PLACE_CHUNK, len(rest)), len(rest), message)
         fitted = torch.from_numpy(np.asarray(model, dtype=np.float32))  # transform re-centres the map
-    elif len(rest):
+    elif len(rest) and fitted.device.type != "cpu":  # pragma: no cover - CUDA only: brute force on the device
         dev = fitted.device
         reference = torch.from_numpy(fit_x).to(dev)
+        report(placing, 0, len(rest), message)
         for start in range(0, len(rest), KNN_CHUNK):  # a block of the layer at a time, never a copy of it
             idx = rest[start:start + KNN_CHUNK]
             out[idx] = backend.to_numpy(knn_place(reference, fitted, torch.from_numpy(x[idx]).to(dev)))
-            report(progress, min(start + KNN_CHUNK, len(rest)), len(rest), "t-SNE: placing points")
+            report(placing, min(start + KNN_CHUNK, len(rest)), len(rest), message)
+    elif len(rest):
+        report(placing, 0, len(rest), message)
+        emb = fitted.numpy()
+        for start in range(0, len(rest), PLACE_BLOCK):  # a block of the layer at a time, never a copy of it
+            idx = rest[start:start + PLACE_BLOCK]
+
+            def block_progress(done: int, _total: int, msg: str, start: int = start) -> bool | None:
+                return placing(start + done, len(rest), msg) if placing else False
+
+            out[idx] = place(fit_x, emb, x[idx], 10, block_progress, message)
+    place_s = time.perf_counter() - t0 - fit_s
     if len(rest):
         notes.append(f"fitted on a random sample of {len(sample)} of {n} points (seed {p['seed']}); "
-                     f"the other {len(rest)} placed by {place}")
+                     f"the other {len(rest)} placed by {how}")
     out[sample] = backend.to_numpy(fitted)
-    return TSNEResult(out, sample, engine + (f"+{place}" if len(rest) else ""), p["perplexity"], notes)
+    if progress is not None:
+        phases.finish("t-SNE done")
+    return TSNEResult(out, sample, engine + (f"+{how}" if len(rest) else ""), p["perplexity"], notes,
+                      {"fit_s": fit_s, "place_s": place_s})

@@ -4,9 +4,9 @@ Parameters (umap-learn's names): ``n_neighbors`` 15, ``min_dist`` 0.1, ``metric`
 "euclidean", ``seed`` 0, ``limit`` 20,000. A layer with more than ``limit`` points is
 fitted on a seeded random sample and every other point is placed at the
 distance-weighted mean position of its 10 nearest sample points (the same kNN
-placement as t-SNE's, :func:`seein.compute.sampling.knn_place`), block by block so
-progress and cancel work. ``seed`` makes umap-learn deterministic (single-threaded
-layout), so a cached map and a recomputed one agree.
+placement as t-SNE's, :func:`seein.compute.sampling.place`: a k-d tree on the CPU,
+torch brute force on CUDA), block by block so progress and cancel work. ``seed``
+makes umap-learn deterministic (single-threaded layout), so a cached map and a recomputed one agree.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ import numpy as np
 from ..core.backend import Backend, get_backend
 from ..core.errors import SeeinError
 from ..core.progress import ProgressCallback, report
-from .sampling import knn_place, sample_indices
+from .sampling import knn_place, place, sample_indices
 
 DEFAULTS: dict[str, Any] = {"n_neighbors": 15, "min_dist": 0.1, "metric": "euclidean", "seed": 0,
                             "limit": 20000}
 METRICS = ("euclidean", "cosine", "manhattan", "correlation")
-KNN_CHUNK = 65536  # points per block of the kNN placement
+KNN_CHUNK = 65536  # points per block of the kNN placement on CUDA
+PLACE_BLOCK = 262144  # points per block of the CPU placement (bounds the copy of the layer)
 MIN_POINTS = 4
 
 
@@ -111,13 +112,24 @@ def umap_embed(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | 
         raise SeeinError(f"UMAP of these {len(fit_x)} points gave NaN/Inf; try PCA or PivotMDS")
     out = np.empty((n, dims), dtype=np.float32)
     rest = np.setdiff1d(np.arange(n), sample, assume_unique=True) if len(sample) < n else sample[:0]
-    if len(rest):
+    if len(rest) and fitted.device.type == "cpu":  # the k-d tree placement, a progress call per block
+        message = f"placing {len(rest):,} points"
+        emb = fitted.numpy()
+        for start in range(0, len(rest), PLACE_BLOCK):
+            idx = rest[start:start + PLACE_BLOCK]
+
+            def block_progress(done: int, _total: int, msg: str, start: int = start) -> bool | None:
+                return progress(start + done, len(rest), msg) if progress else False
+
+            out[idx] = place(fit_x, emb, x[idx], 10, block_progress, message)
+    elif len(rest):  # pragma: no cover - CUDA only: brute force on the device
         reference = torch.from_numpy(fit_x).to(fitted.device)
         for start in range(0, len(rest), KNN_CHUNK):
             report(progress, start, len(rest), f"placing {len(rest):,} points")
             idx = rest[start:start + KNN_CHUNK]
             new = torch.from_numpy(x[idx]).to(fitted.device)
             out[idx] = backend.to_numpy(knn_place(reference, fitted, new))
+    if len(rest):
         notes.append(f"fitted on a random sample of {len(sample)} of {n} points (seed {p['seed']}); "
                      f"the other {len(rest)} placed by knn")
     out[sample] = backend.to_numpy(fitted)

@@ -192,7 +192,8 @@ def build_backend(requested: str | None = None,
 
 
 def _threads(requested: str | None) -> int:
-    """CPU threads for torch and openTSNE: ``SEEIN_THREADS`` when set (and applied to torch).
+    """CPU threads for torch and openTSNE: ``SEEIN_THREADS`` when set (and applied to torch and,
+    through threadpoolctl, to the BLAS/OpenMP pools: a t-SNE's PCA start depends on them).
 
     Unset, torch's own default stands. On a machine shared with other busy processes,
     fewer threads than cores is much faster: OpenMP threads spin-wait for each other.
@@ -208,6 +209,9 @@ def _threads(requested: str | None) -> int:
     if n < 1:
         raise SeeinError(f"{THREADS_ENV}={requested!r} is not a positive number of threads")
     torch.set_num_threads(n)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(n)
     return n
 
 
@@ -221,3 +225,20 @@ def get_backend() -> Backend:
     environment variable).
     """
     return build_backend(os.environ.get(DEVICE_ENV))
+
+
+def limit_threads(n: int) -> int:
+    """Use ``n`` CPU threads in this process from now on: torch, the BLAS and OpenMP pools
+    (threadpoolctl) and openTSNE (``SEEIN_THREADS``); a Dask worker's share of its machine,
+    so that workers side by side do not oversubscribe its cores. Returns ``n``."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    n = max(1, int(n))
+    os.environ[THREADS_ENV] = str(n)
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    threadpool_limits(n)
+    if get_backend.cache_info().currsize and get_backend().threads != n:
+        get_backend.cache_clear()  # the next get_backend() reads SEEIN_THREADS again
+    return n

@@ -322,12 +322,16 @@ def shard_range(n_images: int, shard: str | tuple[int, int] | None) -> tuple[int
     if isinstance(shard, str):
         try:
             i, count = (int(v) for v in shard.split("/"))
+            align: list[int] = []
         except ValueError:
             raise SeeinError(f"--shard takes i/n with 0 <= i < n (e.g. 0/4), got {shard!r}") from None
     else:
-        i, count = (int(v) for v in shard)
+        i, count, *align = (int(v) for v in shard)  # (i, n[, a]): cuts at multiples of a when n*a fit
     if not (count >= 1 and 0 <= i < count):
         raise SeeinError(f"--shard takes i/n with 0 <= i < n (e.g. 0/4), got {i}/{count}")
     if count > n_images:
         raise SeeinError(f"cannot cut {n_images} images into {count} shards")
+    if align and align[0] > 1 and n_images >= count * align[0]:  # whole batches: shards == one run
+        cut = [0] + [round(k * n_images / count / align[0]) * align[0] for k in range(1, count)] + [n_images]
+        return i, count, cut[i], cut[i + 1]
     return i, count, i * n_images // count, (i + 1) * n_images // count

@@ -20,7 +20,8 @@ class StatusBar(QtWidgets.QStatusBar):
         self.fps_label = QtWidgets.QLabel(self)
         self.fps_label.setMinimumWidth(70)
         self.progress_bar = QtWidgets.QProgressBar(self)
-        self.progress_bar.setMaximumWidth(180)
+        self.progress_bar.setMinimumWidth(320)  # wide enough to name the phase
+        self.progress_bar.setMaximumWidth(420)
         self.cancel_button = QtWidgets.QToolButton(self)
         self.cancel_button.setText("Cancel")
         for w in (self.progress_bar, self.cancel_button):
@@ -28,6 +29,8 @@ class StatusBar(QtWidgets.QStatusBar):
             self.addPermanentWidget(w)
         for w in (self.points_label, self.selection_label, self.fps_label):
             self.addPermanentWidget(w)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self._cancelling = False
         self._subs = Subscriptions()
         self._subs.connect(state.bus.layer_changed, self._on_layer)
         self._subs.connect(state.bus.selection_changed, self._on_selection)
@@ -47,18 +50,39 @@ class StatusBar(QtWidgets.QStatusBar):
         """Show the embedding view's measured frame rate."""
         self.fps_label.setText(f"{fps:5.1f} fps")
 
+    def _on_cancel_clicked(self) -> None:
+        """Answer at once: the bar says "cancelling…" until the work has stopped (well within a second)."""
+        self._cancelling = True
+        self.cancel_button.setEnabled(False)
+        self.progress_bar.setFormat(f"{self._task}: cancelling…")
+        self.showMessage(f"{self._task}: cancelling…")
+
+    _task = ""
+
     def _on_progress(self, event: ProgressEvent) -> None:
         if event.finished:
             self.progress_bar.hide()
             self.cancel_button.hide()
+            self._cancelling = False
+            self.cancel_button.setEnabled(True)
             if event.message:
                 self.showMessage(event.message, 8000)
             return
+        if event.task != self._task:  # another task started: a cancel asked of the last one is done
+            self._cancelling = False
+            self.cancel_button.setEnabled(True)
+        self._task = event.task
         self.progress_bar.show()
         self.cancel_button.show()
         self.progress_bar.setRange(0, max(event.total, 0))
         self.progress_bar.setValue(min(event.done, max(event.total, 0)))
-        self.progress_bar.setFormat(f"{event.task}: %p%")
+        if self._cancelling:
+            self.progress_bar.setFormat(f"{event.task}: cancelling…")
+            return
+        # the phase in the bar itself ("t-SNE of conv1: placing 1,015,072 points 97%")
+        phase = f" · {event.message}" if event.message else ""
+        text = f"{event.task}{phase}".replace("%", "%%")
+        self.progress_bar.setFormat(f"{text} %p%" if event.total > 0 else text)
         if event.message:
             self.showMessage(f"{event.task}: {event.message}")
 

@@ -123,3 +123,31 @@ class ResultCache:
             meta["file"] = str(path)
             found.append(meta)
         return found
+
+
+class HeldCache(ResultCache):
+    """A result cache that reads the folder but keeps what it would write in memory (``held``).
+
+    The cache of a store opened by a Dask worker (``seein compute --cluster``): the client
+    writes every result, so one writer keeps the folder consistent. A result held here is
+    served again to the same process, as a written one would be.
+    """
+
+    def __init__(self, store_path: Path, snapshot_index: Callable[[int], int], store_id: str = ""):
+        super().__init__(store_path, snapshot_index, store_id)
+        #: (kind, layer, snapshot position, params, arrays) of every result "saved", in order
+        self.held: list[tuple[str, str, int | None, dict[str, Any], dict[str, np.ndarray]]] = []
+        self._by_path: dict[Path, dict[str, np.ndarray]] = {}
+
+    def load(self, kind: str, layer: str, snapshot: int | None,
+             params: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
+        held = self._by_path.get(self.path_for(kind, layer, snapshot, params))
+        return dict(held) if held is not None else super().load(kind, layer, snapshot, params)
+
+    def save(self, kind: str, layer: str, snapshot: int | None, params: Mapping[str, Any],
+             arrays: Mapping[str, np.ndarray]) -> Path:
+        path = self.path_for(kind, layer, snapshot, params)
+        kept = {k: np.asarray(v) for k, v in arrays.items()}
+        self.held.append((kind, layer, snapshot, dict(params), kept))
+        self._by_path[path] = kept
+        return path

@@ -13,7 +13,7 @@ import numpy as np
 from .. import __version__
 from ..core.errors import SeeinError
 from ..core.snapshots import SnapshotInfo
-from .cache import ResultCache
+from .cache import HeldCache, ResultCache
 from .schema import (
     FORMAT_NAME,
     READABLE_VERSIONS,
@@ -24,6 +24,7 @@ from .schema import (
     snapshot_key,
 )
 from .summary import summarize
+from .virtual import check_sources
 
 
 def _reads(method):
@@ -111,6 +112,8 @@ class Store:
         if not self.snapshots:
             raise SeeinError("the store holds no snapshots", self.path)
         self._check_shapes()
+        #: The shard files a virtual store (seein merge --virtual) reads its rows from; [] if none.
+        self.shard_files: list[Path] = check_sources(f, self.path)
 
     def _check_shapes(self) -> None:
         """Every snapshot holds every layer's points at the schema's shape (metadata only:
@@ -353,6 +356,12 @@ class Store:
 
         basis = json.dumps([str(a.get(k, "")) for k in ("created", "source", "n_images", "model", "dataset")])
         return "legacy-" + hashlib.sha1(basis.encode()).hexdigest()[:16]
+
+    def hold_results(self) -> HeldCache:
+        """From now on keep new results in memory (``.held``) rather than in the cache folder:
+        a Dask worker's store, whose client is the one writer of the cache."""
+        self._cache = HeldCache(self.path, lambda k: self.snapshot(k).index, self.store_id)
+        return self._cache
 
     @property
     def cache_dir(self) -> Path:

@@ -60,3 +60,19 @@ def test_cli_bench_compute_json(tmp_path, capsys):
         assert result["results"][name]["median_s"] > 0 and "peak_mb" in result["results"][name]
         assert result["results"][name]["median_cpu_s"] > 0
     assert result["config"]["n_points"] == 150 and result["config"]["n_jobs"] == 1
+
+
+def test_cli_bench_compute_tsne_big(tmp_path, capsys, synthetic_store):
+    """tsne_big_vs_fit from one run: a big layer's total over its sample fit (quick: --big-points)."""
+    out = tmp_path / "big.json"
+    assert main(["bench", "compute", str(synthetic_store), "--n", "100", "--big-points", "1200", "--jobs", "1",
+                 "--only", "tsne_big", "--json", str(out)]) == 0
+    assert "tsne_big_vs_fit" in capsys.readouterr().out
+    result = json.loads(out.read_text())
+    r = result["results"]
+    assert r["tsne_big_total"]["n_points"] == 1200 and r["tsne_big_total"]["fitted"] == 50  # 1200 // 50, at least 50
+    assert r["tsne_big_total"]["source"].startswith("conv")  # the store's layer with the most points
+    fit, total = r["tsne_big_fit"]["median_s"], r["tsne_big_total"]["median_s"]
+    assert 0 < fit <= total and r["tsne_big_place"]["median_s"] > 0
+    assert result["ratios"]["tsne_big_vs_fit"] == total / fit
+    assert main(["bench", "compute", "--synthetic", "--big-points", "10"]) == 2  # one-line error

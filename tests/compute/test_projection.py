@@ -11,7 +11,7 @@ import pytest
 
 from seein.cli import main
 from seein.compute import tsne as tsne_mod
-from seein.compute.projection import Projection, project, projection_params
+from seein.compute.projection import ALGORITHM_VERSION, Projection, project, projection_params
 from seein.core.errors import Cancelled, SeeinError
 from seein.store import Store
 from seein.testing import make_store
@@ -83,7 +83,7 @@ def test_full_parameters_are_the_cache_key():
     p = projection_params("tsne", 2, perplexity=5)
     assert p["perplexity"] == 5 and p["n_iter"] == 500 and p["method"] == "tsne" and p["dims"] == 2
     assert projection_params("tsne", 2) == projection_params("tsne", 2, perplexity=None)
-    assert projection_params("pca", 3) == {"method": "pca", "dims": 3, "version": 1}
+    assert projection_params("pca", 3) == {"method": "pca", "dims": 3, "version": ALGORITHM_VERSION}
 
 
 @pytest.mark.parametrize("call, message", [

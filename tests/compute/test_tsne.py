@@ -115,12 +115,16 @@ def test_knn_place_is_a_weighted_neighbour_mean():
     np.testing.assert_allclose(out[2].numpy(), [50, 50], atol=1e-3)
 
 
-def test_progress_reports_both_phases_and_cancel_stops():
+def test_progress_reports_both_phases_and_cancel_stops(monkeypatch):
+    monkeypatch.setattr(tsne_mod, "REPORT_EVERY", 0.0)  # every iteration
     x, _ = _blobs(120)
     seen = []
-    tsne(x, 2, n_jobs=1, progress=lambda d, t, m: seen.append((d, t)) and False, n_iter=100,
+    tsne(x, 2, n_jobs=1, progress=lambda d, t, m: seen.append((d, t, m)) and False, n_iter=100,
          early_exaggeration_iter=50)
-    assert [d for d, _ in seen] == [50, 100, 150] and all(t == 150 for _, t in seen)
+    steps = [m for _, _, m in seen if m.startswith("t-SNE ") and "/" in m]
+    assert steps == [f"t-SNE {i}/150" for i in range(1, 151)]  # both phases, one count
+    assert seen[0][2] == "t-SNE: neighbours of 120 points" and seen[-1][:2] == (10_000, 10_000)
+    assert all(t == 10_000 for _, t, _ in seen) and all(d < 10_000 for d, _, _ in seen[:-1])
     with pytest.raises(Cancelled):
         tsne(x, 2, n_jobs=1, progress=lambda d, t, m: True, **FAST)
 
@@ -137,9 +141,10 @@ def test_no_callbacks_without_progress(monkeypatch):
 
     monkeypatch.setattr(TSNE, "__init__", spy)
     tsne(_blobs(100)[0], 2, n_jobs=1, **FAST)
-    assert got["callbacks"] is None and got["perplexity"] == 30.0 and got["n_jobs"] == 1
+    assert got.get("callbacks") is None and got["perplexity"] == 30.0 and got["n_jobs"] == 1
     tsne(_blobs(100)[0], 2, n_jobs=1, progress=lambda *a: False, **FAST)
-    assert got["callbacks"] is not None and got["callbacks_every_iters"] == 50
+    # progress comes from the wrapped gradient, never from openTSNE's (KL-evaluating) callbacks
+    assert got.get("callbacks") is None and isinstance(got["negative_gradient_method"], tsne_mod._Progress)
 
 
 def test_cuda_backend_asks_opentsne_for_3d_and_says_so(monkeypatch):
@@ -177,8 +182,7 @@ def test_cuda_backend_dispatches_2d_to_cuml_and_places_by_knn(monkeypatch):
     assert progress and progress[-1][0] == progress[-1][1]
 
 
-def test_auto_placement_switches_to_knn_for_many_points(monkeypatch):
-    monkeypatch.setattr(tsne_mod, "TRANSFORM_MAX", 50)
+def test_auto_placement_is_knn():
     x, _ = _blobs(200, seed=3)
     res = tsne(x, 2, n_jobs=1, limit=120, **FAST)
     assert res.engine == "openTSNE+knn"

@@ -131,7 +131,7 @@ def test_projection_methods_from_the_view(make_window, synthetic_store, qtbot, m
     assert view.controls.method_box.isEnabled()
     view.controls.method_box.setCurrentIndex(view.controls.method_box.findData(method))
     assert w.state.mode == "projection" and w.state.method == method
-    qtbot.waitUntil(lambda: w.state.projection("fc") is not None, timeout=30000)
+    qtbot.waitUntil(lambda: w.state.projection("fc") is not None, timeout=120000)  # UMAP compiles (numba) on first use
     wait_idle(qtbot, w)
     frame = view.scene.render()
     assert view.scene.n_dims == 2 and view.scene.mode == "scatter"
