@@ -93,10 +93,12 @@ def _drag(widget, points) -> None:
 
 
 def _point_px(window, point: int) -> tuple[float, float]:
-    """Canvas pixel of ``point`` of the active layer in the first visible panel."""
+    """Canvas pixel of ``point`` of the active layer in the first visible panel that draws points
+    (a matrix's diagonal panels are histograms)."""
     scene = window.embedding.scene
     layout = scene._layout()
-    panel = scene.visible_panels()[0]
+    panels = scene.visible_panels()
+    panel = next((p for p in panels if not p.diagonal), panels[0])
     mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene.picker.panel_values(panel)])
     tr = scene.view.scene.node_transform(scene.canvas.scene)
     x, y = tr.map(np.array([[mx[0], my[0]]], dtype=np.float64))[0, :2]

@@ -21,6 +21,7 @@ from typing import Optional
 
 from qtpy import QtCore
 
+from ..render.axes import axis_titles
 from ..render.placeholder import Placeholder
 from ..render.policy import MOVING_POINTS_BUDGET, home_rect, moving_sample, panel_rect
 from ..state import AppState, ViewMode
@@ -81,6 +82,7 @@ class EmbeddingAdapter(QtCore.QObject):
         self._subs.connect(b.viewport_changed, self._on_viewport_change)
         self._subs.connect(b.projection_changed, self._on_projection_change)
         self._subs.connect(b.style_changed, self._on_style_change)
+        self._subs.connect(b.axis_range_changed, self._on_axis_range_change)
         tasks.loaded.connect(self._on_loaded)
         tasks.ended.connect(self._on_task_ended)
         scene.view_changed.connect(self._on_camera)
@@ -129,8 +131,10 @@ class EmbeddingAdapter(QtCore.QObject):
         if key != self._shown_key:
             start = self._transition_start(frame, arrays["n_images"])
             start_layer = self._on_screen.key[0] if start is not None else None
+            projection = s.mode == ViewMode.PROJECTION
+            names = axis_titles(s.layer, arrays["points"].shape[1], s.method if projection else None)
             self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
-                                 arrays["n_images"], arrays["palette"], ranges=arrays["ranges"])
+                                 arrays["n_images"], arrays["palette"], ranges=arrays["ranges"], dim_names=names)
             self._shown_key = key
             self._shown_images = arrays["n_images"]
             self._on_screen, self._start = frame, start
@@ -246,6 +250,14 @@ class EmbeddingAdapter(QtCore.QObject):
         (self.scene.set_point_size if event.style is Style.POINT_SIZE else self.scene.set_fade)(event.value)
         self.canvas.update()
 
+    def _on_axis_range_change(self, axis_range) -> None:
+        """Same axes over all snapshots, or fit to this one: new ranges on the points shown, no upload."""
+        s = self.state
+        if self._shown_key is None or s.mode == ViewMode.PROJECTION or self.stale or self.placeholder.active:
+            return  # a projection's axes are its own; a layer being read brings its ranges along
+        self.scene.set_ranges(s.axis_ranges(s.layer, s.snapshot))
+        self.canvas.update()
+
     def _on_viewport_change(self, event: ViewportEvent) -> None:
         if event.source is not Source.EMBEDDING:
             self.moving()  # the overview drags or scrolls this view
@@ -269,7 +281,8 @@ class EmbeddingAdapter(QtCore.QObject):
         s = self.state
         if s.info is None or s.mode != ViewMode.SPLOM:
             return None
-        return home_rect(s.info.dims, s.require_store().n_points(s.info.name), canvas_size=tuple(self.canvas.size))
+        return home_rect(s.info.dims, s.require_store().n_points(s.info.name), 
+                         canvas_size=tuple(int(v) for v in self.scene.plot_rect[2:]))  # beside the axes
 
     def reset_view(self) -> None:
         """The layer's first view (the scene's home, or a big matrix's top-left corner)."""

@@ -37,14 +37,14 @@ class Placeholder:
     def show(self, text: str) -> None:
         self.text.text = text
         self.text.visible = True
-        self.scene.view.visible = False  # points, grid, labels and densities of what was there
+        self.scene.set_plot_visible(False)  # points, grid, labels, densities and axes of what was there
         self._place()
         self.scene.canvas.update()
 
     def hide(self) -> None:
         if self.active:
             self.text.visible = False
-            self.scene.view.visible = True
+            self.scene.set_plot_visible(True)
             self.scene.canvas.update()
 
     def _place(self, event: Any = None) -> None:

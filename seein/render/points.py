@@ -82,6 +82,7 @@ class PointsVisual(Visual):
         self._sample_cache: tuple[int, gloo.IndexBuffer] | None = None
         self.sample_size: int | None = None
         self._max_panels = 1024
+        self.skip_diagonal = False  # True: diagonal panels draw no points (the scene draws histograms there)
         self._has_selection = False
         self._hovering = False
         self._clipper: Clipper | None = None  # the view box's clip rectangle, used as a scissor box
@@ -314,7 +315,10 @@ class PointsVisual(Visual):
         clipping = view_box is not None or layout.grid > 1
         if clipping:
             gloo.set_state(scissor_test=True)
-        for panel in layout.visible_panels(self.view_rect())[: self._max_panels]:
+        panels = layout.visible_panels(self.view_rect())
+        if self.skip_diagonal:
+            panels = [p for p in panels if not p.diagonal]
+        for panel in panels[: self._max_panels]:
             box = view_box
             if layout.grid > 1:  # a matrix panel stays in its cell
                 cell = _pixel_box(to_fb.map(np.array([[panel.x0, panel.y0], [panel.x0 + 1, panel.y0 + 1]])))

@@ -19,6 +19,8 @@ from vispy import scene
 
 from ..core.palette import class_palette
 from ..state.modes import ViewMode
+from .axes import Axes
+from .histograms import DiagonalHistograms
 from .layout import PAD, Layout, Panel
 from .picking import Picker
 from .points import PointsNode
@@ -62,12 +64,18 @@ class EmbeddingScene:
     view_changed = Signal(tuple)  # the view rect (x, y, w, h) in matrix coordinates, on pan/zoom
 
     def __init__(self, app: Any = None, size: tuple[int, int] = (600, 600), *, show: bool = False,
-                 parent: Any = None, bgcolor: Any = "white", keys: Any = None):
+                 parent: Any = None, bgcolor: Any = "white", keys: Any = None, axes: bool = True):
         self.canvas = scene.SceneCanvas(app=app, size=size, show=show, parent=parent,
                                         bgcolor=bgcolor, keys=keys)
-        self.view = self.canvas.central_widget.add_view()
+        # the plot: a view box beside the axes' margins (seein.render.axes), placed on each resize
+        self.view = scene.widgets.ViewBox(parent=self.canvas.scene)
         self.view.camera = scene.PanZoomCamera(aspect=1.0)
+        self.show_axes = bool(axes)
+        self.axes_node = scene.Node(parent=self.canvas.scene)
+        self.axes = Axes(self.axes_node, dpi=float(self.canvas.dpi or 96.0))
         self.points = PointsNode(parent=self.view.scene)
+        self.points.skip_diagonal = True  # the diagonals are histograms (self.histograms)
+        self.histograms = DiagonalHistograms(self.view.scene)
         self.grid = scene.visuals.Line(pos=np.zeros((2, 2), np.float32), connect="segments",
                                        color=GRID_COLOR, parent=self.view.scene, method="gl")
         self.grid.set_gl_state(depth_test=False, blend=True)
@@ -99,8 +107,31 @@ class EmbeddingScene:
         self._palette = class_palette(1)
         self._transition = None  # the animated point visual, made on first use
         self._watched = None  # the camera's scene transform whose changes we follow
+        self.canvas.events.resize.connect(self._place_view)
+        self._place_view()
         self.view.scene.events.transform_change.connect(self._watch_transform)
         self._watch_transform()
+
+    def _place_view(self, event: Any = None) -> None:
+        """The plot fills the canvas but for the axes' margins (left and bottom), when there is room."""
+        w, h = self.canvas.size
+        left, bottom = Axes.margins((w, h), self.show_axes)
+        self.view.pos = (float(left), 0.0)
+        self.view.size = (float(max(w - left, 1)), float(max(h - bottom, 1)))
+        self._update_density_mode()
+
+    def set_plot_visible(self, visible: bool) -> None:
+        """Show or hide everything drawn of the layer: points, grid, histograms and axes (placeholders)."""
+        self.view.visible = bool(visible)
+        self.axes_node.visible = bool(visible)
+        self.canvas.update()
+
+    @property
+    def plot_rect(self) -> tuple[float, float, float, float]:
+        """The plot area (x, y, w, h) in canvas pixels, origin top-left; the axes' margins lie outside it."""
+        x, y = (float(v) for v in self.view.pos)
+        w, h = (float(v) for v in self.view.size)
+        return x, y, w, h
 
     # -- data ------------------------------------------------------------------------------
     def set_layer(self, points: np.ndarray, image_index: np.ndarray, labels_per_image: np.ndarray,
@@ -138,7 +169,27 @@ class EmbeddingScene:
         self.points.set_palette(self._palette)
         self.points.set_data(pts, image_index, np.maximum(labels, 0), self._layout())
         self.points.set_style(size=self._size, fade=self._fade, shape=self._shape)
+        self.histograms.set_layer(pts, image_index, labels, self._layout(), self._palette)
         self._relayout(home=True)
+
+    def set_ranges(self, ranges: np.ndarray) -> None:
+        """New axis ranges (D, 2), e.g. fit to this snapshot: uniforms and histograms only, no upload."""
+        ranges = np.asarray(ranges, dtype=np.float64)
+        if ranges.shape != (self.n_dims, 2):
+            raise ValueError(f"ranges must be ({self.n_dims}, 2), got {ranges.shape}")
+        self._ranges = ranges
+        self._density_key = None
+        self.histograms.set_ranges(self._layout())
+        self._relayout()
+
+    @property
+    def ranges(self) -> np.ndarray:
+        """Each dimension's (min, max) on its axis, float64 (D, 2)."""
+        return self._ranges
+
+    def axis_names(self) -> list[str]:
+        """Every dimension's axis title (the layer's ``dim_names``, else ``dim k``)."""
+        return self.dim_names or [f"dim {k}" for k in range(self.n_dims)]
 
     @property
     def n_dims(self) -> int:
@@ -201,6 +252,8 @@ class EmbeddingScene:
         """Brush a set of images (bool over images) or clear it (None): uploads n_images bytes."""
         self._selection = None if image_mask is None else np.asarray(image_mask, dtype=bool)
         self.points.set_selection(self._selection)
+        self.histograms.set_selection(self._selection)
+        self._update_overlays()
         if self._transition is not None:  # it reads the same selection texture
             self._transition.follow_selection(self._selection is not None)
         self.canvas.update()
@@ -236,6 +289,8 @@ class EmbeddingScene:
         self._palette = np.asarray(palette, dtype=np.float32)
         for visual in self._visuals():
             visual.set_palette(palette)
+        self.histograms.set_palette(self._palette)
+        self._update_overlays()
         self.canvas.update()
 
     # -- transitions (Deepling: points move from the previous layer's map to the new one) ----
@@ -323,7 +378,9 @@ class EmbeddingScene:
         cell_px = min(self._px_per_unit()) if self.canvas.size[0] > 0 else 0.0
         matrix = self._mode == ViewMode.SPLOM
         self.grid.visible = not matrix or cell_px >= MIN_GRID_PX
-        self.labels.visible = matrix and cell_px >= MIN_LABEL_PX
+        # with axes the margins name the rows and columns; without (a small canvas) the diagonal does
+        axes = self.show_axes and any(Axes.margins(self.canvas.size))
+        self.labels.visible = matrix and cell_px >= MIN_LABEL_PX and not axes
 
     @property
     def showing_densities(self) -> bool:
@@ -344,6 +401,23 @@ class EmbeddingScene:
         dense = visible > self.max_panels or visible * len(self._points) > self.point_budget
         self.density.visible = dense  # its image is computed when it is drawn (_ensure_density)
         self.points.visible = not dense and not self.in_transition
+        self._update_overlays()
+
+    def _update_overlays(self) -> None:
+        """The diagonal histograms and the axes of the panels in view (after a camera or layout change)."""
+        if not len(self._points) or self.canvas.size[0] <= 0:
+            return
+        layout = self._layout()
+        panels = layout.visible_panels(self.shown_rect)
+        if len(panels) > 4 * self.max_panels:  # far out: only what the density overview can show
+            panels = [p for p in panels if p.diagonal]
+        self.histograms.update(layout, panels)
+        if not (self.show_axes and any(Axes.margins(self.canvas.size))):
+            self.axes.hide()
+            return
+        tr = self.view.scene.node_transform(self.canvas.scene)
+        (ax, ay), (bx, by) = tr.map(np.array([[0.0, 0.0], [1.0, 1.0]]))[:, :2]
+        self.axes.update(layout, self.axis_names(), panels, (bx - ax, ax, by - ay, ay), self.plot_rect)
 
     def _ensure_density(self) -> None:
         """Compute the density image for the current layer and mode, once, right before it is drawn.
@@ -379,8 +453,8 @@ class EmbeddingScene:
         to 1 a canvas that is not square shows more than that along its longer side
         (an 800 x 600 canvas asked for 2 x 2 panels shows 2.67 x 2, so 6 panels).
         """
-        w, h = self.canvas.size
-        (x0, y0), (x1, y1) = self.canvas_to_matrix(np.array([[0.0, 0.0], [float(w), float(h)]]))
+        x, y, w, h = self.plot_rect
+        (x0, y0), (x1, y1) = self.canvas_to_matrix(np.array([[x, y], [x + w, y + h]]))
         return float(min(x0, x1)), float(min(y0, y1)), float(abs(x1 - x0)), float(abs(y1 - y0))
 
     # -- canvas pixels <-> data ------------------------------------------------------------
@@ -401,7 +475,7 @@ class EmbeddingScene:
         layout = self._layout()
         mx, my = self.canvas_to_matrix([x_px, y_px])[0]
         panel = layout.panel_at(mx, my)
-        if panel is None:
+        if panel is None or panel.diagonal:  # a histogram: no point to pick
             return None
         radius = self._size * 0.75 + 1.0 if radius_px is None else float(radius_px)
         return self.picker.pick(layout, panel, mx, my, self._px_per_unit(), radius, self._selection)
@@ -417,12 +491,23 @@ class EmbeddingScene:
         The polygon selects in the panel holding its centre (or its first vertex).
         """
         verts = self.canvas_to_matrix(polygon_px)
-        return self.picker.lasso(self._layout(), self._region_panel(verts), verts)
+        panel = self._region_panel(verts)
+        if panel is not None and panel.diagonal:
+            return self.picker.box(self._layout(), panel, self._under_histogram(panel, verts))
+        return self.picker.lasso(self._layout(), panel, verts)
 
     def box(self, corner0_px: Sequence[float], corner1_px: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """(image_mask, point_mask) of the points inside a box dragged between two canvas pixels."""
         verts = self.canvas_to_matrix(np.array([corner0_px, corner1_px], dtype=np.float64))
-        return self.picker.box(self._layout(), self._region_panel(verts), verts)
+        panel = self._region_panel(verts)
+        if panel is not None and panel.diagonal:
+            verts = self._under_histogram(panel, verts)
+        return self.picker.box(self._layout(), panel, verts)
+
+    @staticmethod
+    def _under_histogram(panel: Panel, verts: np.ndarray) -> np.ndarray:
+        """A region over a diagonal's histogram catches every point of the cell under its x extent."""
+        return np.array([[verts[:, 0].min(), panel.y0], [verts[:, 0].max(), panel.y0 + 1.0]])
 
     # -- output ----------------------------------------------------------------------------
     def render(self) -> np.ndarray:

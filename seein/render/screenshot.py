@@ -71,6 +71,7 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
     from ..core.palette import class_palette
     from ..state.projection_timeline import display_ranges
     from ..store import Store
+    from .axes import axis_titles
     from .layout import PAD
     from .offscreen import egl_app
     from .scene import EmbeddingScene
@@ -103,14 +104,20 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
         view.point_budget = SCREENSHOT_POINT_BUDGET
         # a projection is drawn as the window draws its first map: one unit as long across as up
         ranges = display_ranges(points) if projection else None
-        view.set_layer(points, image_index, labels, n_images, class_palette(n_classes), mode=mode, ranges=ranges)
+        view.set_layer(points, image_index, labels, n_images, class_palette(n_classes), mode=mode, ranges=ranges,
+                       dim_names=axis_titles(layer, d, projection or None))
         if dims is not None and not projection:
             view.set_dims(*dims)
         if mode == "splom":  # the whole matrix, or the block asked for, with a thin frame round it
             a, b = panels if panels is not None else (0, d)
             k = b - a
             m = min(0.02 * k, 0.9 * PAD)
-            view.view_rect = (a - m, d - b - m, k + 2 * m, k + 2 * m)
+            # the plot beside the axes' margins is not square: its room to spare goes right of and
+            # below the block (nothing there in the whole matrix), the axes along the block's edges
+            _, _, pw, ph = view.plot_rect
+            aspect = pw / ph if ph > 0 else 1.0
+            width, height = (k + 2 * m) * max(aspect, 1.0), (k + 2 * m) / min(aspect, 1.0)
+            view.view_rect = (a - m, d - a + m - height, width, height)
         view.set_point_size(point_size)
         view.set_fade(fade)
         view.set_selection(mask)

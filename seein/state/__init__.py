@@ -9,6 +9,7 @@ modes, history, files).
 from ..compute.methods import METHODS, Method
 from ..core.palette import class_palette
 from .app_state import AppState
+from .axis_range import AxisRange
 from .bus import Source, Style, StyleEvent
 from .modes import MODES, ViewMode, default_mode, suggested_point_size
 from .projection_timeline import MapFrame, ProjectionMaps, prefetch_order
@@ -23,7 +24,7 @@ from .selection import (
 )
 from .start import class_output_layer, start_layer
 
-__all__ = ["AppState", "SelectMode", "SelectionHistory", "combine", "parse_select", "save_selection",
+__all__ = ["AppState", "AxisRange", "SelectMode", "SelectionHistory", "combine", "parse_select", "save_selection",
            "load_selection", "class_palette", "default_mode", "suggested_point_size",
            "MapFrame", "ProjectionMaps", "prefetch_order",
            "ViewMode", "Method", "Source", "Style", "StyleEvent",

@@ -19,6 +19,7 @@ from ..core.errors import SeeinError
 from ..core.palette import class_palette
 from ..core.progress import ProgressCallback
 from ..store import STRUCTURED, LayerInfo, Store
+from .axis_range import AxisRange, over_snapshots
 from .bus import (
     CellEvent,
     DimsEvent,
@@ -64,6 +65,7 @@ class AppState:
         self.fade: float = 0.15
         self.viewport: Optional[tuple[float, float, float, float]] = None
         self.select_mode = SelectMode.REPLACE  # what a click or lasso does with no modifier held
+        self.axis_range = AxisRange.ALL_SNAPSHOTS  # the axes' ranges over the timeline
         self._size_chosen = False
         self.maps = ProjectionMaps(self.bus)  # computed projections, the one on screen aligned to the last
         self._points = PointsCache()
@@ -205,6 +207,13 @@ class AppState:
         if fade != self.fade:
             self.fade = fade
             self.bus.style_changed.emit(StyleEvent(Style.FADE, self.fade))
+
+    def set_axis_range(self, axis_range: AxisRange | str) -> None:
+        """Range the axes over every snapshot (fixed on the timeline) or fit them to the snapshot shown."""
+        axis_range = AxisRange(axis_range)
+        if axis_range is not self.axis_range:
+            self.axis_range = axis_range
+            self.bus.axis_range_changed.emit(axis_range)
 
     # -- selection ----------------------------------------------------------------------
     def select(self, mask: np.ndarray, mode: SelectMode | str = SelectMode.REPLACE, source: SourceLike = Source.NONE,
@@ -359,7 +368,7 @@ class AppState:
             points, ranges = (None, None) if frame is None else (frame.positions, frame.ranges)
         else:
             points = self.read_points(info.name, self.snapshot)
-            ranges = self.layer_ranges(info.name)
+            ranges = self.axis_ranges(info.name, self.snapshot)
         image_index = np.repeat(np.arange(store.n_images, dtype=np.int32), info.points_per_image)
         return {"points": points, "image_index": image_index, "labels": store.labels,
                 "n_images": store.n_images, "palette": class_palette(store.n_classes), "ranges": ranges}
@@ -377,9 +386,17 @@ class AppState:
             from ..compute.stats import feature_ranges
 
             per = np.stack([feature_ranges(store, layer, k) for k in range(len(store.snapshots))])
-            return np.stack([per[:, :, 0].min(0), per[:, :, 1].max(0)], axis=1).astype(np.float64)
+            return over_snapshots(per)
 
         return self._ranges.get((str(store.path), layer), compute)
+
+    def axis_ranges(self, layer: str, snapshot: int) -> np.ndarray:
+        """float64 (D, 2): the axes of ``layer`` at ``snapshot`` as :attr:`axis_range` says."""
+        if self.axis_range is AxisRange.SNAPSHOT:
+            from ..compute.stats import feature_ranges
+
+            return np.asarray(feature_ranges(self.require_store(), layer, snapshot), dtype=np.float64)
+        return self.layer_ranges(layer)
 
     def has_points(self, layer: str, snapshot: int) -> bool:
         """True when :meth:`read_points` would answer from memory."""

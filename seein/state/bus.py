@@ -212,6 +212,7 @@ class EventBus:
     map_status = Signal(MapStatusEvent)  # a projection map queued, computing, ready, cancelled or failed
     progress = Signal(ProgressEvent)
     style_changed = Signal(StyleEvent)
+    axis_range_changed = Signal(object)  # the new seein.state.axis_range.AxisRange
     status = Signal(str)  # a one-line message for the status bar
 
     def disconnect_all(self) -> None:

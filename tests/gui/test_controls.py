@@ -184,7 +184,8 @@ def test_pan_draws_a_sample_then_every_point(make_window, synthetic_store, qtbot
     w.state.set_point_size(1.0)  # one pixel a point: fewer points, less ink
     before = scene.uploads
     native = w.embedding.canvas.native
-    cx, cy = native.width() / 2, native.height() / 2
+    px, py, pw, ph = scene.plot_rect  # the plot's centre (the axes' margins lie left of and below it)
+    cx, cy = px + pw / 2, py + ph / 2
     drag(native, [(cx, cy), (cx + 4, cy + 2), (cx + 8, cy + 4)])  # a pan
     assert scene.points.sample_size == 1500 // 3 or scene.points.sample_size == 1500 // 4
     moving = scene.render()

@@ -140,7 +140,7 @@ def test_home_draws_only_the_corner_panels(qtbot, view, monkeypatch):
     assert width > 1.2 * height  # a wide canvas shows more than 4 columns' worth
     assert len(scene.visible_panels()) == 4 * 6  # the 4 rows of every column: 60-point panels fit the budget
     frame = _frame(view)
-    left = scene.canvas_to_matrix(np.array([[2.0, height / 2]]))[0, 0]
+    left = scene.canvas_to_matrix(np.array([[scene.plot_rect[0] + 2.0, height / 2]]))[0, 0]  # beside the axes
     assert -0.2 < left < 0 and (frame[:, : int(width * 0.1)] < 200).any()  # no empty band left of the matrix
     import seein.gui.embedding_adapter as adapter
     from seein.render.policy import home_rect
@@ -149,7 +149,7 @@ def test_home_draws_only_the_corner_panels(qtbot, view, monkeypatch):
     view.reset_view()  # on a budget of 16 panels, the room to spare lies left of the matrix
     assert len(scene.visible_panels()) == 16
     frame = _frame(view)
-    left = scene.canvas_to_matrix(np.array([[2.0, height / 2]]))[0, 0]
+    left = scene.canvas_to_matrix(np.array([[scene.plot_rect[0] + 2.0, height / 2]]))[0, 0]  # beside the axes
     assert left < -0.5 and (frame[:, : int(width * 0.1)] > 245).all()  # nothing drawn there
 
 

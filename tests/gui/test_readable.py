@@ -45,12 +45,12 @@ def test_first_screen_reads_at_once(make_window, ten_classes, qtbot):
     frame = scene.render()
     width = frame.shape[1]
     x0 = _canvas_px(scene, 0.0, 0.0)[0]  # where the matrix's left edge is drawn
-    assert x0 < 0.02 * width  # no empty band left of the matrix
+    assert x0 - scene.plot_rect[0] < 0.02 * width  # no empty band left of the matrix (but the axes' labels)
     first_ink = int(np.flatnonzero(_ink(frame).any(axis=0))[0])
     assert first_ink <= max(x0, 0) + 3
     x1 = _canvas_px(scene, 4.0, 0.0)[0]
     assert x1 < width - 10  # the spare width shows a 5th column instead
-    assert _ink(frame[:, int(x1) + 3:]).sum() > 100
+    assert _ink(frame[:, int(x1) + 3:]).sum() > 50  # (narrower beside the axes' margin)
     # the empty docks say what to do, in words drawn where their content goes
     assert w.feature_maps.canvas.maps == []
     fm = widget_pixels(w.feature_maps.canvas)

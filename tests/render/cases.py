@@ -163,11 +163,12 @@ def splom() -> dict:
     for r in range(3):
         for c in range(3):
             mx = c + PAD + values[0, c] * (1 - 2 * PAD)
-            # off the diagonal dim r on y; on it a 1-D dot plot: y is the image's jitter (image 0: 0)
+            # off the diagonal dim r on y; on it the histogram's baseline
             my = (2 - r) + PAD + (values[0, r] if r != c else 0.0) * (1 - 2 * PAD)
             expect[(r, c)] = _to_px(scene, mx, my)
     return {"frame": frame, "expect": expect, "panels": [(p.row, p.col) for p in scene.visible_panels()],
-            "drawn": [(p.row, p.col) for p in scene.points.drawn_panels], "mode": scene.mode}
+            "drawn": [(p.row, p.col) for p in scene.points.drawn_panels], "mode": scene.mode,
+            "histograms": list(scene.histograms.drawn)}
 
 
 def splom_zoomed() -> dict:
@@ -288,11 +289,11 @@ def splom_clipped() -> dict:
     scene.view_rect = (0.0, 0.0, 3.0, 3.0)
     frame = scene.render()
     layout, kept = Layout(ranges, "splom"), []
-    from seein.render.layout import jitter
-
     for panel in layout.visible_panels(scene.view_rect):
+        if panel.diagonal:  # a histogram: no points there
+            continue
         for k in range(3):
-            y = jitter(np.array([k]))[0] if panel.diagonal else pts[k, panel.dy]
+            y = pts[k, panel.dy]
             mx, my = layout.to_matrix(panel, pts[k, panel.dx], y)
             if panel.x0 <= mx <= panel.x0 + 1 and panel.y0 <= my <= panel.y0 + 1:
                 kept.append((k, _to_px(scene, float(mx), float(my)), (panel.row, panel.col)))
@@ -370,6 +371,65 @@ def screenshots() -> dict:
     return out
 
 
+def axes() -> dict:
+    """A 300 x 260 scatter with known ranges and names: ticks, values and titles in its margins;
+    a 4-D matrix zoomed into one off-diagonal panel; a small canvas with no room for axes."""
+    scene = _scene((300, 260))
+    rng = np.random.default_rng(7)
+    pts = rng.uniform(0, 1, size=(400, 2)).astype(np.float32) * np.array([10.0, 1.0], np.float32)
+    scene.set_layer(pts, np.arange(400), np.zeros(400, int), 400, ranges=np.array([[0.0, 10.0], [0.0, 1.0]]),
+                    dim_names=["fc · dim 0", "fc · dim 1"])
+    scene.set_point_size(3.0)
+    scene.home()
+    frame = scene.render()
+    drawn = scene.axes.drawn
+    from seein.render.layout import PAD
+
+    expect_x = {label: _to_px(scene, PAD + float(label) / 10.0 * (1 - 2 * PAD), 0.5)[0] for label, _, _ in drawn.tick_x}
+    expect_y = {label: _to_px(scene, 0.5, PAD + float(label) * (1 - 2 * PAD))[1] for label, _, _ in drawn.tick_y}
+    out = {"frame": frame, "plot": scene.plot_rect, "tick_x": drawn.tick_x, "tick_y": drawn.tick_y,
+           "title_x": drawn.title_x, "title_y": drawn.title_y, "expect_x": expect_x, "expect_y": expect_y}
+    quad = _scene((300, 300))
+    q = rng.normal(size=(300, 4)).astype(np.float32)
+    quad.set_layer(q, np.arange(300), np.zeros(300, int), 300, dim_names=[f"conv2 · dim {k}" for k in range(4)])
+    quad.view_rect = (2.0, 0.0, 1.0, 1.0)  # row 3, column 2: dim 2 across, dim 3 up
+    quad.render()
+    zoomed = quad.axes.drawn
+    quad.view_rect = (0.0, 0.0, 4.0, 4.0)
+    whole = quad.render()
+    out.update({"zoom_title_x": zoomed.title_x, "zoom_title_y": zoomed.title_y, "zoom_ticks": len(zoomed.tick_x),
+                "whole_title_x": quad.axes.drawn.title_x, "whole_title_y": quad.axes.drawn.title_y,
+                "whole": whole, "whole_plot": quad.plot_rect})
+    small = _scene()
+    small.set_layer(pts, np.arange(400), np.zeros(400, int), 400)
+    small.render()
+    out["small"] = (small.plot_rect, len(small.axes.drawn.tick_x) + len(small.axes.drawn.title_x))
+    return out
+
+
+def diagonal_histograms() -> dict:
+    """A 3-D matrix of three classes apart in dim 0: the diagonal panel of dim 0 holds one step
+    line per class in its colour, ordered as the classes' values; a selection adds its outline."""
+    scene = _scene((240, 240))
+    rng = np.random.default_rng(8)
+    labels = np.repeat([0, 1, 2], 200)
+    pts = rng.normal(scale=0.05, size=(600, 3)).astype(np.float32)
+    pts[:, 0] += np.array([0.2, 0.5, 0.8], np.float32)[labels]
+    scene.set_layer(pts, np.arange(600), labels, 600, ranges=np.array([[0.0, 1.0]] * 3))
+    scene.view_rect = (0.0, 0.0, 3.0, 3.0)
+    frame = scene.render()
+    computed = scene.histograms.cache.computed
+    scene.set_selection(labels == 2)
+    selected = scene.render()
+    scene.view_rect = (0.0, 2.0, 1.0, 1.0)  # the top-left diagonal alone
+    zoomed = scene.render()
+    from seein.core.palette import class_palette
+
+    return {"frame": frame, "selected": selected, "zoomed": zoomed, "computed": computed,
+            "palette": (class_palette(3) * 255).round().astype(np.uint8), "plot": scene.plot_rect,
+            "drawn": list(scene.histograms.drawn)}
+
+
 def every_case() -> dict:
     """All cases above in one process (one EGL start-up for the whole module), each result
     or the traceback of its failure, so one broken case fails only its own tests."""
@@ -381,7 +441,8 @@ def every_case() -> dict:
             "dense_splom": (dense_splom, ()), "transition": (transition, ()),
             "shapes": (shapes, ()), "splom_clipped": (splom_clipped, ()),
             "viewbox_clipped": (viewbox_clipped, ()), "decorations": (decorations, ()),
-            "screenshots": (screenshots, ())}
+            "screenshots": (screenshots, ()), "axes": (axes, ()),
+            "diagonal_histograms": (diagonal_histograms, ())}
     out = {}
     for name, (fn, args) in runs.items():
         try:
