@@ -44,7 +44,8 @@ def test_bench_render_writes_every_figure(tmp_path):
     assert run["ratios"]["vs_markers"] == pytest.approx(med("frame", "markers") / med("frame", "ours"))
     assert run["ratios"]["selection_vs_markers"] == pytest.approx(
         med("selection", "markers_update") / med("selection", "ours_update"))
-    assert run["splom"]["visible_panels"] == run["splom"]["drawn_panels"] == 4
+    # 4 panels in view; the 2 diagonals are histograms, so the point visual draws the other 2
+    assert run["splom"]["visible_panels"] == 4 and run["splom"]["drawn_panels"] == 2
     assert run["hit_test"]["lasso"]["points_hit"] > 0
     for row in ("(a) ours", "(b) vispy Markers", "(c) bare GL_POINTS", "selection -> frame (b)",
                 "lasso, 200 vertices", "20x20 SPLOM", "ratio vs_gl_points"):
