@@ -121,6 +121,16 @@ class Picker:
         point_mask = box_hits(self.panel_points(layout, panel), (*corners[0], *corners[1]))
         return images_hit(point_mask, self.image_index, self.n_images), point_mask
 
+    def region(self, layout: Layout, verts: np.ndarray, box: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(image_mask, point_mask) of a lasso polygon (``box`` False) or a box's two corners, in
+        matrix coordinates, over the panel holding its centre (or its first vertex). Over a
+        diagonal's histogram a region catches every point of the cell under its x extent."""
+        panel = layout.panel_at(*verts.mean(axis=0)) or layout.panel_at(*verts[0])
+        if panel is not None and panel.diagonal:
+            under = np.array([[verts[:, 0].min(), panel.y0], [verts[:, 0].max(), panel.y0 + 1.0]])
+            return self.box(layout, panel, under)
+        return self.box(layout, panel, verts) if box else self.lasso(layout, panel, verts)
+
     def _nothing(self) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(self.n_images, bool), np.zeros(len(self.points), bool)
 

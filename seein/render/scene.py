@@ -20,32 +20,17 @@ from vispy import scene
 from ..core.palette import class_palette
 from ..state.modes import ViewMode
 from .axes import Axes
+from .density_layer import DensityLayer
+from .grid import MatrixGrid
 from .histograms import DiagonalHistograms
 from .layout import PAD, Layout, Panel
 from .picking import Picker
 from .points import PointsNode
+from .transition import Transition
 
 MAX_PANELS = 64  # more visible panels than this: the view shows their densities instead
 POINT_BUDGET = 20_000_000  # or more points than this per frame (visible panels x points)
 
-GRID_COLOR = (0.62, 0.62, 0.62, 1.0)
-MIN_GRID_PX = 5.0  # cells smaller than this on screen: no grid lines (they would be all there is to see)
-MIN_LABEL_PX = 28.0  # cells smaller than this: no dimension names on the diagonal
-
-
-class _DensityImage(scene.visuals.Image):
-    """An image node that asks ``prepare`` for its data right before each draw (lazy densities)."""
-
-    def __init__(self, prepare, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.unfreeze()
-        self._prepare = prepare
-        self.freeze()
-
-    def draw(self) -> None:
-        if self.visible:
-            self._prepare()
-        super().draw()
 
 
 class EmbeddingScene:
@@ -76,20 +61,11 @@ class EmbeddingScene:
         self.points = PointsNode(parent=self.view.scene)
         self.points.skip_diagonal = True  # the diagonals are histograms (self.histograms)
         self.histograms = DiagonalHistograms(self.view.scene)
-        self.grid = scene.visuals.Line(pos=np.zeros((2, 2), np.float32), connect="segments",
-                                       color=GRID_COLOR, parent=self.view.scene, method="gl")
-        self.grid.set_gl_state(depth_test=False, blend=True)
-        self.grid.order = 1
-        self.labels = scene.visuals.Text("", color=(0.25, 0.25, 0.25, 1.0), font_size=7, anchor_x="left",
-                                         anchor_y="bottom", parent=self.view.scene)
-        self.labels.order = 2
-        self.labels.visible = False
+        self.decorations = MatrixGrid(self.view.scene)
+        self.grid, self.labels = self.decorations.lines, self.decorations.names
         self.dim_names: list[str] | None = None
-        self.density = _DensityImage(self._ensure_density, np.full((1, 1, 4), 255, np.uint8),
-                                     parent=self.view.scene, interpolation="nearest")
-        self.density.visible = False
-        self.density.order = -1
-        self._density_key: tuple | None = None
+        self.densities = DensityLayer(self.view.scene, self._density_input)
+        self.density = self.densities.image
         self.max_panels = MAX_PANELS
         self.point_budget = POINT_BUDGET
         self.picker = Picker()
@@ -105,7 +81,7 @@ class EmbeddingScene:
         self._fade = 0.15
         self._shape = "auto"
         self._palette = class_palette(1)
-        self._transition = None  # the animated point visual, made on first use
+        self.transition = Transition(self.view.scene, self.points)
         self._watched = None  # the camera's scene transform whose changes we follow
         self.canvas.events.resize.connect(self._place_view)
         self._place_view()
@@ -178,7 +154,7 @@ class EmbeddingScene:
         if ranges.shape != (self.n_dims, 2):
             raise ValueError(f"ranges must be ({self.n_dims}, 2), got {ranges.shape}")
         self._ranges = ranges
-        self._density_key = None
+        self.densities.forget()
         self.histograms.set_ranges(self._layout())
         self._relayout()
 
@@ -207,9 +183,8 @@ class EmbeddingScene:
     def uploads(self) -> dict[str, int]:
         """Upload counters of the point visuals (layer uploads, selection uploads, bytes)."""
         total = dict(self.points.uploads)
-        if self._transition is not None:
-            for key, value in self._transition.uploads.items():
-                total[key] += value
+        for key, value in self.transition.uploads.items():
+            total[key] += value
         return total
 
     def _layout(self) -> Layout:
@@ -218,14 +193,7 @@ class EmbeddingScene:
     def _relayout(self, home: bool = False) -> None:
         layout = self._layout()
         self.points.set_layout(layout)
-        n = layout.grid
-        ticks = np.arange(n + 1, dtype=np.float32)
-        vertical = np.stack([np.repeat(ticks, 2), np.tile([0.0, n], n + 1)], axis=1)
-        self.grid.set_data(pos=np.concatenate([vertical, vertical[:, ::-1]]).astype(np.float32))
-        if layout.mode == ViewMode.SPLOM:  # name each diagonal cell: row k and column k show that dim
-            names = self.dim_names or [f"d{k}" for k in range(n)]
-            self.labels.text = [str(names[k]) for k in range(n)]
-            self.labels.pos = np.array([[k + 0.03, n - k - 0.03] for k in range(n)], np.float32)
+        self.decorations.set_layout(layout, self.dim_names)
         if home:
             self.home()
         self._update_density_mode()
@@ -254,12 +222,11 @@ class EmbeddingScene:
         self.points.set_selection(self._selection)
         self.histograms.set_selection(self._selection)
         self._update_overlays()
-        if self._transition is not None:  # it reads the same selection texture
-            self._transition.follow_selection(self._selection is not None)
+        self.transition.follow_selection(self._selection is not None)  # it reads the same texture
         self.canvas.update()
 
     def _visuals(self) -> list:
-        return [self.points] + ([self._transition] if self._transition is not None else [])
+        return [self.points] + self.transition.visuals
 
     def set_hover(self, image: int | None) -> None:
         for visual in self._visuals():
@@ -295,45 +262,31 @@ class EmbeddingScene:
 
     # -- transitions (Deepling: points move from the previous layer's map to the new one) ----
     def set_transition(self, start: np.ndarray | None) -> None:
-        """Start animating the scatter's points from ``start`` (n_points, 2) to their place.
+        """Start animating the scatter's points from ``start`` (n_points, 2) to their place (None ends it).
 
-        ``start`` is in the data space of the dims shown (e.g. the previous layer's map
-        aligned to the new one). Drawn by an animated copy of the point visual sharing
-        the uploaded layer (8 bytes per point for the start positions), so the
-        everyday shader stays lean. None ends the transition.
-        """
+        ``start`` is in the data space of the dims shown (seein.render.transition)."""
         if start is None or self._mode != ViewMode.SCATTER:
             self._end_transition()
             return
-        if self._transition is None:
-            self._transition = PointsNode(vertex="points_transition.vert", parent=self.view.scene)
-        tr = self._transition
-        tr.share_data(self.points, start)
-        tr.set_palette(self._palette)
-        tr.set_style(size=self._size, fade=self._fade, shape=self._shape)
-        tr.set_hover(None)
-        tr.set_t(0.0)
-        tr.visible, self.points.visible = True, False
+        self.transition.start(start, self._palette, size=self._size, fade=self._fade, shape=self._shape)
         self.canvas.update()
 
     def set_transition_t(self, t: float) -> None:
         """Move the transition to ``t`` in [0, 1]; at 1 the points are in place and it ends."""
-        if self._transition is None or not self._transition.visible:
+        if not self.in_transition:
             return
-        self._transition.set_t(t)
+        self.transition.set_t(t)
         if t >= 1.0:
             self._end_transition()
         self.canvas.update()
 
     @property
     def in_transition(self) -> bool:
-        tr = getattr(self, "_transition", None)
-        return tr is not None and bool(tr.visible)
+        tr = getattr(self, "transition", None)
+        return tr is not None and tr.active
 
     def _end_transition(self) -> None:
-        if self._transition is not None and self._transition.visible:
-            self._transition.visible = False
-            self._transition.drop_start()
+        if self.transition.end():
             self._update_density_mode()
             self.canvas.update()
 
@@ -370,17 +323,10 @@ class EmbeddingScene:
         self.view_changed.emit(self.view_rect)
 
     def _update_decorations(self) -> None:
-        """Grid lines and diagonal names only while the cells are big enough on screen to show them.
-
-        Zoomed out over hundreds of panels, a line per cell edge would paint the view grey
-        and the names would overlap in one smear along the diagonal.
-        """
+        """Grid lines and diagonal names only while the cells are big enough on screen (seein.render.grid)."""
         cell_px = min(self._px_per_unit()) if self.canvas.size[0] > 0 else 0.0
-        matrix = self._mode == ViewMode.SPLOM
-        self.grid.visible = not matrix or cell_px >= MIN_GRID_PX
-        # with axes the margins name the rows and columns; without (a small canvas) the diagonal does
         axes = self.show_axes and any(Axes.margins(self.canvas.size))
-        self.labels.visible = matrix and cell_px >= MIN_LABEL_PX and not axes
+        self.decorations.update(cell_px, self._mode == ViewMode.SPLOM, axes)
 
     @property
     def showing_densities(self) -> bool:
@@ -399,7 +345,7 @@ class EmbeddingScene:
         layout = self._layout()
         visible = len(layout.visible_panels(self.shown_rect))
         dense = visible > self.max_panels or visible * len(self._points) > self.point_budget
-        self.density.visible = dense  # its image is computed when it is drawn (_ensure_density)
+        self.density.visible = dense  # its image is computed when it is drawn (seein.render.density_layer)
         self.points.visible = not dense and not self.in_transition
         self._update_overlays()
 
@@ -419,27 +365,12 @@ class EmbeddingScene:
         (ax, ay), (bx, by) = tr.map(np.array([[0.0, 0.0], [1.0, 1.0]]))[:, :2]
         self.axes.update(layout, self.axis_names(), panels, (bx - ax, ax, by - ay, ay), self.plot_rect)
 
-    def _ensure_density(self) -> None:
-        """Compute the density image for the current layer and mode, once, right before it is drawn.
-
-        Not on every camera change: a layer upload homes the camera on the way to the
-        caller's view, and a million-point matrix's densities cost a second on the CPU.
-        """
+    def _density_input(self) -> tuple:
+        """What the density images are made of (seein.render.density_layer): key, then the data."""
         key = (id(self._points), self._mode, self._dims if self._mode == ViewMode.SCATTER else None)
-        if key == self._density_key or not len(self._points):
-            return
-        from vispy.visuals.transforms import STTransform
-
-        from .overview import class_densities, density_image
-
-        layout = self._layout()
         pairs = self._dims if self._mode == ViewMode.SCATTER else None
-        bins = 64 if layout.grid <= 16 else max(8, 1024 // layout.grid)
-        dens = class_densities(self._points, self._image_index, self._labels, bins, self._ranges, pairs=pairs)
-        img, cell = density_image(dens, palette=self._palette)
-        self.density.set_data(img)
-        self.density.transform = STTransform(scale=(1.0 / cell, 1.0 / cell))
-        self._density_key = key
+        return key, (self._points, self._image_index, self._labels, self._ranges, self._palette, pairs,
+                     self._layout().grid)
 
     def visible_panels(self) -> list[Panel]:
         """The panels the current view shows (what the next frame draws)."""
@@ -480,34 +411,15 @@ class EmbeddingScene:
         radius = self._size * 0.75 + 1.0 if radius_px is None else float(radius_px)
         return self.picker.pick(layout, panel, mx, my, self._px_per_unit(), radius, self._selection)
 
-    def _region_panel(self, verts: np.ndarray) -> Panel | None:
-        """The panel a lasso or box selects in: the one holding its centre (or its first vertex)."""
-        layout = self._layout()
-        return layout.panel_at(*verts.mean(axis=0)) or layout.panel_at(*verts[0])
-
     def lasso(self, polygon_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(image_mask, point_mask) of the points inside a polygon drawn in canvas pixels.
-
-        The polygon selects in the panel holding its centre (or its first vertex).
-        """
-        verts = self.canvas_to_matrix(polygon_px)
-        panel = self._region_panel(verts)
-        if panel is not None and panel.diagonal:
-            return self.picker.box(self._layout(), panel, self._under_histogram(panel, verts))
-        return self.picker.lasso(self._layout(), panel, verts)
+        """(image_mask, point_mask) of the points inside a polygon drawn in canvas pixels, in the
+        panel holding its centre (over a histogram: every point under its x extent)."""
+        return self.picker.region(self._layout(), self.canvas_to_matrix(polygon_px), box=False)
 
     def box(self, corner0_px: Sequence[float], corner1_px: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """(image_mask, point_mask) of the points inside a box dragged between two canvas pixels."""
-        verts = self.canvas_to_matrix(np.array([corner0_px, corner1_px], dtype=np.float64))
-        panel = self._region_panel(verts)
-        if panel is not None and panel.diagonal:
-            verts = self._under_histogram(panel, verts)
-        return self.picker.box(self._layout(), panel, verts)
-
-    @staticmethod
-    def _under_histogram(panel: Panel, verts: np.ndarray) -> np.ndarray:
-        """A region over a diagonal's histogram catches every point of the cell under its x extent."""
-        return np.array([[verts[:, 0].min(), panel.y0], [verts[:, 0].max(), panel.y0 + 1.0]])
+        return self.picker.region(self._layout(), self.canvas_to_matrix(np.array([corner0_px, corner1_px],
+                                                                                 dtype=np.float64)), box=True)
 
     # -- output ----------------------------------------------------------------------------
     def render(self) -> np.ndarray:
