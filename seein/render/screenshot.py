@@ -74,6 +74,7 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
     from .axes import axis_titles
     from .layout import PAD
     from .offscreen import egl_app
+    from .policy import block_rect
     from .scene import EmbeddingScene
 
     with Store.open(store_path) as store:
@@ -110,14 +111,8 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
             view.set_dims(*dims)
         if mode == "splom":  # the whole matrix, or the block asked for, with a thin frame round it
             a, b = panels if panels is not None else (0, d)
-            k = b - a
-            m = min(0.02 * k, 0.9 * PAD)
-            # the plot beside the axes' margins is not square: its room to spare goes right of and
-            # below the block (nothing there in the whole matrix), the axes along the block's edges
             _, _, pw, ph = view.plot_rect
-            aspect = pw / ph if ph > 0 else 1.0
-            width, height = (k + 2 * m) * max(aspect, 1.0), (k + 2 * m) / min(aspect, 1.0)
-            view.view_rect = (a - m, d - a + m - height, width, height)
+            view.view_rect = block_rect(d, a, b, (pw, ph), margin=min(0.02 * (b - a), 0.9 * PAD))
         view.set_point_size(point_size)
         view.set_fade(fade)
         view.set_selection(mask)
