@@ -51,6 +51,31 @@ def compute_device(device: Any = "auto") -> Any:
     return torch.device(name) if name != "cpu" else None
 
 
+def _placed(points: Any, device: Any) -> tuple[Any, np.ndarray | None]:
+    """The points where they are binned: a torch tensor on ``device`` (or on its own device),
+    else the NumPy array itself (also returned as the host copy, None for a tensor)."""
+    if isinstance(points, torch.Tensor) or device is not None:
+        t = points if isinstance(points, torch.Tensor) else torch.as_tensor(np.asarray(points))
+        return (t if device is None else t.to(device)), None
+    host = np.asarray(points)
+    return host, host
+
+
+def _prepared(points: Any, device: Any, ranges: Any, pairs: Any) -> tuple[Any, bool, np.ndarray]:
+    """(points to bin, whether they are a torch tensor, each dim's range), the two dims of
+    ``pairs`` only when given (column 0 = dim i on x, column 1 = dim j on y)."""
+    t, host = _placed(points, device)
+    if t.ndim != 2:
+        raise ValueError(f"points must be (n, D), got {tuple(t.shape)}")
+    if ranges is None:
+        ranges = data_ranges(host if host is not None else t.cpu().numpy())
+    ranges = np.asarray(ranges, np.float64)
+    if pairs is not None:
+        i, j = pairs
+        t, ranges = t[:, [i, j]], ranges[[i, j]]
+    return t, host is None, ranges
+
+
 def panel_densities(points: Any, bins: int = 64, ranges: np.ndarray | None = None, *,
                     pairs: tuple[int, int] | None = None, max_points: int | None = 250_000,
                     device: Any = "auto", progress: ProgressCallback | None = None) -> np.ndarray:
@@ -67,21 +92,7 @@ def panel_densities(points: Any, bins: int = 64, ranges: np.ndarray | None = Non
     and 48 bins over a 500-D layer's matrix would be 576 M counts (4.6 GB).
     """
     device = compute_device(device)
-    use_torch = isinstance(points, torch.Tensor) or device is not None
-    if use_torch:
-        t = points if isinstance(points, torch.Tensor) else torch.as_tensor(np.asarray(points))
-        t = t if device is None else t.to(device)
-        host = None
-    else:
-        t = host = np.asarray(points)
-    if t.ndim != 2:
-        raise ValueError(f"points must be (n, D), got {tuple(t.shape)}")
-    if ranges is None:
-        ranges = data_ranges(host if host is not None else t.cpu().numpy())
-    ranges = np.asarray(ranges, np.float64)
-    if pairs is not None:
-        i, j = pairs
-        t, ranges = t[:, [i, j]], ranges[[i, j]]  # col 0 = dim i (x), row 1 = dim j (y)
+    t, use_torch, ranges = _prepared(points, device, ranges, pairs)
     n_all = t.shape[0]
     scale = 1.0
     if max_points and n_all > max_points:
@@ -156,23 +167,11 @@ def panel_class_densities(points: Any, classes: Any, n_classes: int, bins: int =
     Points of a negative class (unlabelled) count in ``counts`` only.
     """
     device = compute_device(device)
-    use_torch = isinstance(points, torch.Tensor) or device is not None
     k = max(int(n_classes), 1)
     cls = np.asarray(classes.cpu() if isinstance(classes, torch.Tensor) else classes).astype(np.int64)
-    if use_torch:
-        t = points if isinstance(points, torch.Tensor) else torch.as_tensor(np.asarray(points))
-        t = t if device is None else t.to(device)
-        host = None
-    else:
-        t = host = np.asarray(points)
-    if t.ndim != 2 or len(cls) != t.shape[0]:
+    t, use_torch, ranges = _prepared(points, device, ranges, pairs)
+    if len(cls) != t.shape[0]:
         raise ValueError(f"points must be (n, D) with a class each, got {tuple(t.shape)} and {cls.shape}")
-    if ranges is None:
-        ranges = data_ranges(host if host is not None else t.cpu().numpy())
-    ranges = np.asarray(ranges, np.float64)
-    if pairs is not None:
-        i, j = pairs
-        t, ranges = t[:, [i, j]], ranges[[i, j]]
     n_all = t.shape[0]
     scale = 1.0
     if max_points and n_all > max_points:

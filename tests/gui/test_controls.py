@@ -7,6 +7,7 @@ import pytest
 from qtpy import QtCore, QtWidgets
 
 from seein.testing.qt import wait_idle
+from seein.testing.scene import point_px
 
 pytestmark = pytest.mark.gui
 
@@ -15,12 +16,7 @@ WHITE = 250  # brighter than this on every channel: the background
 
 def _point_px(window, point):
     """Canvas pixel where ``point`` of the active (2-D) layer is drawn."""
-    scene = window.embedding.scene
-    layout = scene._layout()
-    panel = layout.panel(0, 0)
-    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene.picker.panel_values(panel)])
-    tr = scene.view.scene.node_transform(scene.canvas.scene)
-    return tr.map(np.array([[mx[0], my[0]]], dtype=np.float64))[0, :2]
+    return point_px(window.embedding.scene, point)
 
 
 def _ink_near(frame, xy, radius=1):

@@ -5,6 +5,7 @@ import pytest
 
 from seein.state import AppState
 from seein.testing.qt import drag
+from seein.testing.scene import point_px
 
 pytestmark = pytest.mark.gui
 
@@ -33,11 +34,7 @@ def _frame(view):
 
 def _point_px(view, point):
     """Canvas pixel of ``point`` of the active layer in the current panel (via the scene's own maps)."""
-    scene = view.scene
-    mx, my = scene._layout().to_matrix(scene._layout().panel(0, 0), *[v[point:point + 1] for v in
-                                       scene.picker.panel_values(scene._layout().panel(0, 0))])
-    tr = scene.view.scene.node_transform(scene.canvas.scene)
-    return tr.map(np.array([[mx[0], my[0]]]))[0, :2]
+    return point_px(view.scene, point)
 
 
 def test_draws_layer_and_follows_state(qtbot, view):

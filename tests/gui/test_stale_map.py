@@ -8,6 +8,7 @@ from qtpy import QtWidgets
 
 from seein.core.errors import Cancelled
 from seein.testing.qt import send_mouse, wait_idle
+from seein.testing.scene import point_px
 
 pytestmark = pytest.mark.gui
 
@@ -19,11 +20,7 @@ def _coloured(frame: np.ndarray) -> int:
 
 
 def _point_px(scene, point: int) -> tuple[float, float]:
-    layout = scene._layout()
-    panel = layout.panel(0, 0)
-    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene.picker.panel_values(panel)])
-    tr = scene.view.scene.node_transform(scene.canvas.scene)
-    return tuple(tr.map(np.array([[mx[0], my[0]]]))[0, :2])
+    return tuple(point_px(scene, point))
 
 
 @pytest.fixture

@@ -10,22 +10,18 @@ from qtpy import QtCore, QtWidgets
 
 from seein.state import SelectMode
 from seein.testing.qt import drag, send_mouse, wait_idle
+from seein.testing.scene import canvas_px, point_px
 
 pytestmark = pytest.mark.gui
 
 
 def _canvas_px(scene, mx, my):
-    tr = scene.view.scene.node_transform(scene.canvas.scene)
-    return tr.map(np.array([[mx, my]], dtype=np.float64))[0, :2]
+    return canvas_px(scene, mx, my)
 
 
 def _point_px(window, point):
     """Canvas pixel where ``point`` of the active layer is drawn in the scene's first visible panel."""
-    scene = window.embedding.scene
-    layout = scene._layout()
-    panel = layout.panel(0, 0)
-    mx, my = layout.to_matrix(panel, *[v[point:point + 1] for v in scene.picker.panel_values(panel)])
-    return _canvas_px(scene, mx[0], my[0])
+    return point_px(window.embedding.scene, point)
 
 
 def test_open_store_and_click_layer(make_window, synthetic_store, qtbot):
