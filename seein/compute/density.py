@@ -51,6 +51,20 @@ def compute_device(device: Any = "auto") -> Any:
     return torch.device(name) if name != "cpu" else None
 
 
+def histogram_bars(column_counts: np.ndarray) -> np.ndarray:
+    """A diagonal panel's (bins_y, bins_x[, classes]) image of its 1-D histogram as bars: bin x
+    is filled from the bottom (y bin 0) up to its count's share of the tallest, with the
+    column's counts spread over its height, as the matrix's own histogram diagonals read."""
+    col = np.asarray(column_counts, np.float32)
+    b = col.shape[0]
+    total = col.reshape(b, -1).sum(axis=1)
+    height = np.ceil(b * total / max(float(total.max()), 1e-12)).astype(np.int64)
+    filled = np.arange(b)[:, None] < height[None, :]  # (y, x)
+    per_row = col / np.maximum(height, 1).reshape((b,) + (1,) * (col.ndim - 1))
+    mask = filled.reshape(filled.shape + (1,) * (col.ndim - 1))
+    return np.where(mask, per_row[None], 0.0).astype(np.float32)
+
+
 def _placed(points: Any, device: Any) -> tuple[Any, np.ndarray | None]:
     """The points where they are binned: a torch tensor on ``device`` (or on its own device),
     else the NumPy array itself (also returned as the host copy, None for a tensor)."""
@@ -120,8 +134,8 @@ def panel_densities(points: Any, bins: int = 64, ranges: np.ndarray | None = Non
             from ..core.errors import Cancelled
             raise Cancelled()
     dens = (counts.reshape(d, d, b, b) * scale).astype(np.float32)
-    for k in range(d):  # diagonal: the 1-D histogram of dim k along x, on every row
-        dens[k, k] = dens[k, k].sum(axis=0, keepdims=True) / b
+    for k in range(d):  # diagonal: the 1-D histogram of dim k along x, drawn as bars
+        dens[k, k] = histogram_bars(dens[k, k].sum(axis=0))
     if pairs is not None:
         return dens[1:2, 0:1] if pairs[0] != pairs[1] else dens[0:1, 0:1]
     return dens
@@ -208,9 +222,9 @@ def panel_class_densities(points: Any, classes: Any, n_classes: int, bins: int =
             c1 = min(c0 + chunk, d)
             hist = xp.bincount((base[c0:c1] + row).reshape(-1), minlength=(c1 - c0) * panel)
             h = (hist.cpu().numpy() if use_torch else hist).reshape(c1 - c0, b, b, slots)
-            if c0 <= r < c1:  # the diagonal panel: the 1-D histogram of dim r along x, on every row
+            if c0 <= r < c1:  # the diagonal panel: the 1-D histogram of dim r along x, drawn as bars
                 h = h.astype(np.float32)
-                h[r - c0] = h[r - c0].sum(axis=0, keepdims=True) / b
+                h[r - c0] = histogram_bars(h[r - c0].sum(axis=0))
             total = h.sum(axis=3)
             best = h[..., :k].max(axis=3)
             counts[r, c0:c1] = total * scale

@@ -104,3 +104,20 @@ def test_panel_class_densities_keep_each_bins_leading_class():
     assert np.array_equal(torch_got.dominant, got.dominant)
     pair = panel_class_densities(pts, cls, 3, 10, ranges, pairs=(0, 2))
     assert np.array_equal(pair.dominant[0, 0], got.dominant[2, 0])
+
+
+def test_diagonal_densities_are_histogram_bars():
+    from seein.compute.density import histogram_bars, panel_densities
+
+    bars = histogram_bars(np.array([4.0, 0.0, 2.0, 1.0]))
+    assert bars.shape == (4, 4)
+    assert (bars[:, 0] > 0).all() and not bars[:, 1].any()  # the tallest bar fills its column
+    assert (bars[:2, 2] > 0).all() and not bars[2:, 2].any()  # half as many: half as tall, from the bottom
+    np.testing.assert_allclose(bars.sum(axis=0), [4.0, 0.0, 2.0, 1.0])  # the counts are kept
+    points = np.random.default_rng(0).normal(size=(500, 3)).astype(np.float32)
+    dens = panel_densities(points, 16)
+    diag = dens[1, 1]
+    np.testing.assert_allclose(diag.sum(axis=0), np.histogram(points[:, 1], 16, range=(points[:, 1].min(),
+                                                                                      points[:, 1].max()))[0],
+                               atol=1e-3)
+    assert (diag[0] > 0).sum() > (diag[-1] > 0).sum()  # bars stand on the bottom row
