@@ -18,16 +18,10 @@ from ...render.deepeyes.inputmap import ColourBy, patch, patch_grid, scene_array
 from ...state import AppState
 from ...state.bus import Source, Subscriptions
 from ..lasso import LassoTool
+from ..qimage import to_qimage
 from ..worker import Task
 
 GRID_MAX = 48  # patches shown for a lasso
-
-
-def _pixmap(rgb: np.ndarray, scale: int) -> QtGui.QPixmap:
-    rgb = np.ascontiguousarray(rgb if rgb.shape[-1] == 3 else np.repeat(rgb, 3, axis=-1))
-    h, w = rgb.shape[:2]
-    image = QtGui.QImage(rgb.data, w, h, 3 * w, QtGui.QImage.Format_RGB888).copy()
-    return QtGui.QPixmap.fromImage(image.scaled(w * scale, h * scale))
 
 
 class InputMapView(QtWidgets.QWidget):
@@ -198,7 +192,7 @@ class InputMapView(QtWidgets.QWidget):
         ys = np.minimum(np.arange(big.shape[0]) * p3.shape[0] // big.shape[0], p3.shape[0] - 1)
         xs = np.minimum(np.arange(big.shape[1]) * p3.shape[1] // big.shape[1], p3.shape[1] - 1)
         row[:, big.shape[1] + 8:] = p3[ys][:, xs]
-        self.inset.setPixmap(_pixmap(row, 1))
+        self.inset.setPixmap(QtGui.QPixmap.fromImage(to_qimage(row)))
         self.inset.setToolTip(f"image {image}, receptive field {tuple(int(v) for v in box)}")
 
     def _on_release(self, event) -> None:
@@ -218,7 +212,7 @@ class InputMapView(QtWidgets.QWidget):
         shown = caught[:GRID_MAX]
         grid = patch_grid(self.state.store, self.data["images"][shown], self.data["boxes"][shown],
                           columns=12, cell=24)
-        self.inset.setPixmap(_pixmap(grid, 1))
+        self.inset.setPixmap(QtGui.QPixmap.fromImage(to_qimage(grid)))
 
     def shutdown(self) -> None:
         self._subs.disconnect()
