@@ -23,7 +23,7 @@ import torch
 
 from ..core.errors import SeeinError
 from ..store import LayerInfo, StoreWriter
-from .capture import BatchBuffer
+from .capture import STAGE_BYTES, BatchBuffer
 
 SYNC_BYTES = 4 << 20  # the writer thread flushes the data to the disk every this many bytes
 
@@ -41,6 +41,12 @@ class BufferPool:
         if device.type == "cuda":
             with torch.inference_mode(False):
                 self._device_block = BatchBuffer.device_block(*self._args)
+        # one small buffer the writer casts deferred CPU outputs into, piece by piece (StagedPoints)
+        self._stage = None
+        if device.type != "cuda":
+            with torch.inference_mode(False):
+                self._stage = torch.empty(max(1, STAGE_BYTES // torch.empty(0, dtype=dtype).element_size()),
+                                          dtype=dtype)
         self._free: queue.Queue = queue.Queue()
         self._left = count  # made on first use: a one-batch extraction needs one
 
@@ -48,7 +54,9 @@ class BufferPool:
         if self._left and self._free.empty():
             self._left -= 1
             with torch.inference_mode(False):  # normal tensors: the writer thread fills them too
-                return BatchBuffer(*self._args, device_block=self._device_block)
+                buffer = BatchBuffer(*self._args, device_block=self._device_block)
+                buffer.stage = self._stage
+                return buffer
         return self._free.get()
 
     def give(self, buffer: BatchBuffer) -> None:
