@@ -17,6 +17,8 @@ from typing import Callable, Optional
 import numpy as np
 from qtpy import QtCore, QtGui, QtWidgets
 
+from ..state.bus import Source
+
 HEARTBEAT_MS = 5
 MIN_FRAME_MS = 1000 / 60
 
@@ -154,15 +156,15 @@ def bench_view(window, layer: str | None = None) -> dict:
 
     label = int(store.labels[0])
     first_layer = min(store.layers, key=lambda info: store.n_points(info.name)).name
-    state.set_layer(first_layer, source="bench")
+    state.set_layer(first_layer, source=Source.BENCH)
     _pump(until=lambda: not window.busy)
-    act(f"layer switch to {layer}", lambda: state.set_layer(layer, source="bench"))
+    act(f"layer switch to {layer}", lambda: state.set_layer(layer, source=Source.BENCH))
     panels = len(view.scene.visible_panels())
     for mode in ("splom", "scatter"):
         if mode == "scatter":
             act("matrix -> scatter", lambda: (state.set_dims(0, min(1, store.layer(layer).dims - 1)),
                                                state.set_mode("scatter")))
-        act("class click (legend)", lambda: state.select_class(label, source="legend"))
+        act("class click (legend)", lambda: state.select_class(label, source=Source.LEGEND))
         act("lasso", lasso)
         act("hover", hover, done=lambda: window.details.shown_image is not None)
         act("timeline step", lambda: window.timeline.slider.setValue((state.snapshot - 1) % len(store.snapshots)))

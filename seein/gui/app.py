@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..core.errors import SeeinError
+from ..state.bus import Source
 from .qt_app import qt_application, vispy_app  # noqa: F401  (re-exported: seein.gui.app.qt_application)
 
 
@@ -85,9 +86,9 @@ def build_window(store_path: str | os.PathLike | None, *, layer: str | None = No
         if store_path is not None:
             window.open_store(store_path)
             if layer is not None:
-                window.state.set_layer(layer, source="cli")
+                window.state.set_layer(layer, source=Source.CLI)
             if select is not None:
-                window.state.select(parse_select(select, window.state.store), source="cli")
+                window.state.select(parse_select(select, window.state.store), source=Source.CLI)
     except BaseException:
         window.close()
         window.deleteLater()
@@ -113,12 +114,12 @@ def build_linked_window(first: str | os.PathLike, second: str | os.PathLike, *, 
             halves.append(half)
             half.open_store(path)
             if name:
-                half.state.set_layer(name, source="cli")
+                half.state.set_layer(name, source=Source.CLI)
         window = LinkedWindow(*halves)
         if select is not None:
             from ..state import parse_select
 
-            halves[0].state.select(parse_select(select, halves[0].state.store), source="cli")
+            halves[0].state.select(parse_select(select, halves[0].state.store), source=Source.CLI)
     except BaseException:
         for half in halves:
             half.close()

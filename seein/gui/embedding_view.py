@@ -15,6 +15,7 @@ from typing import Optional
 from qtpy import QtCore, QtWidgets
 
 from ..state import AppState
+from ..state.bus import Source
 from .embedding_adapter import EmbeddingAdapter
 from .embedding_controls import EmbeddingControls
 from .embedding_tasks import EmbeddingTasks
@@ -134,14 +135,14 @@ class EmbeddingView(QtWidgets.QWidget):
             polygon = self.lasso.finish()
             if len(polygon) >= 3:
                 image_mask, point_mask = self.scene.lasso(polygon)
-                self.state.select_points(point_mask, mode, source="lasso") if point_mask is not None \
-                    else self.state.select(image_mask, mode, source="lasso")
+                self.state.select_points(point_mask, mode, source=Source.LASSO) if point_mask is not None \
+                    else self.state.select(image_mask, mode, source=Source.LASSO)
             self.lasso_finished.emit()
             return
         if event.button == 1 and self._press is not None:
             dx, dy = event.pos[0] - self._press[0], event.pos[1] - self._press[1]
             if dx * dx + dy * dy <= 9:  # a click, not a pan
-                self.state.select_point(self.scene.pick(*event.pos[:2]), mode, source="click")
+                self.state.select_point(self.scene.pick(*event.pos[:2]), mode, source=Source.CLICK)
 
     def shutdown(self) -> None:
         self._hover_timer.stop()

@@ -19,7 +19,7 @@ import numpy as np
 from qtpy import QtCore, QtGui, QtWidgets
 
 from ..state import AppState, class_output_layer
-from ..state.bus import Subscriptions
+from ..state.bus import Source, Subscriptions
 from .qimage import event_point, to_qimage
 from .worker import Task
 
@@ -210,7 +210,7 @@ class FeatureMapView(QtWidgets.QScrollArea):
         self.canvas = FeatureMapCanvas(self)
         self.setWidget(self.canvas)
         self.setWidgetResizable(True)
-        self.canvas.layer_clicked.connect(lambda name: state.set_layer(name, source="feature-map"))
+        self.canvas.layer_clicked.connect(lambda name: state.set_layer(name, source=Source.FEATURE_MAP))
         self.canvas.cell_clicked.connect(self._on_cell)
         self._task: Optional[Task] = None
         self._pending = False

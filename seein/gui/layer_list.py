@@ -6,7 +6,7 @@ from __future__ import annotations
 from qtpy import QtCore, QtWidgets
 
 from ..state import AppState
-from ..state.bus import LayerEvent, Subscriptions
+from ..state.bus import LayerEvent, Source, Subscriptions
 
 
 class LayerList(QtWidgets.QListWidget):
@@ -44,7 +44,7 @@ class LayerList(QtWidgets.QListWidget):
                 self.blockSignals(blocked)
 
     def _on_click(self, item: QtWidgets.QListWidgetItem) -> None:
-        self.state.set_layer(item.data(QtCore.Qt.UserRole), source="layer-list")
+        self.state.set_layer(item.data(QtCore.Qt.UserRole), source=Source.LAYER_LIST)
 
     def row_rect(self, name: str) -> QtCore.QRect:
         """Where the row of layer ``name`` is drawn (for tests and tours)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from qtpy import QtCore, QtGui, QtWidgets
 
 from ..state import AppState, class_palette
-from ..state.bus import SelectionEvent, Subscriptions
+from ..state.bus import SelectionEvent, Source, Subscriptions
 from .modifiers import mode_from_modifiers
 from .qimage import event_point, to_qcolor
 
@@ -96,7 +96,7 @@ class Legend(QtWidgets.QListWidget):
         item = self.itemAt(event_point(event))
         if item is not None and event.button() == QtCore.Qt.LeftButton:
             mode = mode_from_modifiers(event.modifiers(), self.state.select_mode)
-            self.state.select_class(item.data(QtCore.Qt.UserRole), mode, source="legend")
+            self.state.select_class(item.data(QtCore.Qt.UserRole), mode, source=Source.LEGEND)
         super().mouseReleaseEvent(event)
 
     def row_rect(self, cls: int) -> QtCore.QRect:

@@ -15,6 +15,7 @@ from qtpy import QtCore, QtGui, QtWidgets
 
 from ..core.errors import SeeinError
 from ..state import AppState, SelectMode, load_selection, save_selection
+from ..state.bus import Source
 from .actions import Actions
 from .details import DetailsView
 from .embedding_view import EmbeddingView
@@ -193,15 +194,15 @@ class MainWindow(QtWidgets.QMainWindow):
                 half = MainWindow(restore=False)
                 halves.append(half)
                 half.open_store(store)
-            halves[0].state.set_layer(self.state.layer, source="linked")
-            halves[0].state.select(self.state.selection.copy(), source="linked")
+            halves[0].state.set_layer(self.state.layer, source=Source.LINKED)
+            halves[0].state.select(self.state.selection.copy(), source=Source.LINKED)
             window = LinkedWindow(*halves)
         except BaseException:
             for half in halves:
                 half.close()
                 half.deleteLater()
             raise
-        halves[1].state.select(self.state.selection.copy(), source="linked")
+        halves[1].state.select(self.state.selection.copy(), source=Source.LINKED)
         window.show()
         self.linked_window = window
         return window
@@ -221,7 +222,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                                         "Selections (*.csv *.npy);;All files (*)")
         if path:
             self._ask(lambda: self.state.select(load_selection(path, self.state.store.image_ids),
-                                                self.state.select_mode, "import"))
+                                                self.state.select_mode, Source.IMPORT))
 
     def screenshot_dialog(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save screenshot", "seein.png", "PNG (*.png)")

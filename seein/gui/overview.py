@@ -15,7 +15,7 @@ import numpy as np
 from qtpy import QtWidgets
 
 from ..state import AppState, ViewMode, class_palette
-from ..state.bus import Subscriptions, ViewportEvent
+from ..state.bus import Source, Subscriptions, ViewportEvent
 from .worker import Task
 
 ZOOM_STEP = 1.25
@@ -118,11 +118,11 @@ class OverviewView(QtWidgets.QWidget):
     def _on_press(self, event) -> None:
         if event.button == 1 and self.state.viewport is not None:
             self._dragging = True
-            self.state.set_viewport(self.scene.navigate(*event.pos[:2]), source="overview")
+            self.state.set_viewport(self.scene.navigate(*event.pos[:2]), source=Source.OVERVIEW)
 
     def _on_move(self, event) -> None:
         if self._dragging and self.state.viewport is not None:
-            self.state.set_viewport(self.scene.navigate(*event.pos[:2]), source="overview")
+            self.state.set_viewport(self.scene.navigate(*event.pos[:2]), source=Source.OVERVIEW)
 
     def _on_release(self, event) -> None:
         self._dragging = False
@@ -130,7 +130,7 @@ class OverviewView(QtWidgets.QWidget):
     def _on_wheel(self, event) -> None:
         if self.state.viewport is not None:
             factor = 1 / ZOOM_STEP if event.delta[1] > 0 else ZOOM_STEP
-            self.state.set_viewport(self.scene.zoom(*event.pos[:2], factor), source="overview")
+            self.state.set_viewport(self.scene.zoom(*event.pos[:2], factor), source=Source.OVERVIEW)
         event.handled = True
 
     def shutdown(self) -> None:

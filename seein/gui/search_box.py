@@ -6,6 +6,7 @@ from __future__ import annotations
 from qtpy import QtWidgets
 
 from ..state import AppState
+from ..state.bus import Source
 from ..state.search import search_images
 
 
@@ -31,7 +32,7 @@ class SearchBox(QtWidgets.QLineEdit):
         result = search_images(self.text(), list(store.class_names), store.labels, store.image_ids)
         missed = f"; no match for {', '.join(result.unmatched)}" if result.unmatched else ""
         if result.mask.any():
-            self.state.select(result.mask, source="search")
+            self.state.select(result.mask, source=Source.SEARCH)
             self.state.bus.status.emit(f"search: {int(result.mask.sum())} images ({', '.join(result.matched)}){missed}")
         else:
             self.state.bus.status.emit(f"search: nothing matches {self.text().strip()!r}")

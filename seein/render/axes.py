@@ -37,11 +37,15 @@ COUNT_TITLE = "count per class"  # the y title of a histogram alone in view
 TITLE_INK = (0.05, 0.05, 0.05, 1.0)
 
 
-def axis_titles(layer: str, n_dims: int, method: Method | str | None = None) -> list[str]:
-    """Axis titles of a layer's dims (``conv2 · dim 7``) or of a projection's (``t-SNE 1``)."""
+def axis_titles(layer: str, n_dims: int, method: Method | str | None = None,
+                class_names: Sequence[str] | None = None) -> list[str]:
+    """Axis titles of a layer's dims (``conv2 · dim 7``), of the class-output layer's when its
+    ``class_names`` are given (``fc2 · class 7``), or of a projection's (``t-SNE 1``)."""
     if method is not None:
         label = Method(method).label
         return [f"{label} {k + 1}" for k in range(n_dims)]
+    if class_names is not None and len(class_names) == n_dims:
+        return [f"{layer} · class {name}" for name in class_names]
     return [f"{layer} · dim {k}" for k in range(n_dims)]
 
 

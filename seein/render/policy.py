@@ -51,6 +51,25 @@ def home_rect(n_dims: int, n_points: int, points_budget: int = HOME_POINTS_BUDGE
     return (x, y, width, height)
 
 
+def block_rect(n_dims: int, a: int, b: int, plot_size: tuple[float, float], margin: float) -> Rect:
+    """The view (x, y, w, h) of the matrix block of dims a..b-1 (rows and columns) with a thin frame,
+    shaped like the plot (``plot_size`` in pixels; the axes' margins make it not square).
+
+    The room a non-square plot has to spare goes where no panel is: right of and below the
+    whole matrix, left of and above a block in the top-left corner, so no sliver of a next
+    row or column shows and the axes stay along the block's edges.
+    """
+    k = b - a
+    side = k + 2 * margin
+    pw, ph = plot_size
+    aspect = pw / ph if ph > 0 else 1.0
+    width, height = side * max(aspect, 1.0), side / min(aspect, 1.0)
+    before = a == 0 and b < n_dims  # the matrix goes on right of and below the block
+    x0 = a - margin - (width - side if before else 0.0)
+    y0 = n_dims - b - margin if before else n_dims - a + margin - height
+    return (x0, y0, width, height)
+
+
 def panel_rect(n_dims: int, x: int, y: int, margin: float = 0.04) -> Rect:
     """The view (x, y, w, h) showing the panel of dim ``x`` across and dim ``y`` up of a D x D matrix.
 

@@ -70,10 +70,12 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
     """Render in this process (EGL): the body of :func:`screenshot`; (RGBA, what it shows)."""
     from ..core.palette import class_palette
     from ..state.projection_timeline import display_ranges
+    from ..state.start import class_output_layer
     from ..store import Store
     from .axes import axis_titles
     from .layout import PAD
     from .offscreen import egl_app
+    from .policy import block_rect
     from .scene import EmbeddingScene
 
     with Store.open(store_path) as store:
@@ -96,6 +98,7 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
         image_index = np.repeat(np.arange(store.n_images, dtype=np.int64), info.points_per_image)
         labels, n_images, n_classes = store.labels, store.n_images, store.n_classes
         snap_name = f"snapshot {snap.index} (step {snap.step})"
+        unit_classes = list(store.class_names) if class_output_layer(store) == layer else None
     d = points.shape[1]
     mode = "scatter" if projection or dims is not None or (d <= 2 and not splom) else "splom"
     view = EmbeddingScene(app=egl_app(), size=size)
@@ -105,19 +108,13 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
         # a projection is drawn as the window draws its first map: one unit as long across as up
         ranges = display_ranges(points) if projection else None
         view.set_layer(points, image_index, labels, n_images, class_palette(n_classes), mode=mode, ranges=ranges,
-                       dim_names=axis_titles(layer, d, projection or None))
+                       dim_names=axis_titles(layer, d, projection or None, unit_classes))
         if dims is not None and not projection:
             view.set_dims(*dims)
         if mode == "splom":  # the whole matrix, or the block asked for, with a thin frame round it
             a, b = panels if panels is not None else (0, d)
-            k = b - a
-            m = min(0.02 * k, 0.9 * PAD)
-            # the plot beside the axes' margins is not square: its room to spare goes right of and
-            # below the block (nothing there in the whole matrix), the axes along the block's edges
             _, _, pw, ph = view.plot_rect
-            aspect = pw / ph if ph > 0 else 1.0
-            width, height = (k + 2 * m) * max(aspect, 1.0), (k + 2 * m) / min(aspect, 1.0)
-            view.view_rect = (a - m, d - a + m - height, width, height)
+            view.view_rect = block_rect(d, a, b, (pw, ph), margin=min(0.02 * (b - a), 0.9 * PAD))
         view.set_point_size(point_size)
         view.set_fade(fade)
         view.set_selection(mask)

@@ -19,7 +19,7 @@ from ..core.errors import SeeinError
 from ..core.palette import class_palette
 from ..core.progress import ProgressCallback
 from ..store import STRUCTURED, LayerInfo, Store
-from .axis_range import AxisRange, over_snapshots
+from .axis_range import AxisRange
 from .bus import (
     CellEvent,
     DimsEvent,
@@ -35,6 +35,7 @@ from .bus import (
     ViewportEvent,
 )
 from .caches import PointsCache, RangesCache
+from .layer_points import LayerPoints
 from .modes import ViewMode, default_mode, suggested_point_size
 from .projection_timeline import MapFrame, ProjectionMaps
 from .selection import SelectionHistory, SelectMode, combine
@@ -42,7 +43,8 @@ from .start import start_layer
 
 SourceLike = Source | str
 
-class AppState:
+
+class AppState(LayerPoints):
     """Every value the app shows, with setters that validate, store and emit on ``bus``.
 
     Setting a value to what it already is emits nothing, so two-way bound controls
@@ -372,45 +374,6 @@ class AppState:
         image_index = np.repeat(np.arange(store.n_images, dtype=np.int32), info.points_per_image)
         return {"points": points, "image_index": image_index, "labels": store.labels,
                 "n_images": store.n_images, "palette": class_palette(store.n_classes), "ranges": ranges}
-
-    def layer_ranges(self, layer: str) -> np.ndarray:
-        """float64 (D, 2): each dimension's (min, max) over every snapshot of ``layer``.
-
-        Fixed axes for the timeline: stepping through training moves the points, not the
-        axes under them. From ``feature_ranges`` (cached in the store); kept per layer.
-        Safe to call from a worker thread.
-        """
-        store = self.require_store()
-
-        def compute() -> np.ndarray:
-            from ..compute.stats import feature_ranges
-
-            per = np.stack([feature_ranges(store, layer, k) for k in range(len(store.snapshots))])
-            return over_snapshots(per)
-
-        return self._ranges.get((str(store.path), layer), compute)
-
-    def axis_ranges(self, layer: str, snapshot: int) -> np.ndarray:
-        """float64 (D, 2): the axes of ``layer`` at ``snapshot`` as :attr:`axis_range` says."""
-        if self.axis_range is AxisRange.SNAPSHOT:
-            from ..compute.stats import feature_ranges
-
-            return np.asarray(feature_ranges(self.require_store(), layer, snapshot), dtype=np.float64)
-        return self.layer_ranges(layer)
-
-    def has_points(self, layer: str, snapshot: int) -> bool:
-        """True when :meth:`read_points` would answer from memory."""
-        return self._points.has((str(self.require_store().path), layer, int(snapshot)))
-
-    def read_points(self, layer: str, snapshot: int) -> np.ndarray:
-        """A layer's points at a snapshot, float32 (n_points, D); the last one read is kept.
-
-        The embedding view and the overview both need the active layer: one read serves
-        both. Safe to call from a worker thread.
-        """
-        store = self.require_store()
-        return self._points.get((str(store.path), layer, int(snapshot)),
-                                lambda: store.read_activations(layer, snapshot))
 
     def projection(self, layer: str | None = None) -> Optional[np.ndarray]:
         """The projection of ``layer`` (default active) by the current method, or None: the

@@ -34,7 +34,7 @@ def test_axes_and_fit_to_this_snapshot_in_the_window(make_window, demo_store, qt
     plot = scene.plot_rect
     # axes: ticks with values and both titles, and their text on screen in the margins
     drawn = scene.axes.drawn
-    assert [t for t, _, _ in drawn.title_x] == ["fc2 · dim 0"] and [t for t, _, _ in drawn.title_y] == ["fc2 · dim 1"]
+    assert [t for t, _, _ in drawn.title_x] == ["fc2 · class 0"] and [t for t, _, _ in drawn.title_y] == ["fc2 · class 1"]
     values = [float(label) for label, _, _ in drawn.tick_x]
     assert len(values) >= 3 and min(values) < -5 and max(values) > 5  # the range of all snapshots
     dark = frame[..., :3].max(axis=-1) < 170  # text ink (anti-aliased)
@@ -84,7 +84,7 @@ def test_matrix_in_the_window_has_histogram_diagonals_and_named_rows(make_window
     frame = scene.render()
     assert sorted(scene.histograms.drawn)[:2] == [0, 1]
     titles = [t for t, _, _ in scene.axes.drawn.title_x]
-    assert titles[:2] == ["fc2 · dim 0", "fc2 · dim 1"] and len(scene.axes.drawn.tick_x) >= 4
+    assert titles[:2] == ["fc2 · class 0", "fc2 · class 1"] and len(scene.axes.drawn.tick_x) >= 4
     # the diagonal's selection outline (dark) and class lines (class colours) are drawn
     tr = scene.view.scene.node_transform(scene.canvas.scene)
     (ax, ay), (bx, by) = tr.map(np.array([[0.1, 9.1], [0.9, 9.9]]))[:, :2]

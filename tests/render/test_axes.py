@@ -97,4 +97,5 @@ def test_tick_values_and_titles():
     values, step = nice_ticks(-13.2, 14.1, 6)
     assert step == 5 and format_ticks(values, step) == ["-10", "-5", "0", "5", "10"]
     assert axis_titles("conv2", 2) == ["conv2 · dim 0", "conv2 · dim 1"]
+    assert axis_titles("fc2", 2, class_names=["cat", "dog"]) == ["fc2 · class cat", "fc2 · class dog"]
     assert axis_titles("fc1", 2, "tsne") == ["t-SNE 1", "t-SNE 2"]

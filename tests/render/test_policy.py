@@ -31,3 +31,15 @@ def test_home_rect_spends_spare_room_on_the_matrix():
 def test_panel_rect_is_dim_x_across_and_dim_y_up():
     x, y, w, h = panel_rect(6, 4, 1, margin=0.0)  # column 4, row 1
     assert (x, y, w, h) == (4.0, 4.0, 1.0, 1.0)
+
+
+def test_block_rect_shows_no_sliver_of_the_next_row_or_column():
+    from seein.render.policy import block_rect
+
+    for plot in ((740, 750), (750, 740), (500, 800), (800, 500)):
+        x, y, w, h = block_rect(50, 0, 4, plot, margin=0.08)  # the top-left 4 x 4 of a 50 x 50 matrix
+        assert np.isclose(w / h, plot[0] / plot[1])
+        assert x + w <= 4.08 + 1e-9 and y >= 50 - 4 - 0.08 - 1e-9  # nothing of column 4 or row 4
+        assert x <= -0.08 + 1e-9 and y + h >= 50 + 0.08 - 1e-9  # the block and its frame are in view
+    x, y, w, h = block_rect(6, 0, 6, (900, 600), margin=0.1)  # the whole matrix: the spare lies right
+    assert np.isclose(x, -0.1) and np.isclose(y + h, 6.1)

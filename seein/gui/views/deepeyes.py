@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...state import AppState
+from ...state.bus import Source
 from ...store import Store
 from .chart_dock import ChartDock, ChartSpec, Request
 
@@ -77,7 +78,7 @@ def _pick_snapshot(state: AppState, k: int) -> None:
 
 def _pick_cell(state: AppState, hit: tuple[str, int]) -> None:
     layer, snapshot = hit
-    state.set_layer(layer, source="perplexity")
+    state.set_layer(layer, source=Source.PERPLEXITY)
     state.set_snapshot(int(snapshot))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ...state import AppState
+from ...state.bus import Source
 from ...store import Store
 from .chart_dock import ChartDock, ChartSpec, Request
 
@@ -43,7 +44,7 @@ def _pick_cell(state: AppState, hit: tuple[int, int]) -> None:
     data = confusion_data(state.require_store(), state.snapshot)
     mask = (data["labels"] == true) & (data["predictions"] == predicted)
     names = data["class_names"]
-    state.select(mask, source="confusion")
+    state.select(mask, source=Source.CONFUSION)
     state.bus.status.emit(f"confusion: {int(mask.sum())} images of class {names[true]} predicted as "
                           f"{names[predicted]} selected")
 
@@ -103,7 +104,7 @@ def _draw_prediction(data, req: Request, size):
 
 def _pick_class(state: AppState, k: int) -> None:
     predictions = state.require_store().predictions(state.snapshot)
-    state.select(predictions == int(k), source="prediction")
+    state.select(predictions == int(k), source=Source.PREDICTION)
 
 
 def _network(path: str, req: Request) -> Any:
@@ -120,7 +121,7 @@ def _draw_network(data, req: Request, size):
 
 
 def _pick_layer(state: AppState, layer: str) -> None:
-    state.set_layer(layer, source="network")
+    state.set_layer(layer, source=Source.NETWORK)
 
 
 def _clusters(path: str, req: Request) -> Any:
@@ -138,7 +139,7 @@ def _draw_clusters(data, req: Request, size):
 
 def _select_cluster(state: AppState, hit: tuple[int, np.ndarray]) -> None:
     cluster, members = hit
-    state.select(members, source="clusters")
+    state.select(members, source=Source.CLUSTERS)
     state.bus.status.emit(f"clusters: cluster {cluster} ({int(members.sum())} images) selected")
 
 

@@ -16,7 +16,7 @@ from qtpy import QtCore, QtGui, QtWidgets
 
 from ...render.deepeyes.inputmap import ColourBy, patch, patch_grid, scene_arrays
 from ...state import AppState
-from ...state.bus import Subscriptions
+from ...state.bus import Source, Subscriptions
 from ..lasso import LassoTool
 from ..worker import Task
 
@@ -214,7 +214,7 @@ class InputMapView(QtWidgets.QWidget):
             return
         images = np.zeros(self.state.store.n_images, dtype=bool)
         images[self.data["images"][caught]] = True
-        self.state.select(images, source="inputmap")
+        self.state.select(images, source=Source.INPUTMAP)
         shown = caught[:GRID_MAX]
         grid = patch_grid(self.state.store, self.data["images"][shown], self.data["boxes"][shown],
                           columns=12, cell=24)
