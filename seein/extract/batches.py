@@ -2,8 +2,8 @@
 
 Each batch's points land in one of a few reused :class:`~seein.extract.capture.BatchBuffer`
 blocks (:class:`BufferPool`); :class:`WriterThread` casts and writes them while the next
-batch runs forward, and flushes the data to the disk as it goes (``fdatasync`` every few
-MB). During a run glibc keeps freed memory for reuse (:func:`reuse_freed_memory`): handing
+batch runs forward, and starts the data's writing to the disk as it goes (every few MB,
+:func:`start_writeback`). During a run glibc keeps freed memory for reuse (:func:`reuse_freed_memory`): handing
 the freed layer outputs back to the kernel made every batch page-fault them in again
 (10,000 faults a run, 15 to 25 % on the forward pass, lenet on the digits, 2 cores).
 """
@@ -23,7 +23,7 @@ import torch
 
 from ..core.errors import SeeinError
 from ..store import LayerInfo, StoreWriter
-from .capture import BatchBuffer
+from .capture import STAGE_BYTES, BatchBuffer
 
 SYNC_BYTES = 4 << 20  # the writer thread flushes the data to the disk every this many bytes
 
@@ -41,6 +41,12 @@ class BufferPool:
         if device.type == "cuda":
             with torch.inference_mode(False):
                 self._device_block = BatchBuffer.device_block(*self._args)
+        # one small buffer the writer casts deferred CPU outputs into, piece by piece (StagedPoints)
+        self._stage = None
+        if device.type != "cuda":
+            with torch.inference_mode(False):
+                self._stage = torch.empty(max(1, STAGE_BYTES // torch.empty(0, dtype=dtype).element_size()),
+                                          dtype=dtype)
         self._free: queue.Queue = queue.Queue()
         self._left = count  # made on first use: a one-batch extraction needs one
 
@@ -48,7 +54,9 @@ class BufferPool:
         if self._left and self._free.empty():
             self._left -= 1
             with torch.inference_mode(False):  # normal tensors: the writer thread fills them too
-                return BatchBuffer(*self._args, device_block=self._device_block)
+                buffer = BatchBuffer(*self._args, device_block=self._device_block)
+                buffer.stage = self._stage
+                return buffer
         return self._free.get()
 
     def give(self, buffer: BatchBuffer) -> None:
@@ -60,8 +68,8 @@ class WriterThread:
 
     The queue is short, so at most two batches wait in memory; an error in the thread
     is raised in the caller at the next ``put`` or at ``close``. Every :data:`SYNC_BYTES`
-    written it also flushes the file's data to the disk (the thread waits, not the forward
-    pass), so that :meth:`StoreWriter.finish`'s ``fsync`` finds little left to do.
+    written it also starts the file's data on its way to the disk (:func:`start_writeback`,
+    no waiting), so that :meth:`StoreWriter.finish`'s ``fsync`` finds little left to do.
     """
 
     def __init__(self, writer: StoreWriter | Callable[[], StoreWriter], dtype: torch.dtype,
@@ -128,7 +136,7 @@ class WriterThread:
             self.writer.write_chunk(snapshot, first, points, logits, predictions)
             self._unsynced += sum(p.nbytes for p in points.values())
             if self._sync_fd is not None and self._unsynced >= SYNC_BYTES:
-                os.fdatasync(self._sync_fd)
+                start_writeback(self._sync_fd)
                 self._unsynced = 0
         except OSError as exc:  # a full disk, say: the chunks before this one are kept
             reason = exc.strerror or str(exc).splitlines()[0]
@@ -160,6 +168,30 @@ class WriterThread:
             self._sync_fd = None
         if self.error is not None:
             raise self.error
+
+
+_SYNC_FILE_RANGE_WRITE = 2  # linux/fs.h: start writing the dirty pages out, wait for nothing
+_sync_file_range: Any = False  # looked up on first use; None where there is none
+
+
+def start_writeback(fd: int) -> None:
+    """Start writing a file's dirty pages to the disk without waiting (Linux's
+    ``sync_file_range``); elsewhere ``fdatasync``. The store's final ``fsync`` still waits
+    for all of it; this only keeps that wait short, and no longer holds the writer thread
+    (the last batches' writes then overlap the flush of the ones before them)."""
+    global _sync_file_range
+    if _sync_file_range is False:
+        _sync_file_range = None
+        if sys.platform.startswith("linux"):
+            try:
+                func = ctypes.CDLL(None, use_errno=True).sync_file_range
+                func.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+                func.restype = ctypes.c_int
+                _sync_file_range = func
+            except (AttributeError, OSError):
+                pass
+    if _sync_file_range is None or _sync_file_range(fd, 0, 0, _SYNC_FILE_RANGE_WRITE) != 0:
+        os.fdatasync(fd)
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (glibc's malloc.h)

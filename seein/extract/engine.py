@@ -18,8 +18,10 @@ Where the time went, and what this does about it (lenet on the digits, 2 cores):
 - glibc handed the freed layer outputs back to the kernel and page-faulted them in again
   on the next batch (10,000 faults a run, 15 to 25 % on the forward pass): during a run
   freed memory is kept for reuse (:func:`seein.extract.batches.reuse_freed_memory`);
-- the data is flushed to the disk on the writer thread as it goes (``fdatasync`` every
-  few MB), so that finishing the store no longer waits for one big ``fsync`` at the end.
+- the data is sent on to the disk by the writer thread as it goes (``sync_file_range`` every
+  few MB, not waiting), so that finishing the store no longer waits for one big ``fsync``;
+- the writer casts each deferred output in 512 KB pieces and writes each while it is in
+  the cache (:class:`~seein.extract.capture.StagedPoints`): a pass over memory less.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ a killed writer leaves a file that resumes from its last complete chunk).
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Iterator, Protocol, runtime_checkable
 
 import h5py
 import numpy as np
@@ -68,6 +68,26 @@ def row_extents(ds: h5py.Dataset) -> tuple[int, list[int]] | None:
             return None
         offsets.append(int(info.byte_offset))
     return rows, offsets
+
+
+@runtime_checkable
+class RowPieces(Protocol):
+    """Rows made piece by piece as they are written (a layer output cast into a small reused
+    buffer, say): ``pieces()`` yields (first row, rows) in order, each valid until the next."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    nbytes: int
+
+    def pieces(self) -> Iterator[tuple[int, np.ndarray]]: ...
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray: ...
+
+
+def write_row_pieces(fd: int, extents: tuple[int, list[int]], rows: RowPieces, first_row: int) -> None:
+    """:func:`write_rows` for rows that come in pieces: each is written while it is in the cache."""
+    for offset, piece in rows.pieces():
+        write_rows(fd, extents, piece, first_row + offset)
 
 
 def write_rows(fd: int, extents: tuple[int, list[int]], data: np.ndarray, first_row: int) -> None:

@@ -15,7 +15,7 @@ from .. import __version__
 from ..core.errors import SeeinError
 from ..core.outputs import fsync_path
 from ..core.snapshots import SnapshotInfo
-from .rows import allocated, chunk_images, row_extents, write_rows
+from .rows import RowPieces, allocated, chunk_images, row_extents, write_row_pieces, write_rows
 from .schema import (
     FORMAT_NAME,
     SCHEMA_VERSION,
@@ -148,7 +148,8 @@ class StoreWriter:
         """Write one chunk of images for one snapshot, flush, then record it as done.
 
         ``outputs`` maps layer name to the batch output, (n, C, H, W) or (n, D), or to
-        its points already (n*H*W, C). ``predictions`` defaults to the argmax of the
+        its points already (n*H*W, C), possibly as :class:`~seein.store.rows.RowPieces`
+        (written piece by piece). ``predictions`` defaults to the argmax of the
         logits (-1 for a net with a single output).
         """
         g, datasets = self._snapshot_datasets(snapshot_index)
@@ -156,7 +157,7 @@ class StoreWriter:
         logits = np.asarray(logits, dtype=np.float32)
         if predictions is None:
             predictions = logits.argmax(1) if logits.shape[1] > 1 else np.full(n, -1)
-        rows = {name: to_points(out) for name, out in outputs.items()}
+        rows = {name: out if isinstance(out, RowPieces) else to_points(out) for name, out in outputs.items()}
         rows["logits"], rows["predictions"] = logits, np.asarray(predictions, dtype=np.int64)
         for name, pts in rows.items():
             ds, extents = datasets[name]
@@ -164,7 +165,9 @@ class StoreWriter:
             if pts.shape[1:] != ds.shape[1:] or pts.shape[0] != n * per or (image_start + n) * per > ds.shape[0]:
                 raise ValueError(f"{name}: {pts.shape} rows do not fit rows {image_start * per}.. of {ds.shape}")
             if extents is None:  # storage HDF5 must write itself (filtered, say): through h5py
-                ds[image_start * per:(image_start + n) * per] = pts.astype(ds.dtype, copy=False)
+                ds[image_start * per:(image_start + n) * per] = np.asarray(pts).astype(ds.dtype, copy=False)
+            elif isinstance(pts, RowPieces) and pts.dtype == ds.dtype:
+                write_row_pieces(self._raw, extents, pts, image_start * per)
             else:
                 write_rows(self._raw, extents, np.ascontiguousarray(pts, dtype=ds.dtype), image_start * per)
         self._file.flush()  # anything h5py buffered lands before the counter that vouches for it

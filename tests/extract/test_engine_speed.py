@@ -17,6 +17,7 @@ from seein.extract import capture as capture_module
 from seein.extract.capture import BatchBuffer, as_points
 from seein.extract.engine import ExtractionPlan, probe_layers, run_plan
 from seein.store import LayerInfo, SnapshotInfo, Store, StoreWriter
+from seein.testing import assert_same_stores
 from seein.testing.extraction import tiny_plan
 
 
@@ -60,6 +61,46 @@ def test_a_separate_device_block_reaches_the_host_in_one_copy():
     np.testing.assert_array_equal(points["conv"], as_points(conv, torch.float16).numpy())
     np.testing.assert_array_equal(points["fc"], fc.half().numpy())
     np.testing.assert_array_equal(logits, np.ones((3, 2)))
+
+
+def _counted(pieces, seen):
+    for piece in pieces:
+        seen.append(piece[0])
+        yield piece
+
+
+def test_points_cast_in_pieces_equal_fresh_points():
+    torch.manual_seed(0)
+    stage = torch.empty(50, dtype=torch.float16)  # 2 images of conv a piece, 1 image of cube
+    for output in (torch.randn(5, 3, 4, 2).contiguous(memory_format=torch.channels_last),
+                   torch.randn(5, 7), torch.randn(5, 2, 30)):
+        staged = capture_module.StagedPoints(output, torch.float16, stage)
+        want = as_points(output, torch.float16).numpy()
+        got = np.zeros(staged.shape, staged.dtype)
+        for row, piece in staged.pieces():
+            got[row:row + len(piece)] = piece
+        assert staged.nbytes == want.nbytes and staged.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.asarray(staged), want)
+
+
+def test_a_store_written_in_pieces_equals_one_written_from_blocks(tmp_path, monkeypatch):
+    written = []
+    real_pieces = capture_module.StagedPoints.pieces
+    monkeypatch.setattr(batches, "STAGE_BYTES", 256)  # a few images a piece
+    monkeypatch.setattr(capture_module.StagedPoints, "pieces", lambda self: _counted(real_pieces(self), written))
+    pieces = run_plan(tiny_plan(), tmp_path / "p.h5", batch_size=8)
+    assert len(written) > 2 * 7 * 2  # several pieces per layer and batch
+    monkeypatch.undo()
+    real = batches.BufferPool.take
+
+    def no_stage(self):
+        buffer = real(self)
+        buffer.stage = None
+        return buffer
+
+    monkeypatch.setattr(batches.BufferPool, "take", no_stage)
+    assert_same_stores(pieces, run_plan(tiny_plan(), tmp_path / "b.h5", batch_size=8))
 
 
 def test_blocks_are_reused_batch_after_batch(tmp_path, monkeypatch):
