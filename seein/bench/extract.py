@@ -2,11 +2,12 @@
 
 The bare forward pass is the model as loaded, run batch by batch under inference mode
 with torch's default threads: what a user's own loop costs. Extraction runs the network
-channels-last on the CPU when it can (see :mod:`seein.extract.capture`) and with one torch
-thread fewer (that core converts and writes); so a bare pass set up the same way is
-timed too (``forward_same_setup``), and ``ratios`` holds both quotients, the second
-being what hooks, conversion and writing alone cost. The headline ``extract_vs_forward``
-divides by the faster of the two bare passes (``extract_vs_forward_default`` by the first).
+channels-last on the CPU when it can (see :mod:`seein.extract.capture`), with the torch
+threads :func:`seein.extract.engine.write_setup` gives it (all of them when the folder
+takes direct I/O); so a bare pass set up the same way is timed too
+(``forward_same_setup``), and ``ratios`` holds both quotients, the second being what
+hooks, conversion and writing alone cost. The headline ``extract_vs_forward`` divides by
+the faster of the two bare passes (``extract_vs_forward_default`` by the first).
 
 ``write_vs_disk`` sets extraction's write rate (store bytes over its wall time) against the
 disk's own sequential write rate, measured in the same run on the same folder: a file of
@@ -26,8 +27,9 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ..extract.engine import ExtractionPlan, default_device, probe_layers, run_plan
+from ..extract.engine import ExtractionPlan, default_device, probe_layers, run_plan, write_setup
 from ..store import SnapshotInfo
+from ..store.direct import DirectFile
 
 
 def _plan(model: str, dataset: str, split: str, limit: int | None,
@@ -96,6 +98,20 @@ def _extract(plan: ExtractionPlan, folder: Path, batch_size: int, dtype: str,
 DISK_BLOCK = 8 << 20  # the disk probe's write size
 
 
+def _takes_direct_io(folder: Path) -> bool:
+    """Whether a store in ``folder`` would be written by direct I/O."""
+    path = folder / "direct-probe.bin"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        probe = DirectFile(path, fd)
+        direct = probe.direct
+        probe.close_direct()
+        return direct
+    finally:
+        os.close(fd)
+        path.unlink()
+
+
 def _disk_write(folder: Path, size: int) -> float:
     """Seconds to write ``size`` bytes sequentially into a new file in ``folder`` and fsync it."""
     block = np.random.default_rng(0).integers(0, 256, min(DISK_BLOCK, max(1, size)), np.uint8).data
@@ -126,7 +142,6 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
     n = len(images)
     bare, channels_last = _bare_model(net, images, device)
     threads = torch.get_num_threads()
-    same_threads = max(1, threads - 1) if device.type == "cpu" else threads
     times: dict[str, list[float]] = {"forward": [], "extract": [], "forward_same_setup": []}
     if sync_writes:
         times["extract_sync_writes"] = []
@@ -134,6 +149,8 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
     size = 0
     with tempfile.TemporaryDirectory(prefix="seein-bench-") as tmp:
         folder = Path(tmp)
+        direct = _takes_direct_io(folder)
+        threaded, same_threads = write_setup(direct, device)
         _forward(bare, images, batch_size, device, channels_last)  # warm-up: allocator, kernels
         size = _extract(plan, folder, batch_size, dtype, True)[2]
         _disk_write(folder, size)
@@ -170,7 +187,8 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
         "config": {"model": model, "dataset": plan.dataset_spec, "split": split, "images": n,
                    "layers": [layer.name for layer in plan.layers], "batch_size": batch_size, "dtype": dtype,
                    "repeats": repeats, "device": str(device), "threads": torch.get_num_threads(),
-                   "channels_last": channels_last, "extract_torch_threads": same_threads},
+                   "channels_last": channels_last, "extract_torch_threads": same_threads,
+                   "direct_io": direct, "writes": "writer thread" if threaded else "in line"},
         "results": results,
         "ratios": {
             # the headline: against the faster of the two bare passes, so no setup flatters it

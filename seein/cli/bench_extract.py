@@ -51,8 +51,9 @@ def run(args: argparse.Namespace) -> int:
     setup = f"{'channels-last, ' if c['channels_last'] else ''}{c['extract_torch_threads']} torch thread(s)"
     print(f"  bare, as extraction    {r['forward_same_setup']['images_per_s']:>10,.0f} images/s   ({setup}; "
           f"extraction / this: {result['ratios']['extract_vs_forward_same_setup']:.3f})")
+    how = f"{'direct I/O' if c['direct_io'] else 'through the page cache'}, {c['writes']}"
     print(f"  extraction (+ HDF5)    {r['extract']['images_per_s']:>10,.0f} images/s   "
-          f"{r['extract']['mb_per_s']:,.0f} MB/s written ({r['extract']['bytes'] / 1e6:.1f} MB)")
+          f"{r['extract']['mb_per_s']:,.0f} MB/s written ({r['extract']['bytes'] / 1e6:.1f} MB; {how})")
     if "extract_sync_writes" in r:
         print(f"  extraction, sync writes{r['extract_sync_writes']['images_per_s']:>10,.0f} images/s")
     disk, ratio = r["disk_write"]["mb_per_s"], result["ratios"]["write_vs_disk"]

@@ -75,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
         raise SeeinError(f"{'--shards' if args.shards is not None else '--copy'} goes with --cluster")
     if args.cluster is not None:
         return _run_cluster(args, layers, run_path)
+    from ..core.backend import env_threads
+
+    env_threads()  # SEEIN_THREADS: the same threads give the same last bits (as on a cluster's workers)
     with TqdmProgress("extract", unit="img", disable=True if args.quiet else None) as bar:
         try:
             path = extract(args.model, args.dataset, args.out, run=run_path, weights=args.weights,

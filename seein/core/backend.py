@@ -215,6 +215,12 @@ def _threads(requested: str | None) -> int:
     return n
 
 
+def env_threads() -> int:
+    """Apply ``SEEIN_THREADS`` when set (torch, BLAS/OpenMP pools) without building the whole
+    backend, as ``seein extract`` does: a matmul's last bits depend on the thread count."""
+    return _threads(os.environ.get(THREADS_ENV))
+
+
 @functools.lru_cache(maxsize=1)
 def get_backend() -> Backend:
     """The process's backend, decided once from ``SEEIN_DEVICE`` and torch (cached).

@@ -23,7 +23,7 @@ import torch
 
 from ..core.errors import SeeinError
 from ..store import LayerInfo, StoreWriter
-from .capture import STAGE_BYTES, BatchBuffer
+from .capture import BatchBuffer
 
 SYNC_BYTES = 4 << 20  # the writer thread flushes the data to the disk every this many bytes
 
@@ -41,12 +41,6 @@ class BufferPool:
         if device.type == "cuda":
             with torch.inference_mode(False):
                 self._device_block = BatchBuffer.device_block(*self._args)
-        # one small buffer the writer casts deferred CPU outputs into, piece by piece (StagedPoints)
-        self._stage = None
-        if device.type != "cuda":
-            with torch.inference_mode(False):
-                self._stage = torch.empty(max(1, STAGE_BYTES // torch.empty(0, dtype=dtype).element_size()),
-                                          dtype=dtype)
         self._free: queue.Queue = queue.Queue()
         self._left = count  # made on first use: a one-batch extraction needs one
 
@@ -54,9 +48,7 @@ class BufferPool:
         if self._left and self._free.empty():
             self._left -= 1
             with torch.inference_mode(False):  # normal tensors: the writer thread fills them too
-                buffer = BatchBuffer(*self._args, device_block=self._device_block)
-                buffer.stage = self._stage
-                return buffer
+                return BatchBuffer(*self._args, device_block=self._device_block)
         return self._free.get()
 
     def give(self, buffer: BatchBuffer) -> None:
@@ -64,12 +56,13 @@ class BufferPool:
 
 
 class WriterThread:
-    """Runs ``StoreWriter.write_chunk`` calls in order on one background thread.
+    """Runs ``StoreWriter.write_chunk`` / ``write_staged`` calls in order on one background thread.
 
     The queue is short, so at most two batches wait in memory; an error in the thread
     is raised in the caller at the next ``put`` or at ``close``. Every :data:`SYNC_BYTES`
-    written it also starts the file's data on its way to the disk (:func:`start_writeback`,
-    no waiting), so that :meth:`StoreWriter.finish`'s ``fsync`` finds little left to do.
+    written through the page cache it also starts that data on its way to the disk
+    (:func:`start_writeback`, no waiting), so that :meth:`StoreWriter.finish`'s ``fsync``
+    finds little left to do; rows written by direct I/O are on the disk already.
     """
 
     def __init__(self, writer: StoreWriter | Callable[[], StoreWriter], dtype: torch.dtype,
@@ -82,12 +75,14 @@ class WriterThread:
         self._unsynced = 0
         self._sync_fd: int | None = None
         self._make = writer
+        self._opened = threading.Event()  # set once the store exists (or failed to)
         self._thread = threading.Thread(target=self._loop, name="seein-store-writer", daemon=True) \
             if threaded else None
         if self._thread:
             self._thread.start()
         else:
             self._open()
+            self._opened.set()
 
     def _open(self) -> None:
         """The store: given, or made now (on the thread, beside the first forward passes)."""
@@ -98,6 +93,13 @@ class WriterThread:
         except OSError:
             self._sync_fd = None
 
+    def spans(self, snapshot_index: int, first: int, n: int) -> dict[str, Any] | None:
+        """:meth:`StoreWriter.spans` of a batch; None while the store is still being made (that
+        batch then goes as it is, cast and written on the writer thread) or could not be."""
+        if not self._opened.is_set() or self.writer is None:
+            return None
+        return self.writer.spans(snapshot_index, first, n)
+
     def images_done(self, snapshot_index: int) -> int:
         """Images of a snapshot already in the store: 0 in one still being made."""
         return self._make.images_done(snapshot_index) if isinstance(self._make, StoreWriter) else 0
@@ -107,6 +109,8 @@ class WriterThread:
             self._open()
         except BaseException as exc:  # handed to the caller's thread
             self.error = exc
+        finally:
+            self._opened.set()
         while True:
             item = self._queue.get()
             if item is None:
@@ -128,16 +132,17 @@ class WriterThread:
     def _write(self, snapshot: int, first: int, batch: BatchBuffer | Mapping[str, Any],
                logits: np.ndarray | None, predictions: np.ndarray | None) -> None:
         try:
+            staged: Mapping[str, Any] = {}
             if isinstance(batch, BatchBuffer):
-                points, logits = batch.ready()
+                staged, points, logits = batch.ready()
             else:  # {layer: points or output}, as write_chunk takes them
                 points = dict(batch)
-            assert self.writer is not None
-            self.writer.write_chunk(snapshot, first, points, logits, predictions)
-            self._unsynced += sum(p.nbytes for p in points.values())
-            if self._sync_fd is not None and self._unsynced >= SYNC_BYTES:
+            assert self.writer is not None and logits is not None
+            self.writer.write_staged(snapshot, first, staged, logits, predictions, points)
+            buffered = self.writer.direct.buffered_bytes
+            if self._sync_fd is not None and buffered - self._unsynced >= SYNC_BYTES:
                 start_writeback(self._sync_fd)
-                self._unsynced = 0
+                self._unsynced = buffered
         except OSError as exc:  # a full disk, say: the chunks before this one are kept
             reason = exc.strerror or str(exc).splitlines()[0]
             raise SeeinError(f"writing failed ({reason}); fix that and run the same command with "

@@ -3,10 +3,11 @@
 Extraction and its benchmark share this: one forward pass per batch, every chosen
 layer's output turned into the store's point layout and dtype in one strided pass.
 
-On the CPU that pass is deferred: the hook keeps a reference to the output, and
-:func:`to_points` converts it later on the writer thread (torch casts release the GIL),
-overlapping the next batch's forward pass. An output that a later module changes in
-place (``ReLU(inplace=True)`` after a conv) cannot wait: the capture notices from the
+On the CPU that pass is deferred to the end of the batch's forward pass: the hook keeps
+a reference to the output, and :meth:`BatchBuffer.stage` casts it, with all torch threads,
+into memory laid out in line with its place in the file, which the writer thread then
+hands to the disk by direct I/O (:mod:`seein.store.direct`) while the next batch runs.
+An output that a later module changes in place (``ReLU(inplace=True)`` after a conv) cannot wait: the capture notices from the
 tensor's version counter (in a first pass outside inference mode,
 :meth:`LayerCapture.calibrate`) and copies that layer in its hook from then on.
 
@@ -24,13 +25,14 @@ block into pinned host memory, on the CPU the device block is the host block.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 
 from ..core.errors import SeeinError
 from ..store import LayerInfo, layer_kind
+from ..store.direct import StagingArena
 
 DTYPES = {"float16": torch.float16, "float32": torch.float32}
 
@@ -79,54 +81,6 @@ def to_points(output: Any, dtype: torch.dtype) -> np.ndarray:
     return as_points(output, dtype).numpy()
 
 
-STAGE_BYTES = 512 << 10  # the piece a deferred output is cast into before it is written
-
-
-class StagedPoints:
-    """A deferred CPU layer output, cast into points a piece at a time as it is written.
-
-    Each piece (whole images, about :data:`STAGE_BYTES`) is cast into one small reused
-    buffer and written from there while it is still in the cache, instead of the whole
-    batch going through a block in main memory first (one pass over memory less per point,
-    which the forward pass on the other core shares; lenet on the digits: 3 to 5 % faster).
-    Meets :class:`seein.store.rows.RowPieces`; ``np.asarray`` gives all points at once.
-    """
-
-    def __init__(self, output: torch.Tensor, dtype: torch.dtype, stage: torch.Tensor):
-        t = output.detach()
-        if t.dim() == 4:
-            self.image_shape: tuple[int, ...] = (int(t.shape[2]), int(t.shape[3]), int(t.shape[1]))
-            self._per, dims = int(t.shape[2]) * int(t.shape[3]), int(t.shape[1])
-        else:
-            t = t.reshape(t.shape[0], -1)
-            self.image_shape = (int(t.shape[1]),)
-            self._per, dims = 1, int(t.shape[1])
-        self._t, self._dtype, self._stage = t, dtype, stage
-        self.shape = (int(t.shape[0]) * self._per, dims)
-        self.dtype = np.dtype(torch.empty(0, dtype=dtype).numpy().dtype)
-        self.nbytes = self.shape[0] * dims * self.dtype.itemsize
-
-    def pieces(self) -> Iterator[tuple[int, np.ndarray]]:
-        """(first row, points) of each piece; a piece is valid until the next one is asked for."""
-        n, per, dims = int(self._t.shape[0]), self._per, self.shape[1]
-        step = max(1, self._stage.numel() // (per * dims))
-        for i in range(0, n, step):
-            m = min(step, n - i)
-            if self._stage.numel() < m * per * dims:  # one image larger than the stage
-                yield i * per, as_points(self._t[i:i + m], self._dtype).numpy()
-                continue
-            out = self._stage[:m * per * dims]
-            if self._t.dim() == 4:
-                out.view(m, *self.image_shape).copy_(self._t[i:i + m].permute(0, 2, 3, 1))
-            else:
-                out.view(m, dims).copy_(self._t[i:i + m])
-            yield i * per, out.view(m * per, dims).numpy()
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        points = as_points(self._t, self._dtype).numpy()
-        return points if dtype is None else points.astype(dtype, copy=False)
-
-
 class BatchBuffer:
     """Every chosen layer's points of one batch in one contiguous block, and its logits; reused.
 
@@ -151,9 +105,10 @@ class BatchBuffer:
         else:
             self.device, self.device_logits = self.host, self.host_logits
         self.event: Any = None
-        self.stage: torch.Tensor | None = None  # set by the pool: deferred outputs as StagedPoints
         self.n = 0
         self.outputs: dict[str, torch.Tensor] = {}
+        self.staged: dict[str, list[tuple[int, np.ndarray]]] = {}  # by stage(): {layer: [(offset, bytes)]}
+        self._arena: StagingArena | None = None
 
     @staticmethod
     def device_block(layers: Sequence[LayerInfo], capacity: int, dtype: torch.dtype, n_outputs: int,
@@ -195,21 +150,59 @@ class BatchBuffer:
                 self.event = torch.cuda.Event()
                 self.event.record()
 
-    def ready(self) -> tuple[dict[str, Any], np.ndarray]:
-        """The batch as numpy points and logits on the host: waits for the copy (CUDA) or
-        casts the deferred outputs (CPU; off the main thread, GIL released): into the block,
-        or, given a :attr:`stage`, as :class:`StagedPoints` cast while they are written."""
+    def stage(self, spans: Mapping[str, Sequence[tuple[int, int, int]] | None]) -> None:
+        """Cast this batch's points into staging memory in line with where they go in the file
+        (``spans`` from :meth:`seein.store.StoreWriter.spans`), ready for direct I/O.
+
+        Runs on the caller's thread with all torch threads, right after the forward pass:
+        the one pass over the points there is, with the outputs still warm in the cache.
+        Layers without spans (storage HDF5 writes itself) stay for :meth:`ready`.
+        """
+        itemsize = torch.empty(0, dtype=self.dtype).element_size()
+        sizes = {name: (per, dims) for name, per, dims in self.sizes}
+        wanted = {name: list(found) for name, found in spans.items() if found is not None and name in sizes}
+        if self._arena is None:
+            self._arena = StagingArena()
+        arena = self._arena
+        arena.reset()
+        arena.reserve(StagingArena.need([(off, rows * sizes[name][1] * itemsize)
+                                         for name, found in wanted.items() for _, rows, off in found]))
+        staged: dict[str, list[tuple[int, np.ndarray]]] = {}
+        for name, found in wanted.items():
+            per, dims = sizes[name]
+            raw, block = self.outputs.pop(name, None), self.views_of(name)
+            points = block if raw is None or raw.data_ptr() == block.data_ptr() else None  # cast in a hook
+            pieces = []
+            for row, rows, offset in found:
+                memory = arena.place(offset, rows * dims * itemsize)
+                out = torch.from_numpy(memory).view(self.dtype)
+                if points is not None:
+                    out.view(rows, dims).copy_(points[row:row + rows])
+                else:
+                    first, count = row // per, rows // per
+                    part = raw[first:first + count]
+                    if part.dim() == 4:  # (m, C, H, W) -> (m, H, W, C): a plain cast when channels-last
+                        out.view(count, part.shape[2], part.shape[3], part.shape[1]).copy_(part.permute(0, 2, 3, 1))
+                    else:
+                        out.view(count, dims).copy_(part.reshape(count, -1))
+                pieces.append((offset, memory))
+            staged[name] = pieces
+        self.staged = staged
+
+    def ready(self) -> tuple[dict[str, list[tuple[int, np.ndarray]]], dict[str, Any], np.ndarray]:
+        """The batch for the writer: (staged pieces from :meth:`stage`, {layer: numpy points}
+        for the other layers, logits). Waits for the copy to the host (CUDA); casts what was
+        neither staged nor cast in a hook (off the main thread, GIL released) into the block."""
         if self.event is not None:
             self.event.synchronize()
             self.event = None
-        views: dict[str, Any] = {name: v.numpy() for name, v in self._views(self.host, self.n).items()}
+        staged, self.staged = self.staged, {}
+        views: dict[str, Any] = {name: v.numpy() for name, v in self._views(self.host, self.n).items()
+                                 if name not in staged}
         for name, output in self.outputs.items():
-            if self.stage is not None:
-                views[name] = StagedPoints(output, self.dtype, self.stage)
-            else:
-                as_points(output, self.dtype, out=self.views_of(name))
+            as_points(output, self.dtype, out=self.views_of(name))
         self.outputs = {}  # the layer outputs go back to the allocator once written
-        return views, self.host_logits[:self.n].numpy()
+        return staged, views, self.host_logits[:self.n].numpy()
 
     def views_of(self, name: str) -> torch.Tensor:
         """The block's points of layer ``name`` in the current batch."""

@@ -6,10 +6,10 @@ modules and arrays, so tests and the benchmark drive it with any ``nn.Module``.
 
 Order: snapshot by snapshot, each over all images in batches. A snapshot's progress is
 one number (images done), so resuming is "skip finished snapshots, continue the current
-one from its last complete chunk", and each snapshot's weights are loaded once. The
-conversion of a batch's outputs to float16 points and their writing run on a background
-thread, overlapping the next batch's forward pass (torch, NumPy casts and ``os.pwrite``
-all release the GIL); at most two batches wait in memory.
+one from its last complete chunk", and each snapshot's weights are loaded once. A batch's
+outputs are cast to float16 points right after its forward pass, with all torch threads,
+and written on a background thread while the next batch runs; at most two batches wait
+in memory.
 
 Where the time went, and what this does about it (lenet on the digits, 2 cores):
 
@@ -20,8 +20,14 @@ Where the time went, and what this does about it (lenet on the digits, 2 cores):
   freed memory is kept for reuse (:func:`seein.extract.batches.reuse_freed_memory`);
 - the data is sent on to the disk by the writer thread as it goes (``sync_file_range`` every
   few MB, not waiting), so that finishing the store no longer waits for one big ``fsync``;
-- the writer casts each deferred output in 512 KB pieces and writes each while it is in
-  the cache (:class:`~seein.extract.capture.StagedPoints`): a pass over memory less.
+- the writes no longer take a core from the forward pass. A buffered ``pwrite`` copies the
+  data into the page cache on the CPU; to hide that copy the writer thread used to take one
+  of the 2 cores, which slowed the forward pass almost 2-fold (a bare pass is 43 ms on 2
+  threads, 81 ms on 1). Now the points are staged in line with their file offsets
+  (:meth:`~seein.extract.capture.BatchBuffer.stage`) and written by direct I/O
+  (:mod:`seein.store.direct`): the disk reads them from memory and the writer thread only
+  waits, so the forward pass keeps every core. Where direct I/O is refused, the writer
+  falls back to buffered writes, and on a CPU of 2 or 3 cores gives back one core to them.
 """
 
 from __future__ import annotations
@@ -166,10 +172,11 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 
 
 def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str,
-                 weights: Mapping[int, Mapping[str, torch.Tensor]] | None = None) -> StoreWriter:
+                 weights: Mapping[int, Mapping[str, torch.Tensor]] | None = None,
+                 direct_io: bool = True) -> StoreWriter:
     attrs = _source_attrs(plan)
     if resume:
-        writer = StoreWriter.resume(out)
+        writer = StoreWriter.resume(out, direct_io=direct_io)
         old = {k: writer.attrs.get(k) for k in ("shard", "image_start", "image_stop", "images_total")}
         try:
             old_source = json.loads(str(writer.attrs.get("source", "{}")))
@@ -200,7 +207,7 @@ def _open_writer(plan: ExtractionPlan, out: Path, *, resume: bool, dtype: str,
         curves=plan.curves, dataset_spec=plan.dataset_spec, model_spec=plan.model_spec,
         dtype=np.dtype(dtype), extra_attrs=attrs,
         weights=snapshot_states(plan) if weights is None else weights,
-        model_digest=model_digest(plan.model_spec))
+        model_digest=model_digest(plan.model_spec), direct_io=direct_io)
 
 
 def snapshot_states(plan: ExtractionPlan) -> dict[int, Mapping[str, torch.Tensor]]:
@@ -233,10 +240,12 @@ def model_digest(model_spec: str) -> str:
 def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = False, force: bool = False,
              dtype: str = "float16", batch_size: int = 256, progress: ProgressCallback | None = None,
              device: torch.device | None = None, threaded_writes: bool = True,
-             channels_last: bool = True) -> Path:
+             channels_last: bool = True, direct_io: bool | None = None) -> Path:
     """Extract ``plan`` into the store ``out`` (via ``out.partial``); return the store's path.
 
     ``channels_last=False`` keeps the model in its usual layout (see :mod:`seein.extract.capture`).
+    ``direct_io=False`` (or ``SEEIN_DIRECT_IO=0``) writes through the page cache only
+    (see :mod:`seein.store.direct`; for file systems where direct I/O is slow).
     """
     out = Path(out)
     if dtype not in DTYPES:
@@ -244,14 +253,23 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
     if batch_size < 1:
         raise SeeinError(f"batch size must be at least 1, got {batch_size}")
     check_out(out, resume=resume, force=force)
+    if direct_io is None:
+        direct_io = os.environ.get(DIRECT_IO_ENV, "1").strip().lower() not in ("0", "no", "false", "off")
     device = device or default_device()
     n = len(plan.images)
     total = n * len(plan.snapshots)
     if resume:  # where each snapshot goes on from is needed now
-        opened: StoreWriter | Callable[[], StoreWriter] = _open_writer(plan, out, resume=True, dtype=dtype)
-    else:  # a new store is made on the writer thread while the first batches run
+        opened: StoreWriter | Callable[[], StoreWriter] = _open_writer(plan, out, resume=True, dtype=dtype,
+                                                                       direct_io=direct_io)
+    else:
         weights = _kept_states(plan)
-        opened = lambda: _open_writer(plan, out, resume=False, dtype=dtype, weights=weights)  # noqa: E731
+        opened = lambda: _open_writer(plan, out, resume=False, dtype=dtype, weights=weights,  # noqa: E731
+                                      direct_io=direct_io)
+        if not _create_beside_forward(device):
+            opened = opened()
+    threads = torch.get_num_threads()
+    direct = opened.direct.direct if isinstance(opened, StoreWriter) else None
+    threaded_writes, forward_threads = write_setup(direct, device, threaded_writes)
     model = plan.model.to(device).eval()
     images = torch.from_numpy(np.ascontiguousarray(plan.images))
     # one block filling, one queued, one being written (a single one when writing in line)
@@ -266,11 +284,8 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
         if isinstance(opened, StoreWriter):
             opened.close()
         raise
-    threads = torch.get_num_threads()
-    if threaded_writes and device.type == "cpu" and threads > 1:
-        # leave a core to the writer thread: idle OpenMP workers spin and would starve it
-        # (measured on 2 cores: 1 torch thread + writer 0.42 s, 2 + writer 0.93 s, 2 and no writer 0.51 s)
-        torch.set_num_threads(threads - 1)
+    staging = device.type == "cpu"  # points cast on this thread, in line with the file (BatchBuffer.stage)
+    torch.set_num_threads(forward_threads)
     try:
         with capture, reuse_freed_memory():
             capture.calibrate(model, images[:2].to(device), channels_last)
@@ -288,6 +303,9 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
                         buffer = pool.take()
                         try:
                             buffer.hold(*capture.forward(model, batch, buffer.targets(len(batch))))
+                            spans = background.spans(snap.index, first, len(batch)) if staging else None
+                            if spans is not None:
+                                buffer.stage(spans)
                         except BaseException:
                             pool.give(buffer)
                             raise
@@ -307,6 +325,36 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
         torch.set_num_threads(threads)
     assert background.writer is not None
     return background.writer.finish(out)
+
+
+DIRECT_IO_ENV = "SEEIN_DIRECT_IO"
+
+
+def _create_beside_forward(device: torch.device) -> bool:
+    """Whether a new store is made on the writer thread while the first batches run: on CUDA,
+    where the forward pass leaves the CPU free. On the CPU it is made first: h5py holds the
+    GIL throughout, and the forward pass on every core waited for it (lenet on the digits,
+    2 cores: the first batch 6.5 -> 14 ms, longer than making the store, 5 ms)."""
+    return device.type == "cuda"
+FEW_CORES = 3  # up to this many torch threads, buffered writes go in line (see write_setup)
+
+
+def write_setup(direct: bool | None, device: torch.device, threaded: bool = True) -> tuple[bool, int]:
+    """Whether writes run on the writer thread, and the forward pass's torch threads, given
+    whether the store's file takes direct I/O (None: not known yet, the store being made later).
+
+    Direct I/O (the store open, its file system allowing it) costs the CPU little: a writer
+    thread beside a forward pass on every core. Buffered writes copy every byte on the CPU:
+    on few cores they go in line, between batches, with every core for the forward pass
+    (lenet on the digits, 2 cores: 87-91 ms, against 125 ms on a writer thread beside one
+    torch thread, the old way, and 82-84 ms direct); on more, the writer thread gets a core.
+    """
+    threads = torch.get_num_threads()
+    if not threaded or device.type != "cpu" or direct is None or direct:
+        return threaded, threads
+    if threads <= FEW_CORES:
+        return False, threads
+    return True, threads - 1
 
 
 def _load_state(model: torch.nn.Module, state: Mapping[str, torch.Tensor], snap: SnapshotInfo) -> None:

@@ -8,11 +8,12 @@ a killed writer leaves a file that resumes from its last complete chunk).
 
 from __future__ import annotations
 
-import os
-from typing import Any, Iterator, Protocol, runtime_checkable
+from typing import Any
 
 import h5py
 import numpy as np
+
+from . import direct
 
 
 def allocated(group: h5py.Group, name: str, shape: tuple[int, ...], dtype: Any,
@@ -43,12 +44,6 @@ def chunk_images(bytes_per_image: int, n_images: int | None = None) -> int:
     return -(-int(n_images) // n_chunks)
 
 
-def _pwrite_all(fd: int, data: memoryview, offset: int) -> None:
-    while len(data):
-        written = os.pwrite(fd, data, offset)
-        data, offset = data[written:], offset + written
-
-
 def row_extents(ds: h5py.Dataset) -> tuple[int, list[int]] | None:
     """Where a dataset's rows lie in the file: (rows per extent, byte offset of each extent),
     one extent for a contiguous dataset, one per chunk for one chunked by rows; None when
@@ -70,34 +65,23 @@ def row_extents(ds: h5py.Dataset) -> tuple[int, list[int]] | None:
     return rows, offsets
 
 
-@runtime_checkable
-class RowPieces(Protocol):
-    """Rows made piece by piece as they are written (a layer output cast into a small reused
-    buffer, say): ``pieces()`` yields (first row, rows) in order, each valid until the next."""
-
-    shape: tuple[int, ...]
-    dtype: np.dtype
-    nbytes: int
-
-    def pieces(self) -> Iterator[tuple[int, np.ndarray]]: ...
-
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray: ...
-
-
-def write_row_pieces(fd: int, extents: tuple[int, list[int]], rows: RowPieces, first_row: int) -> None:
-    """:func:`write_rows` for rows that come in pieces: each is written while it is in the cache."""
-    for offset, piece in rows.pieces():
-        write_rows(fd, extents, piece, first_row + offset)
+def row_spans(extents: tuple[int, list[int]], first_row: int, n_rows: int,
+              row_bytes: int) -> list[tuple[int, int, int]]:
+    """Where rows ``first_row`` .. ``first_row + n_rows`` go: (first of them, how many, byte
+    offset in the file) for each extent they touch, in order."""
+    rows_per, offsets = extents
+    spans, done = [], 0
+    while done < n_rows:
+        extent, within = divmod(first_row + done, rows_per)
+        take = min(n_rows - done, rows_per - within)
+        spans.append((done, take, offsets[extent] + within * row_bytes))
+        done += take
+    return spans
 
 
 def write_rows(fd: int, extents: tuple[int, list[int]], data: np.ndarray, first_row: int) -> None:
     """Write ``data``'s rows from row ``first_row`` on, straight into their extents."""
-    rows_per, offsets = extents
     row_bytes = data.dtype.itemsize * int(np.prod(data.shape[1:], dtype=np.int64))
     buf = memoryview(data).cast("B")
-    done, total = 0, len(data)
-    while done < total:
-        extent, within = divmod(first_row + done, rows_per)
-        take = min(total - done, rows_per - within)
-        _pwrite_all(fd, buf[done * row_bytes:(done + take) * row_bytes], offsets[extent] + within * row_bytes)
-        done += take
+    for done, take, offset in row_spans(extents, first_row, len(data), row_bytes):
+        direct.pwrite_all(fd, buf[done * row_bytes:(done + take) * row_bytes], offset)

@@ -15,7 +15,8 @@ from .. import __version__
 from ..core.errors import SeeinError
 from ..core.outputs import fsync_path
 from ..core.snapshots import SnapshotInfo
-from .rows import RowPieces, allocated, chunk_images, row_extents, write_row_pieces, write_rows
+from .direct import DirectFile
+from .rows import allocated, chunk_images, row_extents, row_spans, write_rows
 from .schema import (
     FORMAT_NAME,
     SCHEMA_VERSION,
@@ -35,11 +36,14 @@ class StoreWriter:
     chunk, so an interrupted extraction can :meth:`resume` from the last complete chunk.
     """
 
-    def __init__(self, partial_path: Path, file: h5py.File):
+    def __init__(self, partial_path: Path, file: h5py.File, direct_io: bool = True):
         self.partial_path = partial_path
         self._file = file
-        self._raw = os.open(partial_path, os.O_WRONLY)  # rows of activations go straight in
+        self._raw: int | None = os.open(partial_path, os.O_WRONLY)  # rows of activations go straight in
+        # staged rows go to the disk by direct I/O (seein.store.direct) when the file system allows
+        self.direct = DirectFile(partial_path, self._raw, enabled=direct_io)
         self._datasets: dict[int, tuple[h5py.Group, dict[str, tuple[h5py.Dataset, Any]]]] = {}
+        self._layouts: dict[int, dict[str, tuple[int, int, Any]]] = {}  # for spans(): points an image, row bytes, extents
 
     @staticmethod
     def partial_path_for(path: str | os.PathLike) -> Path:
@@ -55,11 +59,12 @@ class StoreWriter:
                model_spec: str = "", dtype: Any = np.float16,
                extra_attrs: Mapping[str, Any] | None = None,
                weights: Mapping[int, Mapping[str, Any]] | None = None,
-               model_digest: str = "") -> "StoreWriter":
+               model_digest: str = "", direct_io: bool = True) -> "StoreWriter":
         """Start a new store at ``path + '.partial'`` with all metadata and empty activations.
 
         ``weights`` maps a snapshot index to its state dict (schema 2: the network itself,
-        written now, so a resumed extraction has them too).
+        written now, so a resumed extraction has them too). ``direct_io=False`` writes staged
+        rows through the page cache (see :mod:`seein.store.direct`).
         """
         partial = cls.partial_path_for(path)
         for layer in layers:  # before any file exists: HDF5 would take '/' for a path
@@ -117,10 +122,10 @@ class StoreWriter:
             f.close()
             partial.unlink(missing_ok=True)
             raise
-        return cls(partial, f)
+        return cls(partial, f, direct_io)
 
     @classmethod
-    def resume(cls, path: str | os.PathLike) -> "StoreWriter":
+    def resume(cls, path: str | os.PathLike, direct_io: bool = True) -> "StoreWriter":
         """Reopen the partial file of an interrupted extraction of ``path``."""
         partial = cls.partial_path_for(path)
         if not partial.exists():
@@ -133,7 +138,7 @@ class StoreWriter:
             f.close()
             raise SeeinError("the partial file is not a store of this version; delete it and start again",
                              partial)
-        return cls(partial, f)
+        return cls(partial, f, direct_io)
 
     @property
     def attrs(self) -> h5py.AttributeManager:
@@ -148,17 +153,42 @@ class StoreWriter:
         """Write one chunk of images for one snapshot, flush, then record it as done.
 
         ``outputs`` maps layer name to the batch output, (n, C, H, W) or (n, D), or to
-        its points already (n*H*W, C), possibly as :class:`~seein.store.rows.RowPieces`
-        (written piece by piece). ``predictions`` defaults to the argmax of the
+        its points already (n*H*W, C). ``predictions`` defaults to the argmax of the
         logits (-1 for a net with a single output).
         """
+        self.write_staged(snapshot_index, image_start, {}, logits, predictions, outputs)
+
+    def spans(self, snapshot_index: int, image_start: int, n: int) -> dict[str, list[tuple[int, int, int]] | None]:
+        """For each layer, where the points of images ``image_start`` .. ``+ n`` go: (first
+        point, points, file offset) per extent (:func:`~seein.store.rows.row_spans`), or None
+        for a layer that HDF5 must write itself. What a caller stages rows by."""
+        if snapshot_index not in self._layouts:  # (no HDF5 calls after the first: h5py's lock is shared)
+            _, datasets = self._snapshot_datasets(snapshot_index)
+            n_images = max(1, int(self._file.attrs["n_images"]))
+            self._layouts[snapshot_index] = {
+                name: (ds.shape[0] // n_images, ds.dtype.itemsize * int(np.prod(ds.shape[1:], dtype=np.int64)),
+                       extents) for name, (ds, extents) in datasets.items() if name not in ("logits", "predictions")}
+        return {name: None if extents is None else row_spans(extents, image_start * per, n * per, row_bytes)
+                for name, (per, row_bytes, extents) in self._layouts[snapshot_index].items()}
+
+    def write_staged(self, snapshot_index: int, image_start: int,
+                     staged: Mapping[str, Sequence[tuple[int, np.ndarray]]], logits: np.ndarray,
+                     predictions: np.ndarray | None = None,
+                     outputs: Mapping[str, np.ndarray] | None = None) -> None:
+        """:meth:`write_chunk` for rows staged by :meth:`spans`: ``staged`` maps a layer to its
+        (file offset, bytes) pieces, written by direct I/O where they line up
+        (:meth:`DirectFile.write_span`); ``outputs`` holds any other layers, as in write_chunk."""
         g, datasets = self._snapshot_datasets(snapshot_index)
         n = int(logits.shape[0])
         logits = np.asarray(logits, dtype=np.float32)
         if predictions is None:
             predictions = logits.argmax(1) if logits.shape[1] > 1 else np.full(n, -1)
-        rows = {name: out if isinstance(out, RowPieces) else to_points(out) for name, out in outputs.items()}
+        for pieces in staged.values():
+            for offset, data in pieces:
+                self.direct.write_span(offset, data)
+        rows = {name: to_points(out) for name, out in (outputs or {}).items()}
         rows["logits"], rows["predictions"] = logits, np.asarray(predictions, dtype=np.int64)
+        through_h5py = False
         for name, pts in rows.items():
             ds, extents = datasets[name]
             per = pts.shape[0] // n
@@ -166,12 +196,14 @@ class StoreWriter:
                 raise ValueError(f"{name}: {pts.shape} rows do not fit rows {image_start * per}.. of {ds.shape}")
             if extents is None:  # storage HDF5 must write itself (filtered, say): through h5py
                 ds[image_start * per:(image_start + n) * per] = np.asarray(pts).astype(ds.dtype, copy=False)
-            elif isinstance(pts, RowPieces) and pts.dtype == ds.dtype:
-                write_row_pieces(self._raw, extents, pts, image_start * per)
+                through_h5py = True
             else:
-                write_rows(self._raw, extents, np.ascontiguousarray(pts, dtype=ds.dtype), image_start * per)
-        self._file.flush()  # anything h5py buffered lands before the counter that vouches for it
-        g.attrs["images_done"] = image_start + n
+                data = np.ascontiguousarray(pts, dtype=ds.dtype)
+                write_rows(self.direct.fd, extents, data, image_start * per)
+                self.direct.buffered_bytes += data.nbytes
+        if through_h5py:
+            self._file.flush()  # what h5py buffered lands before the counter that vouches for it
+        g.attrs.modify("images_done", image_start + n)  # in place (assignment makes a new attribute)
         self._file.flush()
 
     def _snapshot_datasets(self, snapshot_index: int) -> tuple[h5py.Group, dict[str, tuple[h5py.Dataset, Any]]]:
@@ -186,6 +218,7 @@ class StoreWriter:
         return self._datasets[snapshot_index]
 
     def _close_raw(self) -> None:
+        self.direct.close_direct()
         if self._raw is not None:
             os.close(self._raw)
             self._raw = None

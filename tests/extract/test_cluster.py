@@ -13,10 +13,13 @@ import signal
 import threading
 import time
 from pathlib import Path
+from unittest import mock
 
 import h5py
 import numpy as np
 import pytest
+import torch
+from threadpoolctl import threadpool_limits
 
 from seein.cli import main
 from seein.core.errors import SeeinError
@@ -45,9 +48,15 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def single(tmp_path_factory):
-    """The single-process extraction every cluster run must equal."""
+    """The single-process extraction every cluster run must equal: on as many torch threads as
+    each worker uses (SEEIN_THREADS=1; a matmul's last bits depend on the thread count)."""
     out = tmp_path_factory.mktemp("single") / "single.h5"
-    seein(*EXTRACT, "-o", out)
+    threads = torch.get_num_threads()
+    try:  # (threadpool_limits restores the BLAS pools' limits on the way out)
+        with mock.patch.dict(os.environ, {"SEEIN_THREADS": "1"}), threadpool_limits(limits=None):
+            seein(*EXTRACT, "-o", out)
+    finally:
+        torch.set_num_threads(threads)
     return out
 
 
@@ -181,8 +190,12 @@ def test_compute_on_the_cluster_writes_the_cache_a_local_run_writes(cluster, sin
     shutil.copy(single, there)
     monkeypatch.setenv("SEEIN_THREADS", "1")  # the workers' one thread per task, as the local run's
     get_backend.cache_clear()
-    with threadpool_limits(None):  # SEEIN_THREADS also limits BLAS: give the rest of the suite its threads back
-        seein("compute", here, *COMPUTE)
+    threads = torch.get_num_threads()
+    try:  # SEEIN_THREADS also sets torch's and BLAS's threads: give the rest of the suite its threads back
+        with threadpool_limits(None):
+            seein("compute", here, *COMPUTE)
+    finally:
+        torch.set_num_threads(threads)
     get_backend.cache_clear()
     seein("compute", there, *COMPUTE, "--cluster", local.scheduler_address, "--threads", 1)
     first = capsys.readouterr().out

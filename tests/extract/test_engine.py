@@ -165,10 +165,10 @@ def test_channels_last_is_used_when_it_runs_and_dropped_when_it_does_not(tmp_pat
 def test_a_failing_write_keeps_the_work_for_resume(tmp_path, monkeypatch):
     import errno
 
-    import seein.store.rows as store_module
+    import seein.store.direct as store_module  # every row write, direct or buffered, goes through it
 
     calls = []
-    real = store_module._pwrite_all
+    real = store_module.pwrite_all
 
     def disk_fills_up(fd, data, offset):
         calls.append(offset)
@@ -176,10 +176,10 @@ def test_a_failing_write_keeps_the_work_for_resume(tmp_path, monkeypatch):
             raise OSError(errno.ENOSPC, "No space left on device")
         real(fd, data, offset)
 
-    monkeypatch.setattr(store_module, "_pwrite_all", disk_fills_up)
+    monkeypatch.setattr(store_module, "pwrite_all", disk_fills_up)
     out = tmp_path / "full.h5"
     with pytest.raises(SeeinError, match=r"full\.h5\.partial: writing failed \(No space left on device\); .*--resume"):
         run_plan(tiny_plan(), out, batch_size=10)
-    monkeypatch.setattr(store_module, "_pwrite_all", real)
+    monkeypatch.setattr(store_module, "pwrite_all", real)
     run_plan(tiny_plan(), out, batch_size=10, resume=True)
     assert_same_stores(run_plan(tiny_plan(), tmp_path / "clean.h5", batch_size=10), out)

@@ -3,6 +3,7 @@ beside the first batches, freed memory kept for reuse; and that none of it chang
 
 from __future__ import annotations
 
+import os
 import resource
 import threading
 
@@ -14,9 +15,12 @@ from torch import nn
 from seein.core.errors import SeeinError
 from seein.extract import batches
 from seein.extract import capture as capture_module
+from seein.extract import engine as engine_module
 from seein.extract.capture import BatchBuffer, as_points
 from seein.extract.engine import ExtractionPlan, probe_layers, run_plan
 from seein.store import LayerInfo, SnapshotInfo, Store, StoreWriter
+from seein.store import direct as direct_module
+from seein.store.direct import PAGE, DirectFile
 from seein.testing import assert_same_stores
 from seein.testing.extraction import tiny_plan
 
@@ -34,7 +38,8 @@ def test_points_cast_into_a_block_equal_fresh_points():
     targets["fc"].copy_(as_points(outputs["fc"], torch.float16))  # as a hook would: already there
     held = {"conv": outputs["conv"], "fc": targets["fc"], "cube": outputs["cube"]}
     block.hold(held, torch.arange(10.0).reshape(5, 2))
-    points, logits = block.ready()
+    staged, points, logits = block.ready()
+    assert staged == {}  # nothing staged: all in the block
     for name, output in outputs.items():
         np.testing.assert_array_equal(points[name], as_points(output, torch.float16).numpy())
     np.testing.assert_array_equal(logits, np.arange(10.0).reshape(5, 2))
@@ -57,50 +62,110 @@ def test_a_separate_device_block_reaches_the_host_in_one_copy():
     as_points(fc, torch.float16, out=targets["fc"])  # cast in its hook, on the device
     blocks[0].hold({"conv": conv, "fc": targets["fc"]}, torch.ones(3, 2))  # conv: cast now
     as_points(torch.zeros(3, 4), torch.float16, out=blocks[1].targets(3)["fc"])  # the next batch
-    points, logits = blocks[0].ready()
+    staged, points, logits = blocks[0].ready()
+    assert staged == {}
     np.testing.assert_array_equal(points["conv"], as_points(conv, torch.float16).numpy())
     np.testing.assert_array_equal(points["fc"], fc.half().numpy())
     np.testing.assert_array_equal(logits, np.ones((3, 2)))
 
 
-def _counted(pieces, seen):
-    for piece in pieces:
-        seen.append(piece[0])
-        yield piece
-
-
-def test_points_cast_in_pieces_equal_fresh_points():
+def test_points_staged_in_line_with_their_file_offsets_equal_fresh_points():
+    """BatchBuffer.stage: each span's points, cast (or copied from the block), at an address
+    that shares its file offset's place in a page (what direct I/O needs)."""
     torch.manual_seed(0)
-    stage = torch.empty(50, dtype=torch.float16)  # 2 images of conv a piece, 1 image of cube
-    for output in (torch.randn(5, 3, 4, 2).contiguous(memory_format=torch.channels_last),
-                   torch.randn(5, 7), torch.randn(5, 2, 30)):
-        staged = capture_module.StagedPoints(output, torch.float16, stage)
-        want = as_points(output, torch.float16).numpy()
-        got = np.zeros(staged.shape, staged.dtype)
-        for row, piece in staged.pieces():
-            got[row:row + len(piece)] = piece
-        assert staged.nbytes == want.nbytes and staged.dtype == want.dtype
-        np.testing.assert_array_equal(got, want)
-        np.testing.assert_array_equal(np.asarray(staged), want)
+    layers = [LayerInfo("conv", "structured", (3, 4, 6), "Conv2d", 0), LayerInfo("fc", "flat", (7,), "Linear", 1),
+              LayerInfo("cube", "flat", (24,), "Flatten", 2), LayerInfo("h5", "flat", (2,), "Linear", 3)]
+    block = BatchBuffer(layers, capacity=8, dtype=torch.float16, n_outputs=2, device=torch.device("cpu"))
+    outputs = {"conv": torch.randn(5, 3, 4, 6).contiguous(memory_format=torch.channels_last),
+               "fc": torch.randn(5, 7), "cube": torch.randn(5, 2, 12), "h5": torch.randn(5, 2)}
+    targets = block.targets(5)
+    targets["fc"].copy_(as_points(outputs["fc"], torch.float16))  # cast in its hook
+    block.hold({**outputs, "fc": targets["fc"]}, torch.zeros(5, 2))
+    # conv: 24 points an image, split over two extents at odd offsets; fc whole; h5 written by HDF5
+    spans = {"conv": [(0, 48, 8195), (48, 72, 100_003)], "fc": [(0, 5, 4096 * 3)], "cube": [(0, 5, 77)],
+             "h5": None}
+    block.stage(spans)
+    staged, points, _ = block.ready()
+    assert set(staged) == {"conv", "fc", "cube"} and set(points) == {"h5"}
+    for name, found in spans.items():
+        want = as_points(outputs[name], torch.float16).numpy()
+        if found is None:
+            np.testing.assert_array_equal(points[name], want)
+            continue
+        for (row, rows, offset), (got_offset, got) in zip(found, staged[name]):
+            assert got_offset == offset and got.ctypes.data % PAGE == offset % PAGE
+            np.testing.assert_array_equal(got.view(np.float16).reshape(rows, -1), want[row:row + rows])
+    assert block.outputs == {}
 
 
-def test_a_store_written_in_pieces_equals_one_written_from_blocks(tmp_path, monkeypatch):
-    written = []
-    real_pieces = capture_module.StagedPoints.pieces
-    monkeypatch.setattr(batches, "STAGE_BYTES", 256)  # a few images a piece
-    monkeypatch.setattr(capture_module.StagedPoints, "pieces", lambda self: _counted(real_pieces(self), written))
-    pieces = run_plan(tiny_plan(), tmp_path / "p.h5", batch_size=8)
-    assert len(written) > 2 * 7 * 2  # several pieces per layer and batch
-    monkeypatch.undo()
-    real = batches.BufferPool.take
+def _direct_io_works(folder) -> bool:
+    probe = folder / "probe"
+    probe.write_bytes(b"")
+    try:
+        os.close(os.open(probe, os.O_WRONLY | getattr(os, "O_DIRECT", 0)))
+        return hasattr(os, "O_DIRECT")
+    except OSError:
+        return False
+    finally:
+        probe.unlink()
 
-    def no_stage(self):
-        buffer = real(self)
-        buffer.stage = None
-        return buffer
 
-    monkeypatch.setattr(batches.BufferPool, "take", no_stage)
-    assert_same_stores(pieces, run_plan(tiny_plan(), tmp_path / "b.h5", batch_size=8))
+def _recording_files(monkeypatch) -> list[DirectFile]:
+    made = []
+    real = DirectFile.__init__
+
+    def recording(self, *args, **kwargs):
+        made.append(self)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(DirectFile, "__init__", recording)
+    return made
+
+
+def test_a_store_written_by_direct_io_equals_one_written_through_the_page_cache(tmp_path, monkeypatch):
+    plan = tiny_plan()
+    files = _recording_files(monkeypatch)
+    monkeypatch.setattr(direct_module, "DIRECT_MIN", 0)  # the tiny plan's spans are a few KB
+    direct = run_plan(plan, tmp_path / "d.h5", batch_size=8)
+    if _direct_io_works(tmp_path):  # (a file system that refuses it falls back: the same store)
+        assert files[-1].direct_bytes > 0
+    cached = run_plan(tiny_plan(), tmp_path / "c.h5", batch_size=8, direct_io=False)
+    assert files[-1].direct_bytes == 0 and files[-1].buffered_bytes > 0
+    inline = run_plan(tiny_plan(), tmp_path / "i.h5", batch_size=8, threaded_writes=False)
+    monkeypatch.setenv("SEEIN_DIRECT_IO", "0")
+    by_env = run_plan(tiny_plan(), tmp_path / "e.h5", batch_size=8)
+    assert files[-1].direct_bytes == 0
+    for other in (cached, inline, by_env):
+        assert_same_stores(direct, other)
+
+
+def test_without_direct_io_few_cores_write_in_line_with_every_torch_thread(tmp_path, monkeypatch):
+    """Buffered writes on 2 cores: no writer thread, the forward pass keeps both threads (direct
+    I/O: a writer thread beside them); on more cores the writer thread gets one of them."""
+    threads, can_direct = torch.get_num_threads(), _direct_io_works(tmp_path)
+
+    def run(name, cores):
+        seen = []
+
+        def progress(done, total, message):
+            if message == "done":  # (the writer thread has ended by then)
+                return
+            writer = any(t.name == "seein-store-writer" for t in threading.enumerate())
+            seen.append((torch.get_num_threads(), writer))
+
+        torch.set_num_threads(cores)
+        run_plan(tiny_plan(), tmp_path / f"{name}.h5", batch_size=4, progress=progress)
+        assert torch.get_num_threads() == cores  # given back afterwards
+        return set(seen)
+
+    try:
+        if can_direct:
+            assert run("direct", 2) == {(2, True)}
+        monkeypatch.delattr(os, "O_DIRECT", raising=False)  # as on a system without it
+        assert run("buffered", 2) == {(2, False)}
+        assert run("buffered4", 4) == {(3, True)}
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_blocks_are_reused_batch_after_batch(tmp_path, monkeypatch):
@@ -142,8 +207,9 @@ def test_a_store_that_cannot_be_made_on_the_writer_thread_is_reported(tmp_path, 
 
 
 def test_the_models_own_weights_are_stored_even_if_a_later_snapshot_loads_first(tmp_path, monkeypatch):
-    """The store is made on the writer thread; snapshot 1 loads its weights into the model
-    meanwhile: snapshot 0 (the model's own weights) must still be stored as they were."""
+    """The store is made on the writer thread (as on CUDA); snapshot 1 loads its weights into the
+    model meanwhile: snapshot 0 (the model's own weights) must still be stored as they were."""
+    monkeypatch.setattr(engine_module, "_create_beside_forward", lambda device: True)
     plan = tiny_plan()
     plan.snapshots[0] = (plan.snapshots[0][0], None)
     own = {k: v.clone() for k, v in plan.model.state_dict().items()}
