@@ -59,7 +59,8 @@ class DirectFile:
     def write_span(self, offset: int, data: np.ndarray) -> None:
         """Write ``data``'s bytes at ``offset``: its whole pages direct when its memory lines
         up with the file (see :class:`StagingArena`), the partial pages at its ends buffered."""
-        buf = memoryview(np.ascontiguousarray(data)).cast("B")
+        data = np.ascontiguousarray(data)
+        buf = memoryview(data).cast("B")
         if self._direct_fd is None or len(buf) < max(PAGE, DIRECT_MIN):
             self._buffered(buf, offset)
             return
