@@ -1,9 +1,10 @@
 """The batch pipeline under :func:`seein.extract.engine.run_plan`: reused blocks, the writer thread, the heap.
 
 Each batch's points land in one of a few reused :class:`~seein.extract.capture.BatchBuffer`
-blocks (:class:`BufferPool`); :class:`WriterThread` casts and writes them while the next
-batch runs forward, and starts the data's writing to the disk as it goes (every few MB,
-:func:`start_writeback`). During a run glibc keeps freed memory for reuse (:func:`reuse_freed_memory`): handing
+blocks (:class:`BufferPool`), staged on the CPU in line with the file; :class:`WriterThread`
+writes them (by direct I/O where it can, :mod:`seein.store.direct`) while the next batch
+runs forward, and starts what goes through the page cache on its way to the disk as it
+goes (every few MB, :func:`start_writeback`). During a run glibc keeps freed memory for reuse (:func:`reuse_freed_memory`): handing
 the freed layer outputs back to the kernel made every batch page-fault them in again
 (10,000 faults a run, 15 to 25 % on the forward pass, lenet on the digits, 2 cores).
 """

@@ -26,8 +26,11 @@ Where the time went, and what this does about it (lenet on the digits, 2 cores):
   threads, 81 ms on 1). Now the points are staged in line with their file offsets
   (:meth:`~seein.extract.capture.BatchBuffer.stage`) and written by direct I/O
   (:mod:`seein.store.direct`): the disk reads them from memory and the writer thread only
-  waits, so the forward pass keeps every core. Where direct I/O is refused, the writer
-  falls back to buffered writes, and on a CPU of 2 or 3 cores gives back one core to them.
+  waits, so the forward pass keeps every core. Where direct I/O is refused, writes are
+  buffered: in line between batches on a CPU of up to 3 cores, else on the writer thread
+  with a core of its own (:func:`write_setup`);
+- on the CPU the store is made before the first batch: h5py holds the GIL, and made beside
+  the forward pass it stretched the first batch more than it took itself.
 """
 
 from __future__ import annotations
