@@ -29,7 +29,7 @@ import torch
 
 from ..extract.engine import ExtractionPlan, default_device, probe_layers, run_plan, write_setup
 from ..store import SnapshotInfo
-from ..store.direct import DirectFile
+from ..store.direct import takes_direct_io
 
 
 def _plan(model: str, dataset: str, split: str, limit: int | None,
@@ -98,20 +98,6 @@ def _extract(plan: ExtractionPlan, folder: Path, batch_size: int, dtype: str,
 DISK_BLOCK = 8 << 20  # the disk probe's write size
 
 
-def _takes_direct_io(folder: Path) -> bool:
-    """Whether a store in ``folder`` would be written by direct I/O."""
-    path = folder / "direct-probe.bin"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        probe = DirectFile(path, fd)
-        direct = probe.direct
-        probe.close_direct()
-        return direct
-    finally:
-        os.close(fd)
-        path.unlink()
-
-
 def _disk_write(folder: Path, size: int) -> float:
     """Seconds to write ``size`` bytes sequentially into a new file in ``folder`` and fsync it."""
     block = np.random.default_rng(0).integers(0, 256, min(DISK_BLOCK, max(1, size)), np.uint8).data
@@ -149,7 +135,7 @@ def bench_extract(model: str = "lenet", dataset: str = "digits", split: str = "a
     size = 0
     with tempfile.TemporaryDirectory(prefix="seein-bench-") as tmp:
         folder = Path(tmp)
-        direct = _takes_direct_io(folder)
+        direct = takes_direct_io(folder)
         threaded, same_threads = write_setup(direct, device)
         _forward(bare, images, batch_size, device, channels_last)  # warm-up: allocator, kernels
         size = _extract(plan, folder, batch_size, dtype, True)[2]

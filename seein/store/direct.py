@@ -93,6 +93,20 @@ class DirectFile:
             self._direct_fd = None
 
 
+def takes_direct_io(folder: str | os.PathLike) -> bool:
+    """Whether a file made in ``folder`` can be written by direct I/O here (a probe file, removed)."""
+    path = os.path.join(folder, f".seein-direct-probe-{os.getpid()}")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        probe = DirectFile(path, fd)
+        direct = probe.direct
+        probe.close_direct()
+        return direct
+    finally:
+        os.close(fd)
+        os.unlink(path)
+
+
 class StagingArena:
     """Reused memory where a batch's rows are placed in line with their file offsets.
 

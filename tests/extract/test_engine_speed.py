@@ -20,7 +20,7 @@ from seein.extract.capture import BatchBuffer, as_points
 from seein.extract.engine import ExtractionPlan, probe_layers, run_plan
 from seein.store import LayerInfo, SnapshotInfo, Store, StoreWriter
 from seein.store import direct as direct_module
-from seein.store.direct import PAGE, DirectFile
+from seein.store.direct import PAGE, DirectFile, takes_direct_io
 from seein.testing import assert_same_stores
 from seein.testing.extraction import tiny_plan
 
@@ -98,18 +98,6 @@ def test_points_staged_in_line_with_their_file_offsets_equal_fresh_points():
     assert block.outputs == {}
 
 
-def _direct_io_works(folder) -> bool:
-    probe = folder / "probe"
-    probe.write_bytes(b"")
-    try:
-        os.close(os.open(probe, os.O_WRONLY | getattr(os, "O_DIRECT", 0)))
-        return hasattr(os, "O_DIRECT")
-    except OSError:
-        return False
-    finally:
-        probe.unlink()
-
-
 def _recording_files(monkeypatch) -> list[DirectFile]:
     made = []
     real = DirectFile.__init__
@@ -123,11 +111,11 @@ def _recording_files(monkeypatch) -> list[DirectFile]:
 
 
 def test_a_store_written_by_direct_io_equals_one_written_through_the_page_cache(tmp_path, monkeypatch):
-    plan = tiny_plan()
+    plan, can_direct = tiny_plan(), takes_direct_io(tmp_path)
     files = _recording_files(monkeypatch)
     monkeypatch.setattr(direct_module, "DIRECT_MIN", 0)  # the tiny plan's spans are a few KB
     direct = run_plan(plan, tmp_path / "d.h5", batch_size=8)
-    if _direct_io_works(tmp_path):  # (a file system that refuses it falls back: the same store)
+    if can_direct:  # (a file system that refuses it falls back: the same store)
         assert files[-1].direct_bytes > 0
     cached = run_plan(tiny_plan(), tmp_path / "c.h5", batch_size=8, direct_io=False)
     assert files[-1].direct_bytes == 0 and files[-1].buffered_bytes > 0
@@ -142,7 +130,7 @@ def test_a_store_written_by_direct_io_equals_one_written_through_the_page_cache(
 def test_without_direct_io_few_cores_write_in_line_with_every_torch_thread(tmp_path, monkeypatch):
     """Buffered writes on 2 cores: no writer thread, the forward pass keeps both threads (direct
     I/O: a writer thread beside them); on more cores the writer thread gets one of them."""
-    threads, can_direct = torch.get_num_threads(), _direct_io_works(tmp_path)
+    threads, can_direct = torch.get_num_threads(), takes_direct_io(tmp_path)
 
     def run(name, cores):
         seen = []

@@ -9,19 +9,7 @@ import numpy as np
 import pytest
 
 from seein.store import direct
-from seein.store.direct import PAGE, DirectFile, StagingArena
-
-
-def _direct_io_works(folder) -> bool:
-    probe = folder / "probe"
-    probe.write_bytes(b"")
-    try:
-        os.close(os.open(probe, os.O_WRONLY | getattr(os, "O_DIRECT", 0)))
-        return hasattr(os, "O_DIRECT")
-    except OSError:
-        return False
-    finally:
-        probe.unlink()
+from seein.store.direct import PAGE, DirectFile, StagingArena, takes_direct_io
 
 
 @pytest.fixture
@@ -56,7 +44,7 @@ def test_spans_staged_in_line_reach_the_file_byte_for_byte(tmp_path, target, mon
     file.close_direct()
     assert path.read_bytes() == bytes(want)
     assert file.buffered_bytes + file.direct_bytes == sum(length for _, length in SPANS)
-    if _direct_io_works(tmp_path):
+    if takes_direct_io(tmp_path):
         assert went_direct and file.direct_bytes == PAGE * 19  # every whole page went direct
         assert file.direct_bytes % PAGE == 0
 
