@@ -273,12 +273,13 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
     threads = torch.get_num_threads()
     direct = opened.direct.direct if isinstance(opened, StoreWriter) else None
     threaded_writes, forward_threads = write_setup(direct, device, threaded_writes)
-    model = plan.model.to(device).eval()
-    images = torch.from_numpy(np.ascontiguousarray(plan.images))
-    # one block filling, one queued, one being written (a single one when writing in line)
-    pool = BufferPool(plan.layers, len(plan.images), plan.n_outputs, batch_size, DTYPES[dtype], device, 3 if threaded_writes else 1)
     capture: LayerCapture | None = None
     try:
+        model = plan.model.to(device).eval()
+        images = torch.from_numpy(np.ascontiguousarray(plan.images))
+        # one block filling, one queued, one being written (a single one when writing in line)
+        pool = BufferPool(plan.layers, len(plan.images), plan.n_outputs, batch_size, DTYPES[dtype], device,
+                          3 if threaded_writes else 1)
         capture = LayerCapture(model, [layer.name for layer in plan.layers], DTYPES[dtype])
         background = WriterThread(opened, DTYPES[dtype], threaded_writes, pool)
     except BaseException:
@@ -286,6 +287,8 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
             capture.close()
         if isinstance(opened, StoreWriter):
             opened.close()
+            if not resume:  # made just now and nothing in it: no partial file to trip over
+                opened.partial_path.unlink(missing_ok=True)
         raise
     staging = device.type == "cpu"  # points cast on this thread, in line with the file (BatchBuffer.stage)
     torch.set_num_threads(forward_threads)
@@ -339,6 +342,8 @@ def _create_beside_forward(device: torch.device) -> bool:
     GIL throughout, and the forward pass on every core waited for it (lenet on the digits,
     2 cores: the first batch 6.5 -> 14 ms, longer than making the store, 5 ms)."""
     return device.type == "cuda"
+
+
 FEW_CORES = 3  # up to this many torch threads, buffered writes go in line (see write_setup)
 
 

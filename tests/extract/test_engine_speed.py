@@ -194,6 +194,19 @@ def test_a_store_that_cannot_be_made_on_the_writer_thread_is_reported(tmp_path, 
     assert not list(tmp_path.iterdir())
 
 
+def test_a_store_made_first_is_removed_when_the_run_cannot_start(tmp_path, monkeypatch):
+    """On the CPU the store exists before the hooks do: a failure in between leaves no partial file."""
+    def refuse(*args, **kwargs):
+        raise SeeinError("no hooks here (test)")
+
+    monkeypatch.setattr(engine_module, "LayerCapture", refuse)
+    with pytest.raises(SeeinError, match="no hooks here"):
+        run_plan(tiny_plan(), tmp_path / "s.h5", batch_size=8)
+    assert not list(tmp_path.iterdir())
+    monkeypatch.undo()
+    assert run_plan(tiny_plan(), tmp_path / "s.h5", batch_size=8).exists()  # no --force or --resume needed
+
+
 def test_the_models_own_weights_are_stored_even_if_a_later_snapshot_loads_first(tmp_path, monkeypatch):
     """The store is made on the writer thread (as on CUDA); snapshot 1 loads its weights into the
     model meanwhile: snapshot 0 (the model's own weights) must still be stored as they were."""
