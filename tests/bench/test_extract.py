@@ -25,3 +25,9 @@ def test_bench_extract_reports_the_ratio(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert result["config"]["images"] == 64 and "extract_vs_forward" in printed
     assert "write_vs_disk" in printed and "the limit" in printed
+    # the bare pass "as extraction" runs on the threads extraction uses: all of them with direct I/O
+    config = result["config"]
+    assert isinstance(config["direct_io"], bool) and config["writes"] in ("writer thread", "in line")
+    assert ("direct I/O, writer thread" in printed) == config["direct_io"]
+    if config["direct_io"]:
+        assert config["extract_torch_threads"] == config["threads"] and config["writes"] == "writer thread"
