@@ -168,23 +168,16 @@ class BatchBuffer:
         arena.reserve(StagingArena.need([(off, rows * sizes[name][1] * itemsize)
                                          for name, found in wanted.items() for _, rows, off in found]))
         staged: dict[str, list[tuple[int, np.ndarray]]] = {}
+        blocks = self._views(self.host, self.n)
         for name, found in wanted.items():
             per, dims = sizes[name]
-            raw, block = self.outputs.pop(name, None), self.views_of(name)
-            points = block if raw is None or raw.data_ptr() == block.data_ptr() else None  # cast in a hook
+            raw, block = self.outputs.pop(name, None), blocks[name]
+            cast = raw is None or raw.data_ptr() == block.data_ptr()  # in a hook, into the block
             pieces = []
             for row, rows, offset in found:
                 memory = arena.place(offset, rows * dims * itemsize)
-                out = torch.from_numpy(memory).view(self.dtype)
-                if points is not None:
-                    out.view(rows, dims).copy_(points[row:row + rows])
-                else:
-                    first, count = row // per, rows // per
-                    part = raw[first:first + count]
-                    if part.dim() == 4:  # (m, C, H, W) -> (m, H, W, C): a plain cast when channels-last
-                        out.view(count, part.shape[2], part.shape[3], part.shape[1]).copy_(part.permute(0, 2, 3, 1))
-                    else:
-                        out.view(count, dims).copy_(part.reshape(count, -1))
+                part = block[row:row + rows] if cast else raw[row // per:(row + rows) // per]
+                as_points(part, self.dtype, out=torch.from_numpy(memory).view(self.dtype).view(rows, dims))
                 pieces.append((offset, memory))
             staged[name] = pieces
         self.staged = staged
@@ -197,16 +190,12 @@ class BatchBuffer:
             self.event.synchronize()
             self.event = None
         staged, self.staged = self.staged, {}
-        views: dict[str, Any] = {name: v.numpy() for name, v in self._views(self.host, self.n).items()
-                                 if name not in staged}
+        blocks = self._views(self.host, self.n)
         for name, output in self.outputs.items():
-            as_points(output, self.dtype, out=self.views_of(name))
+            as_points(output, self.dtype, out=blocks[name])
         self.outputs = {}  # the layer outputs go back to the allocator once written
+        views = {name: v.numpy() for name, v in blocks.items() if name not in staged}
         return staged, views, self.host_logits[:self.n].numpy()
-
-    def views_of(self, name: str) -> torch.Tensor:
-        """The block's points of layer ``name`` in the current batch."""
-        return self._views(self.host, self.n)[name]
 
 
 def wants_channels_last(model: torch.nn.Module, sample: torch.Tensor) -> bool:

@@ -79,9 +79,9 @@ def row_spans(extents: tuple[int, list[int]], first_row: int, n_rows: int,
     return spans
 
 
-def write_rows(fd: int, extents: tuple[int, list[int]], data: np.ndarray, first_row: int) -> None:
-    """Write ``data``'s rows from row ``first_row`` on, straight into their extents."""
+def write_rows(file: direct.DirectFile, extents: tuple[int, list[int]], data: np.ndarray, first_row: int) -> None:
+    """Write ``data``'s rows from row ``first_row`` on, straight into their extents (each span
+    through :meth:`~seein.store.direct.DirectFile.write_span`, which counts what it writes)."""
     row_bytes = data.dtype.itemsize * int(np.prod(data.shape[1:], dtype=np.int64))
-    buf = memoryview(data).cast("B")
     for done, take, offset in row_spans(extents, first_row, len(data), row_bytes):
-        direct.pwrite_all(fd, buf[done * row_bytes:(done + take) * row_bytes], offset)
+        file.write_span(offset, data[done:done + take])

@@ -198,9 +198,7 @@ class StoreWriter:
                 ds[image_start * per:(image_start + n) * per] = np.asarray(pts).astype(ds.dtype, copy=False)
                 through_h5py = True
             else:
-                data = np.ascontiguousarray(pts, dtype=ds.dtype)
-                write_rows(self.direct.fd, extents, data, image_start * per)
-                self.direct.buffered_bytes += data.nbytes
+                write_rows(self.direct, extents, np.ascontiguousarray(pts, dtype=ds.dtype), image_start * per)
         if through_h5py:
             self._file.flush()  # what h5py buffered lands before the counter that vouches for it
         g.attrs.modify("images_done", image_start + n)  # in place (assignment makes a new attribute)
