@@ -161,22 +161,13 @@ def extract_on_cluster(cluster: Any, model: str | None, dataset: str | None, out
     default its machine's cores shared among the worker threads there). ``resume``
     continues an interrupted cluster extraction (finished shards are kept).
     """
-    from ..core.outputs import check_output_folder, input_files, output_lock, refuse_if_input
-    from .engine import DTYPES
+    from ..core.outputs import input_files, output_lock
+    from .engine import check_settings, output_store
 
-    if out is None or str(out) == "":
-        raise SeeinError("no output store given (-o STORE.h5)")
-    if dtype not in DTYPES:
-        raise SeeinError(f"unknown dtype {dtype!r}; use float16 or float32")
-    if batch_size < 1:
-        raise SeeinError(f"batch size must be at least 1, got {batch_size}")
+    out = output_store(out, input_files(model, weights, run, dataset)).absolute()  # workers elsewhere
+    check_settings(dtype, batch_size)
     if shards is not None and shards < 1:
         raise SeeinError(f"--shards must be at least 1, not {shards}")
-    out = Path(out).expanduser().absolute()
-    refuse_if_input(out, input_files(model, weights, run, dataset), "the output store")
-    if out.is_dir():
-        raise SeeinError("is a folder, not a store file (give -o FOLDER/NAME.h5)", out)
-    check_output_folder(out, "store file")
     folder = shard_folder(out)
     with output_lock(folder):
         if out.exists() and not force:

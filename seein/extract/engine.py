@@ -140,6 +140,29 @@ def data_digest(images: np.ndarray, labels: np.ndarray) -> str:
     return h.hexdigest()[:16]
 
 
+def check_settings(dtype: str, batch_size: int) -> None:
+    """Refuse an unknown activation dtype or a batch size under 1, before any work."""
+    if dtype not in DTYPES:
+        raise SeeinError(f"unknown dtype {dtype!r}; use float16 or float32")
+    if batch_size < 1:
+        raise SeeinError(f"batch size must be at least 1, got {batch_size}")
+
+
+def output_store(out: str | os.PathLike | None, inputs: Sequence[str | os.PathLike | None]) -> Path:
+    """``-o``, checked before any slow loading: given, none of the command's ``inputs``
+    (model, weights, run, data), not a folder, in a folder that can take a store file."""
+    from ..core.outputs import check_output_folder, refuse_if_input
+
+    if out is None or str(out) == "":
+        raise SeeinError("no output store given (-o STORE.h5)")
+    out = Path(out).expanduser()
+    refuse_if_input(out, inputs, "the output store")
+    if out.is_dir():
+        raise SeeinError("is a folder, not a store file (give -o FOLDER/NAME.h5)", out)
+    check_output_folder(out, "store file")
+    return out
+
+
 def check_out(out: Path, *, resume: bool, force: bool) -> None:
     """Refuse to lose work: an existing store needs --force, a leftover partial --resume or --force."""
     if out.is_dir():
@@ -251,10 +274,7 @@ def run_plan(plan: ExtractionPlan, out: str | os.PathLike, *, resume: bool = Fal
     (see :mod:`seein.store.direct`; for file systems where direct I/O is slow).
     """
     out = Path(out)
-    if dtype not in DTYPES:
-        raise SeeinError(f"unknown dtype {dtype!r}; use float16 or float32")
-    if batch_size < 1:
-        raise SeeinError(f"batch size must be at least 1, got {batch_size}")
+    check_settings(dtype, batch_size)
     check_out(out, resume=resume, force=force)
     if direct_io is None:
         direct_io = os.environ.get(DIRECT_IO_ENV, "1").strip().lower() not in ("0", "no", "false", "off")

@@ -19,7 +19,7 @@ import numpy as np
 from ..core.errors import SeeinError
 from ..core.progress import ProgressCallback, report
 from ..store import Store, StoreWriter
-from .engine import check_out
+from .engine import check_out, output_store
 
 # Source keys that must agree between shards (paths of runs and weights may differ).
 _SAME = ("model", "dataset", "split", "limit", "layers", "dtype", "images_total", "snapshots",
@@ -70,12 +70,9 @@ def merge(shards: Sequence[str | os.PathLike], out: str | os.PathLike, *, force:
     """
     if not shards:
         raise SeeinError("no shard stores given")
-    from ..core.outputs import check_output_folder, output_lock, refuse_if_input
+    from ..core.outputs import output_lock
 
-    out = Path(out)
-    refuse_if_input(out, shards, "the output store")
-    if not out.is_dir():  # check_out says what is wrong with a folder
-        check_output_folder(out, "store file")
+    out = output_store(out, shards)
     with output_lock(out):
         return _merge(shards, out, force=force, images_per_chunk=images_per_chunk, progress=progress)
 

@@ -22,10 +22,11 @@ from ..core.errors import SeeinError
 from ..core.progress import ProgressCallback
 from ..store import STRUCTURED, SnapshotInfo, StoreWriter
 from .engine import (
-    DTYPES,
     ExtractionPlan,
     check_out,
+    check_settings,
     data_digest,
+    output_store,
     probe_layers,
     run_plan,
     shard_range,
@@ -75,16 +76,10 @@ def extract(model: str | None, dataset: str | None, out: str | os.PathLike, *,
     batch_size : images per forward pass, and per recorded chunk of progress.
     progress : ``callback(done, total, message) -> bool`` (True cancels, leaving the partial file).
     """
-    if out is None or str(out) == "":
-        raise SeeinError("no output store given (-o STORE.h5)")
-    out = Path(out).expanduser()
-    if dtype not in DTYPES:
-        raise SeeinError(f"unknown dtype {dtype!r}; use float16 or float32")
-    from ..core.outputs import check_output_folder, input_files, output_lock, refuse_if_input
+    from ..core.outputs import input_files, output_lock
 
-    refuse_if_input(out, input_files(model, weights, run, dataset), "the output store")
-    if not out.is_dir():  # check_out says what is wrong with a folder
-        check_output_folder(out, "store file")
+    out = output_store(out, input_files(model, weights, run, dataset))
+    check_settings(dtype, batch_size)
     with output_lock(out):  # a second extraction into the same file is refused, not interleaved
         check_out(out, resume=resume, force=force)  # before any slow loading
         plan = build_plan(model, dataset, run=run, weights=weights, layers=layers, split=split,

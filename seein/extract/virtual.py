@@ -16,7 +16,7 @@ from typing import Sequence
 from ..core.errors import SeeinError
 from ..store import Store
 from ..store.virtual import write_virtual
-from .engine import check_out
+from .engine import check_out, output_store
 from .merge import _check_shards
 
 
@@ -25,12 +25,9 @@ def join_virtual(shards: Sequence[str | os.PathLike], out: str | os.PathLike, *,
     """Write the virtual store ``out`` over the shard stores ``shards`` (any order); return its path."""
     if not shards:
         raise SeeinError("no shard stores given")
-    from ..core.outputs import check_output_folder, output_lock, refuse_if_input
+    from ..core.outputs import output_lock
 
-    out = Path(out)
-    refuse_if_input(out, shards, "the output store")
-    if not out.is_dir():
-        check_output_folder(out, "store file")
+    out = output_store(out, shards)
     with output_lock(out):
         check_out(out, resume=False, force=force)
         with ExitStack() as stack:
