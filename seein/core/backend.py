@@ -208,11 +208,18 @@ def _threads(requested: str | None) -> int:
         n = 0
     if n < 1:
         raise SeeinError(f"{THREADS_ENV}={requested!r} is not a positive number of threads")
-    torch.set_num_threads(n)
+    _apply_threads(n)
+    return n
+
+
+def _apply_threads(n: int) -> None:
+    """``n`` threads for torch and for the BLAS/OpenMP pools (threadpoolctl)."""
+    import torch
     from threadpoolctl import threadpool_limits
 
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
     threadpool_limits(n)
-    return n
 
 
 def env_threads() -> int:
@@ -237,14 +244,9 @@ def limit_threads(n: int) -> int:
     """Use ``n`` CPU threads in this process from now on: torch, the BLAS and OpenMP pools
     (threadpoolctl) and openTSNE (``SEEIN_THREADS``); a Dask worker's share of its machine,
     so that workers side by side do not oversubscribe its cores. Returns ``n``."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
     n = max(1, int(n))
     os.environ[THREADS_ENV] = str(n)
-    if torch.get_num_threads() != n:
-        torch.set_num_threads(n)
-    threadpool_limits(n)
+    _apply_threads(n)
     if get_backend.cache_info().currsize and get_backend().threads != n:
         get_backend.cache_clear()  # the next get_backend() reads SEEIN_THREADS again
     return n
