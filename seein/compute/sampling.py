@@ -189,3 +189,20 @@ def weighted_mean(reference_embedding: np.ndarray, idx: np.ndarray, dist: np.nda
     for j in range(idx.shape[1]):  # k passes over (n_new, dims): no (n_new, k, dims) temporary
         out += reference_embedding[idx[:, j]] * weight[:, j:j + 1]
     return out.astype(np.float32)
+
+
+PLACE_BLOCK = 262144  # rows per block of :func:`place_rows` (bounds the copy of the layer)
+
+
+def place_rows(reference: np.ndarray, reference_embedding: np.ndarray, data: np.ndarray, rows: np.ndarray,
+               out: np.ndarray, progress: ProgressCallback | None = None, message: str | None = None) -> None:
+    """:func:`place` the ``rows`` of ``data`` into the same rows of ``out``, a block at a time
+    (never a copy of the whole layer), with one progress over all of them."""
+    message = message or f"placing {len(rows):,} points"
+    for start in range(0, len(rows), PLACE_BLOCK):
+        idx = rows[start:start + PLACE_BLOCK]
+
+        def block_progress(done: int, _total: int, msg: str, start: int = start) -> bool | None:
+            return progress(start + done, len(rows), msg) if progress else False
+
+        out[idx] = place(reference, reference_embedding, data[idx], 10, block_progress, message)

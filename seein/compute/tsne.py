@@ -59,7 +59,7 @@ import numpy as np
 from ..core.backend import Backend, get_backend
 from ..core.errors import SeeinError
 from ..core.progress import Phases, ProgressCallback, report
-from .sampling import knn_place, nearest, place, sample_indices
+from .sampling import knn_place, nearest, place_rows, sample_indices
 
 log = logging.getLogger(__name__)
 _clock = time.perf_counter  # the optimisation's report clock (a test stands in a slow one)
@@ -71,7 +71,6 @@ DEFAULTS: dict[str, Any] = {
 }
 PLACE_CHUNK = 2000  # points per openTSNE transform call (about a second each)
 KNN_CHUNK = 65536  # points per block of the kNN placement on CUDA
-PLACE_BLOCK = 262144  # points per block of the CPU placement (bounds the copy of the layer)
 SMALL_N = 10_000  # fewer fitted points than this: the optimisation runs on one thread
 REPORT_EVERY = 0.1  # seconds of optimisation between progress reports
 MIN_POINTS = 4
@@ -321,14 +320,7 @@ def tsne(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | None =
             report(placing, min(start + KNN_CHUNK, len(rest)), len(rest), message)
     elif len(rest):
         report(placing, 0, len(rest), message)
-        emb = fitted.numpy()
-        for start in range(0, len(rest), PLACE_BLOCK):  # a block of the layer at a time, never a copy of it
-            idx = rest[start:start + PLACE_BLOCK]
-
-            def block_progress(done: int, _total: int, msg: str, start: int = start) -> bool | None:
-                return placing(start + done, len(rest), msg) if placing else False
-
-            out[idx] = place(fit_x, emb, x[idx], 10, block_progress, message)
+        place_rows(fit_x, fitted.numpy(), x, rest, out, placing, message)
     place_s = time.perf_counter() - t0 - fit_s
     if len(rest):
         notes.append(f"fitted on a random sample of {len(sample)} of {n} points (seed {p['seed']}); "

@@ -20,13 +20,12 @@ import numpy as np
 from ..core.backend import Backend, get_backend
 from ..core.errors import SeeinError
 from ..core.progress import ProgressCallback, report
-from .sampling import knn_place, place, sample_indices
+from .sampling import knn_place, place_rows, sample_indices
 
 DEFAULTS: dict[str, Any] = {"n_neighbors": 15, "min_dist": 0.1, "metric": "euclidean", "seed": 0,
                             "limit": 20000}
 METRICS = ("euclidean", "cosine", "manhattan", "correlation")
 KNN_CHUNK = 65536  # points per block of the kNN placement on CUDA
-PLACE_BLOCK = 262144  # points per block of the CPU placement (bounds the copy of the layer)
 MIN_POINTS = 4
 
 
@@ -113,15 +112,7 @@ def umap_embed(data: np.ndarray, dims: int = 2, *, progress: ProgressCallback | 
     out = np.empty((n, dims), dtype=np.float32)
     rest = np.setdiff1d(np.arange(n), sample, assume_unique=True) if len(sample) < n else sample[:0]
     if len(rest) and fitted.device.type == "cpu":  # the k-d tree placement, a progress call per block
-        message = f"placing {len(rest):,} points"
-        emb = fitted.numpy()
-        for start in range(0, len(rest), PLACE_BLOCK):
-            idx = rest[start:start + PLACE_BLOCK]
-
-            def block_progress(done: int, _total: int, msg: str, start: int = start) -> bool | None:
-                return progress(start + done, len(rest), msg) if progress else False
-
-            out[idx] = place(fit_x, emb, x[idx], 10, block_progress, message)
+        place_rows(fit_x, fitted.numpy(), x, rest, out, progress)
     elif len(rest):  # pragma: no cover - CUDA only: brute force on the device
         reference = torch.from_numpy(fit_x).to(fitted.device)
         for start in range(0, len(rest), KNN_CHUNK):

@@ -29,6 +29,7 @@ import numpy as np
 from ..core.errors import SeeinError
 from ..core.outputs import fsync_path
 from .schema import FORMAT_NAME, open_h5
+from .writer import StoreWriter
 
 #: Datasets with one row block per image, in image order: what a virtual store maps.
 _MAPPED = re.compile(r"images|snapshots/[^/]+/(logits|predictions|layers/[^/]+)")
@@ -52,7 +53,7 @@ def write_virtual(out: str | os.PathLike, shards: Sequence[str | os.PathLike],
     Written to ``out.partial`` and renamed; returns ``out``.
     """
     out = Path(out)
-    partial = out.with_name(out.name + ".partial")
+    partial = StoreWriter.partial_path_for(out)
     paths = [Path(p) for p in shards]
     files = [open_h5(p, "r") for p in paths]
     try:
