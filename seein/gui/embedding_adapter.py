@@ -39,7 +39,7 @@ from ..state.bus import (
     ViewportEvent,
 )
 from ..state.projection_timeline import MapFrame, eased, prefetch_order, start_positions
-from ..state.start import class_output_layer
+from ..state.start import unit_classes
 from .embedding_controls import METHOD_LABELS
 from .embedding_tasks import STEP_TRANSITION_MS, TRANSITION_MS, EmbeddingTasks
 
@@ -133,8 +133,8 @@ class EmbeddingAdapter(QtCore.QObject):
             start = self._transition_start(frame, arrays["n_images"])
             start_layer = self._on_screen.key[0] if start is not None else None
             projection = s.mode == ViewMode.PROJECTION
-            unit_classes = s.store.class_names if class_output_layer(s.store) == s.layer else None
-            names = axis_titles(s.layer, arrays["points"].shape[1], s.method if projection else None, unit_classes)
+            names = axis_titles(s.layer, arrays["points"].shape[1], s.method if projection else None,
+                                unit_classes(s.store, s.layer))
             self.scene.set_layer(arrays["points"], arrays["image_index"], arrays["labels"],
                                  arrays["n_images"], arrays["palette"], ranges=arrays["ranges"], dim_names=names)
             self._shown_key = key

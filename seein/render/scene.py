@@ -62,10 +62,8 @@ class EmbeddingScene:
         self.points.skip_diagonal = True  # the diagonals are histograms (self.histograms)
         self.histograms = DiagonalHistograms(self.view.scene)
         self.decorations = MatrixGrid(self.view.scene)
-        self.grid, self.labels = self.decorations.lines, self.decorations.names
         self.dim_names: list[str] | None = None
         self.densities = DensityLayer(self.view.scene, self._density_input)
-        self.density = self.densities.image
         self.max_panels = MAX_PANELS
         self.point_budget = POINT_BUDGET
         self.picker = Picker()
@@ -331,7 +329,7 @@ class EmbeddingScene:
     @property
     def showing_densities(self) -> bool:
         """True while the view is zoomed out over too many panels to draw their points."""
-        return bool(self.density.visible)
+        return bool(self.densities.image.visible)
 
     def _update_density_mode(self) -> None:
         """Points for a few panels; the panels' cached density images when too many are visible.
@@ -345,7 +343,7 @@ class EmbeddingScene:
         layout = self._layout()
         visible = len(layout.visible_panels(self.shown_rect))
         dense = visible > self.max_panels or visible * len(self._points) > self.point_budget
-        self.density.visible = dense  # its image is computed when it is drawn (seein.render.density_layer)
+        self.densities.image.visible = dense  # its image is computed when it is drawn (seein.render.density_layer)
         self.points.visible = not dense and not self.in_transition
         self._update_overlays()
 

@@ -70,7 +70,7 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
     """Render in this process (EGL): the body of :func:`screenshot`; (RGBA, what it shows)."""
     from ..core.palette import class_palette
     from ..state.projection_timeline import display_ranges
-    from ..state.start import class_output_layer
+    from ..state.start import unit_classes
     from ..store import Store
     from .axes import axis_titles
     from .layout import PAD
@@ -98,7 +98,6 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
         image_index = np.repeat(np.arange(store.n_images, dtype=np.int64), info.points_per_image)
         labels, n_images, n_classes = store.labels, store.n_images, store.n_classes
         snap_name = f"snapshot {snap.index} (step {snap.step})"
-        unit_classes = list(store.class_names) if class_output_layer(store) == layer else None
     d = points.shape[1]
     mode = "scatter" if projection or dims is not None or (d <= 2 and not splom) else "splom"
     view = EmbeddingScene(app=egl_app(), size=size)
@@ -108,7 +107,7 @@ def _render(store_path: str, layer: str, dims: tuple[int, int] | None, splom: bo
         # a projection is drawn as the window draws its first map: one unit as long across as up
         ranges = display_ranges(points) if projection else None
         view.set_layer(points, image_index, labels, n_images, class_palette(n_classes), mode=mode, ranges=ranges,
-                       dim_names=axis_titles(layer, d, projection or None, unit_classes))
+                       dim_names=axis_titles(layer, d, projection or None, unit_classes(store, layer)))
         if dims is not None and not projection:
             view.set_dims(*dims)
         if mode == "splom":  # the whole matrix, or the block asked for, with a thin frame round it

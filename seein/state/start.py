@@ -19,6 +19,12 @@ def class_output_layer(store: Store) -> Optional[str]:
     return last.name if last.kind == FLAT and last.dims == store.n_classes else None
 
 
+def unit_classes(store: Store, layer: str) -> Optional[list[str]]:
+    """The class each unit of ``layer`` stands for when it is the class-output layer, else None
+    (its axes read ``fc2 · class 7``, not ``dim 7``)."""
+    return list(store.class_names) if class_output_layer(store) == layer else None
+
+
 def start_layer(store: Store) -> str:
     """The layer a store opens on: its class-output layer when it has one, else its first layer."""
     return class_output_layer(store) or store.layers[0].name

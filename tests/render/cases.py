@@ -328,8 +328,8 @@ def viewbox_clipped() -> dict:
 
 def decorations() -> dict:
     """A 60 x 60 matrix zoomed out (2 px cells): no grid lines or names; zoomed in: both."""
-    return _far_and_near(100, 60, 6, lambda scene: (scene.grid.visible, scene.labels.visible,
-                                                    scene.showing_densities))
+    return _far_and_near(100, 60, 6, lambda scene: (scene.decorations.lines.visible,
+                                                    scene.decorations.names.visible, scene.showing_densities))
 
 
 def screenshots() -> dict:
