@@ -31,6 +31,7 @@ class StatusBar(QtWidgets.QStatusBar):
             self.addPermanentWidget(w)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self._cancelling = False
+        self._task = ""  # the task the bar shows
         self._subs = Subscriptions()
         self._subs.connect(state.bus.layer_changed, self._on_layer)
         self._subs.connect(state.bus.selection_changed, self._on_selection)
@@ -57,20 +58,21 @@ class StatusBar(QtWidgets.QStatusBar):
         self.progress_bar.setFormat(f"{self._task}: cancelling…")
         self.showMessage(f"{self._task}: cancelling…")
 
-    _task = ""
+    def _cancel_done(self) -> None:
+        """The cancel asked of the last task is over (it finished, or another task started)."""
+        self._cancelling = False
+        self.cancel_button.setEnabled(True)
 
     def _on_progress(self, event: ProgressEvent) -> None:
         if event.finished:
             self.progress_bar.hide()
             self.cancel_button.hide()
-            self._cancelling = False
-            self.cancel_button.setEnabled(True)
+            self._cancel_done()
             if event.message:
                 self.showMessage(event.message, 8000)
             return
-        if event.task != self._task:  # another task started: a cancel asked of the last one is done
-            self._cancelling = False
-            self.cancel_button.setEnabled(True)
+        if event.task != self._task:  # another task started
+            self._cancel_done()
         self._task = event.task
         self.progress_bar.show()
         self.cancel_button.show()
